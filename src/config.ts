@@ -1,0 +1,57 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The project root (one level above src/), so defaults work from any cwd. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default(path.join(PROJECT_ROOT, 'data')),
+  /** Admin bearer token. When unset, one is generated and kept in DATA_DIR/admin-token. */
+  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  /** A model folder name under MODELS_DIR, hub-style (e.g. "Xenova/all-MiniLM-L6-v2"). */
+  EMBED_MODEL: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?$/, 'EMBED_MODEL must look like "name" or "org/name"')
+    .refine((s) => !s.split('/').some((part) => part === '.' || part === '..'), 'EMBED_MODEL may not contain . or .. segments')
+    .default('glove-sif-100d'),
+  MODELS_DIR: z.string().min(1).default(path.join(PROJECT_ROOT, 'models')),
+  /** Let transformers.js download a missing model from the hub (off: this tool runs offline). */
+  ALLOW_REMOTE_MODELS: bool.default(false),
+  /** ONNX weights to load: fp32 → onnx/model.onnx, q8 → onnx/model_quantized.onnx, … */
+  EMBED_DTYPE: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4']).default('fp32'),
+  EMBED_POOLING: z.enum(['mean', 'cls']).default('mean'),
+  EMBED_BATCH_SIZE: z.coerce.number().int().min(1).max(1024).default(32),
+  /** Papers embedded and committed per transaction during ingest. */
+  INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(10000).default(256),
+  HNSW_M: z.coerce.number().int().min(4).max(128).default(16),
+  HNSW_EF_CONSTRUCTION: z.coerce.number().int().min(10).max(2000).default(200),
+  HNSW_EF_SEARCH: z.coerce.number().int().min(10).max(5000).default(100),
+  /** Ingest the bundled sample when the store is empty at start. */
+  SEED_ON_EMPTY: bool.default(true),
+  /** How often the server picks up papers written by other processes (e.g. the ingest CLI), in ms. */
+  INDEX_SYNC_MS: z.coerce.number().int().min(100).default(5000),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Parse the environment once; a bad value stops the process with the variable's name and the reason. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.fromEntries(
+    Object.keys(ConfigSchema.shape)
+      .filter((key) => env[key] !== undefined && env[key] !== '')
+      .map((key) => [key, env[key]]),
+  );
+  const parsed = ConfigSchema.safeParse(known);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid configuration:\n${problems}`);
+  }
+  return parsed.data;
+}

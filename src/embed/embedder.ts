@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
+
+/** Text → unit-length vectors. One interface, whatever model sits behind it. */
+export interface Embedder {
+  readonly modelId: string;
+  readonly dim: number;
+  embed(texts: string[]): Promise<Float32Array[]>;
+}
+
+export interface EmbedderOptions {
+  modelId: string;
+  modelsDir: string;
+  allowRemote?: boolean;
+  dtype?: 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4';
+  pooling?: 'mean' | 'cls';
+  batchSize?: number;
+}
+
+export class ModelNotFoundError extends Error {}
+
+/** transformers.js keeps these as process-wide settings; set them once, before the first pipeline. */
+function configureTransformers(modelsDir: string, allowRemote: boolean) {
+  env.allowRemoteModels = allowRemote;
+  env.allowLocalModels = true;
+  env.localModelPath = modelsDir.endsWith(path.sep) ? modelsDir : modelsDir + path.sep;
+}
+
+function onnxFileFor(dtype: string): string {
+  const suffix: Record<string, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', int8: '_int8', uint8: '_uint8', q4: '_q4' };
+  return `model${suffix[dtype] ?? ''}.onnx`;
+}
+
+/** Checks the folder before transformers.js does, so the user gets one clear message instead of a stack trace. */
+export function assertModelPresent(opts: EmbedderOptions): void {
+  if (opts.allowRemote) return;
+  const dir = path.join(opts.modelsDir, opts.modelId);
+  const needed = ['config.json', 'tokenizer.json', path.join('onnx', onnxFileFor(opts.dtype ?? 'fp32'))];
+  const missing = needed.filter((f) => !fs.existsSync(path.join(dir, f)));
+  if (missing.length === 0) return;
+  const howTo =
+    opts.modelId === 'glove-sif-100d'
+      ? 'It is the default model: build it with `npm run build:model`.'
+      : `Put a transformers.js-style ONNX export there (e.g. from https://huggingface.co/${opts.modelId}: config.json, ` +
+        `tokenizer.json, tokenizer_config.json, onnx/${onnxFileFor(opts.dtype ?? 'fp32')}), ` +
+        'or set ALLOW_REMOTE_MODELS=true to let paperfeed download it once.';
+  throw new ModelNotFoundError(
+    `Embedding model "${opts.modelId}" not found: looked in ${dir} (missing ${missing.join(', ')}). ${howTo}`,
+  );
+}
+
+/** Loads a feature-extraction pipeline from a local hub-style folder and measures its output dimension. */
+export async function loadEmbedder(opts: EmbedderOptions): Promise<Embedder> {
+  assertModelPresent(opts);
+  configureTransformers(opts.modelsDir, opts.allowRemote ?? false);
+  const extractor = (await pipeline('feature-extraction', opts.modelId, { dtype: opts.dtype ?? 'fp32' })) as FeatureExtractionPipeline;
+  const pooling = opts.pooling ?? 'mean';
+  const batchSize = opts.batchSize ?? 32;
+
+  async function embedBatch(texts: string[]): Promise<Float32Array[]> {
+    const out = await extractor(texts, { pooling, normalize: true });
+    const [n, dim] = out.dims as [number, number];
+    const data = out.data as Float32Array;
+    const rows: Float32Array[] = [];
+    for (let i = 0; i < n; i++) rows.push(data.slice(i * dim, (i + 1) * dim));
+    return rows;
+  }
+
+  const dim = (await embedBatch(['dimension probe']))[0].length;
+  return {
+    modelId: opts.modelId,
+    dim,
+    async embed(texts: string[]): Promise<Float32Array[]> {
+      // Batches of similar length pad less: sort by length, embed, then restore the caller's order.
+      const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length);
+      const result = new Array<Float32Array>(texts.length);
+      for (let start = 0; start < order.length; start += batchSize) {
+        const idx = order.slice(start, start + batchSize);
+        const vectors = await embedBatch(idx.map((i) => texts[i]));
+        idx.forEach((i, j) => (result[i] = vectors[j]));
+      }
+      return result;
+    },
+  };
+}

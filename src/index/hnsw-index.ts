@@ -1,0 +1,242 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import hnswlib from 'hnswlib-node';
+
+const { HierarchicalNSW } = hnswlib;
+
+export interface HnswParams {
+  M: number;
+  efConstruction: number;
+  efSearch: number;
+}
+
+/** Where the vectors of the index come from: the store, which stays the source of truth. */
+export interface VectorSource {
+  maxVersion(): number;
+  changesSince(after: number, model: string, upTo: number): Iterable<{ seq: number; vec: Float32Array | null }>;
+  allVectors(model: string): Iterable<{ seq: number; vec: Float32Array }>;
+  countVectors(model: string): number;
+}
+
+export interface Neighbour {
+  seq: number;
+  /** Cosine similarity. */
+  score: number;
+}
+
+/** The manifest is the commit point of a save: it names the index file and that file's checksum. */
+interface Manifest {
+  format: 1;
+  model: string;
+  dim: number;
+  count: number;
+  /** The last store change-log version the file covers. */
+  version: number;
+  file: string;
+  sha256: string;
+  deleted: number[];
+  M: number;
+  efConstruction: number;
+}
+
+export type LoadOutcome = 'loaded' | 'rebuilt';
+
+const MANIFEST = 'manifest.json';
+const CHUNK = 512; // points added between yields to the event loop
+
+function sha256File(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+function writeFileDurably(file: string, data: string): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * An HNSW (cosine) index over paper vectors, labelled by the store's paper seq.
+ * It is a cache: `open` loads and verifies the saved file, replays the store's newer changes, and rebuilds
+ * from the store whenever the file is missing, corrupt, foreign (other model or dim) or inconsistent.
+ */
+export class HnswIndex {
+  private hnsw: InstanceType<typeof HierarchicalNSW>;
+  private live = new Set<number>();
+  private deleted = new Set<number>();
+  /** The store change-log version this index reflects. */
+  version = 0;
+  dirty = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly model: string,
+    readonly dim: number,
+    readonly params: HnswParams,
+  ) {
+    this.hnsw = this.emptyHnsw(1024);
+  }
+
+  static async open(
+    opts: { dir: string; model: string; dim: number; params: HnswParams; source: VectorSource; log?: (msg: string) => void },
+  ): Promise<{ index: HnswIndex; outcome: LoadOutcome; reason?: string }> {
+    const index = new HnswIndex(opts.dir, opts.model, opts.dim, opts.params);
+    const log = opts.log ?? (() => {});
+    fs.mkdirSync(opts.dir, { recursive: true });
+    let reason: string | undefined;
+    try {
+      await index.loadSaved();
+      await index.catchUp(opts.source);
+      const expected = opts.source.countVectors(opts.model);
+      if (index.size !== expected) throw new Error(`it holds ${index.size} vectors but the store has ${expected}`);
+      return { index, outcome: 'loaded' };
+    } catch (err) {
+      reason = (err as Error).message;
+    }
+    log(`index: rebuilding from the store (${reason})`);
+    await index.rebuild(opts.source);
+    await index.save();
+    return { index, outcome: 'rebuilt', reason };
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  has(seq: number): boolean {
+    return this.live.has(seq);
+  }
+
+  private emptyHnsw(capacity: number) {
+    const h = new HierarchicalNSW('cosine', this.dim);
+    // allowReplaceDeleted=false: re-adding a deleted label revives and updates it in place.
+    h.initIndex({ maxElements: capacity, m: this.params.M, efConstruction: this.params.efConstruction, randomSeed: 100 });
+    h.setEf(this.params.efSearch);
+    return h;
+  }
+
+  private async loadSaved(): Promise<void> {
+    const manifestPath = path.join(this.dir, MANIFEST);
+    if (!fs.existsSync(manifestPath)) throw new Error('no saved index');
+    let m: Manifest;
+    try {
+      m = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+    } catch {
+      throw new Error('the manifest is not valid JSON');
+    }
+    if (m.format !== 1) throw new Error(`unknown manifest format ${m.format}`);
+    if (m.model !== this.model || m.dim !== this.dim) {
+      throw new Error(`the saved index is for model ${m.model} (dim ${m.dim}), not ${this.model} (dim ${this.dim})`);
+    }
+    if (m.M !== this.params.M || m.efConstruction !== this.params.efConstruction) {
+      throw new Error('the saved index was built with other HNSW parameters');
+    }
+    const file = path.join(this.dir, path.basename(m.file));
+    if (!fs.existsSync(file)) throw new Error(`the index file ${m.file} is missing`);
+    if (sha256File(file) !== m.sha256) throw new Error(`the index file ${m.file} does not match its checksum`);
+    const h = new HierarchicalNSW('cosine', this.dim);
+    await h.readIndex(file, false);
+    if (h.getNumDimensions() !== this.dim) throw new Error('the index file has another dimension');
+    h.setEf(this.params.efSearch);
+    this.hnsw = h;
+    this.deleted = new Set(m.deleted);
+    this.live = new Set(h.getIdsList().filter((label) => !this.deleted.has(label)));
+    if (this.live.size !== m.count) throw new Error(`the index file holds ${this.live.size} vectors, the manifest says ${m.count}`);
+    this.version = m.version;
+  }
+
+  /** Replays the store's change log after this.version: adds, updates and deletes. */
+  async catchUp(source: VectorSource): Promise<number> {
+    const target = source.maxVersion();
+    if (target < this.version) throw new Error(`the index is newer (v${this.version}) than the store (v${target})`);
+    if (target === this.version) return 0;
+    let n = 0;
+    for (const { seq, vec } of source.changesSince(this.version, this.model, target)) {
+      if (vec) this.upsert(seq, vec);
+      else this.remove(seq);
+      if (++n % CHUNK === 0) await yieldToEventLoop();
+    }
+    this.version = target;
+    return n;
+  }
+
+  async rebuild(source: VectorSource): Promise<void> {
+    const version = source.maxVersion(); // read first: later changes are replayed by the next catch-up
+    const count = source.countVectors(this.model);
+    this.hnsw = this.emptyHnsw(Math.max(1024, Math.ceil(count * 1.1)));
+    this.live.clear();
+    this.deleted.clear();
+    let n = 0;
+    for (const { seq, vec } of source.allVectors(this.model)) {
+      this.upsert(seq, vec);
+      if (++n % CHUNK === 0) await yieldToEventLoop();
+    }
+    this.version = version;
+    this.dirty = true;
+  }
+
+  upsert(seq: number, vec: Float32Array): void {
+    if (vec.length !== this.dim) throw new Error(`vector has dim ${vec.length}, the index ${this.dim}`);
+    const max = this.hnsw.getMaxElements();
+    if (!this.live.has(seq) && !this.deleted.has(seq) && this.hnsw.getCurrentCount() >= max) {
+      this.hnsw.resizeIndex(Math.max(1024, max * 2));
+    }
+    this.hnsw.addPoint(Array.from(vec), seq);
+    this.live.add(seq);
+    this.deleted.delete(seq);
+    this.dirty = true;
+  }
+
+  remove(seq: number): void {
+    if (!this.live.has(seq)) return;
+    this.hnsw.markDelete(seq);
+    this.live.delete(seq);
+    this.deleted.add(seq);
+    this.dirty = true;
+  }
+
+  /** The k nearest papers by cosine similarity, optionally restricted by a label filter. */
+  search(query: Float32Array | number[], k: number, filter?: (seq: number) => boolean): Neighbour[] {
+    const n = Math.min(k, this.live.size);
+    if (n <= 0) return [];
+    const { neighbors, distances } = this.hnsw.searchKnn(Array.from(query), n, filter);
+    return neighbors.map((seq, i) => ({ seq, score: 1 - distances[i] }));
+  }
+
+  /** Atomic save: a new file under a fresh name, fsynced, then the manifest swapped in by rename. */
+  async save(): Promise<void> {
+    const name = `hnsw-v${this.version}-${process.pid}-${Date.now()}.bin`;
+    const file = path.join(this.dir, name);
+    const tmp = `${file}.tmp`;
+    await this.hnsw.writeIndex(tmp);
+    const fd = fs.openSync(tmp, 'r');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(tmp, file);
+    const manifest: Manifest = {
+      format: 1,
+      model: this.model,
+      dim: this.dim,
+      count: this.live.size,
+      version: this.version,
+      file: name,
+      sha256: sha256File(file),
+      deleted: [...this.deleted],
+      M: this.params.M,
+      efConstruction: this.params.efConstruction,
+    };
+    const manifestTmp = path.join(this.dir, `${MANIFEST}.${process.pid}.tmp`);
+    writeFileDurably(manifestTmp, JSON.stringify(manifest));
+    fs.renameSync(manifestTmp, path.join(this.dir, MANIFEST));
+    this.dirty = false;
+    // Older files are garbage once the manifest names the new one.
+    for (const f of fs.readdirSync(this.dir)) {
+      if (f !== name && f.startsWith('hnsw-') && !f.endsWith('.tmp')) fs.rmSync(path.join(this.dir, f), { force: true });
+    }
+  }
+}

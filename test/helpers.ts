@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { PaperInput } from '../src/types.js';
+
+export function tempDir(prefix = 'paperfeed-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A deterministic pseudo-random generator, so synthetic vectors are the same on every run. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function unitVector(dim: number, next: () => number): Float32Array {
+  const v = new Float32Array(dim);
+  let norm = 0;
+  for (let i = 0; i < dim; i++) {
+    v[i] = next() * 2 - 1;
+    norm += v[i] * v[i];
+  }
+  norm = Math.sqrt(norm);
+  for (let i = 0; i < dim; i++) v[i] /= norm;
+  return v;
+}
+
+export function paper(id: string, extra: Partial<PaperInput> = {}): PaperInput {
+  return {
+    id,
+    title: `Paper ${id}`,
+    abstract: `Abstract of paper ${id}.`,
+    authors: ['A. Author'],
+    published: '2026-08-01',
+    categories: ['cs.LG'],
+    upvotes: null,
+    source: 'test',
+    ...extra,
+  };
+}
+
+/** Exact top-k by cosine (vectors are unit length), for checking the index against ground truth. */
+export function exactTopK(query: Float32Array, vectors: Map<number, Float32Array>, k: number): number[] {
+  const scored: [number, number][] = [];
+  for (const [seq, v] of vectors) {
+    let dot = 0;
+    for (let i = 0; i < v.length; i++) dot += v[i] * query[i];
+    scored.push([seq, dot]);
+  }
+  return scored
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, k)
+    .map(([seq]) => seq);
+}
