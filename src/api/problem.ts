@@ -1,0 +1,53 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export interface ProblemField {
+  field: string;
+  message: string;
+}
+
+/** An RFC 9457 problem+json response; `errors` names the fields at fault. */
+export function problem(c: Context, status: ContentfulStatusCode, detail: string, errors?: ProblemField[]): Response {
+  const body = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...(errors ? { errors } : {}) };
+  return c.body(JSON.stringify(body), status, { 'Content-Type': 'application/problem+json' });
+}
+
+/** Thrown by handlers; app.onError renders it as problem+json. */
+export class ApiProblem extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    detail: string,
+    readonly errors?: ProblemField[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(detail);
+  }
+}
+
+export const notFound = (what: string, field: string) =>
+  new ApiProblem(404, `No ${what}`, [{ field, message: 'unknown id' }]);
+
+/** Turns a zod error on request part `where` (query, body, param) into a 400 naming every field at fault. */
+export function validationProblem(c: Context, where: string, error: ZodError): Response {
+  const errors = error.issues.map((i) => ({
+    field: [where, ...i.path.map(String)].join('.'),
+    message: i.message,
+  }));
+  const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+  return problem(c, 400, `Invalid request: ${detail}`, errors);
+}

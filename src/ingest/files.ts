@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import type { Embedder } from '../embed/embedder.js';
+import type { SqliteStore } from '../store/store.js';
+import { readPaperFile } from './parse.js';
+import { batchesOf, ingestBatch } from './pipeline.js';
+import { Progress } from './progress.js';
+
+export interface Rejection {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+export interface IngestReport {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: Rejection[];
+  /** Files that could not be read at all (missing, unreadable, unknown format). */
+  failedFiles: { file: string; reason: string }[];
+  seconds: number;
+}
+
+export interface IngestFilesOptions {
+  batchSize: number;
+  /** Show a progress bar (TTY) or periodic log lines. */
+  progress?: boolean;
+  /** Called after each committed batch, e.g. to update a live index. */
+  afterBatch?: () => Promise<unknown>;
+  onReject?: (r: Rejection) => void;
+}
+
+/** Counts lines of a (gzipped) JSONL file, for the progress ETA; undefined for other formats. */
+async function countJsonlRecords(file: string): Promise<number | undefined> {
+  const fd = fs.openSync(file, 'r');
+  const head = Buffer.alloc(2);
+  fs.readSync(fd, head, 0, 2, 0);
+  fs.closeSync(fd);
+  const gz = head[0] === 0x1f && head[1] === 0x8b;
+  let stream: NodeJS.ReadableStream = fs.createReadStream(file);
+  if (gz) stream = stream.pipe(zlib.createGunzip());
+  let lines = 0;
+  let first: number | undefined;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    if (first === undefined) first = chunk.find((b) => b > 0x20);
+    for (let i = 0; i < chunk.length; i++) if (chunk[i] === 0x0a) lines++;
+  }
+  return first === 0x7b /* '{' */ ? lines : undefined;
+}
+
+/**
+ * Ingests files record by record: each batch is embedded and committed together, so a kill loses at most
+ * the batch in flight, and a rerun skips what is already stored. A bad record is reported and skipped.
+ */
+export async function ingestFiles(
+  store: SqliteStore,
+  embedder: Embedder,
+  files: string[],
+  opts: IngestFilesOptions,
+): Promise<IngestReport> {
+  const started = Date.now();
+  const report: IngestReport = { inserted: 0, updated: 0, unchanged: 0, rejected: [], failedFiles: [], seconds: 0 };
+  for (const file of files) {
+    let progress: Progress | undefined;
+    try {
+      if (!fs.statSync(file).isFile()) throw new Error('not a regular file');
+      if (opts.progress) progress = new Progress(`ingest ${file}`, await countJsonlRecords(file));
+      const valid = async function* () {
+        for await (const rec of readPaperFile(file)) {
+          if (rec.ok) yield rec;
+          else {
+            const rejection = { file, line: rec.line, reason: rec.reason };
+            report.rejected.push(rejection);
+            opts.onReject?.(rejection);
+            progress?.add(1);
+          }
+        }
+      };
+      for await (const batch of batchesOf(valid(), opts.batchSize)) {
+        const r = await ingestBatch(store, embedder, batch.map((b) => b.paper));
+        report.inserted += r.inserted;
+        report.updated += r.updated;
+        report.unchanged += r.unchanged;
+        progress?.add(batch.length);
+        await opts.afterBatch?.();
+      }
+      progress?.finish();
+    } catch (err) {
+      progress?.finish();
+      report.failedFiles.push({ file, reason: (err as Error).message });
+    }
+  }
+  report.seconds = (Date.now() - started) / 1000;
+  return report;
+}

@@ -1,0 +1,135 @@
+import path from 'node:path';
+import type { Config } from './config.js';
+import { loadEmbedder, type Embedder } from './embed/embedder.js';
+import { HnswIndex } from './index/hnsw-index.js';
+import { batchesOf, ingestBatch } from './ingest/pipeline.js';
+import { SqliteStore, type StoredPaper } from './store/store.js';
+import type { PaperInput } from './types.js';
+
+export type Log = (msg: string) => void;
+
+export interface WriteSummary {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+/**
+ * The running engine: the store (truth), the embedder and the index (a cache of the store's vectors).
+ * Index mutations go through one queue, so catch-ups from other writers and our own writes never interleave.
+ */
+export class Paperfeed {
+  index: HnswIndex | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly config: Config,
+    readonly store: SqliteStore,
+    readonly embedder: Embedder,
+    readonly log: Log,
+  ) {}
+
+  /** Opens the store and the model; refuses a store built with another model. */
+  static async open(config: Config, log: Log = console.log): Promise<Paperfeed> {
+    const embedder = await loadEmbedder({
+      modelId: config.EMBED_MODEL,
+      modelsDir: config.MODELS_DIR,
+      allowRemote: config.ALLOW_REMOTE_MODELS,
+      dtype: config.EMBED_DTYPE,
+      pooling: config.EMBED_POOLING,
+      batchSize: config.EMBED_BATCH_SIZE,
+    });
+    const store = new SqliteStore(config.DATA_DIR);
+    try {
+      store.bindModel(embedder.modelId, embedder.dim);
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+    return new Paperfeed(config, store, embedder, log);
+  }
+
+  get ready(): boolean {
+    return this.index !== null;
+  }
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Loads (or rebuilds) the index and brings it up to date with the store. */
+  loadIndex(): Promise<void> {
+    return this.serial(async () => {
+      const started = Date.now();
+      const { index, outcome, reason } = await HnswIndex.open({
+        dir: path.join(this.config.DATA_DIR, 'index'),
+        model: this.embedder.modelId,
+        dim: this.embedder.dim,
+        params: { M: this.config.HNSW_M, efConstruction: this.config.HNSW_EF_CONSTRUCTION, efSearch: this.config.HNSW_EF_SEARCH },
+        source: this.store,
+        log: this.log,
+      });
+      this.index = index;
+      const how = outcome === 'loaded' ? 'loaded' : `rebuilt (${reason})`;
+      this.log(`index: ${how}, ${index.size} vectors in ${Date.now() - started} ms`);
+    });
+  }
+
+  /** Replays store changes made since the index last looked (by this process or another one). */
+  syncIndex(): Promise<number> {
+    return this.serial(async () => (this.index ? this.index.catchUp(this.store) : 0));
+  }
+
+  /** Saves the index if it changed since the last save. */
+  saveIndex(): Promise<void> {
+    return this.serial(async () => {
+      if (this.index?.dirty) await this.index.save();
+    });
+  }
+
+  /** Upserts papers (embedding only changed text) and returns once they are stored and indexed. */
+  async addPapers(papers: PaperInput[]): Promise<WriteSummary> {
+    const summary: WriteSummary = { inserted: 0, updated: 0, unchanged: 0 };
+    for await (const batch of batchesOf(papers.map((paper) => ({ paper })), this.config.INGEST_BATCH_SIZE)) {
+      const r = await ingestBatch(this.store, this.embedder, batch.map((b) => b.paper));
+      summary.inserted += r.inserted;
+      summary.updated += r.updated;
+      summary.unchanged += r.unchanged;
+    }
+    await this.syncIndex();
+    return summary;
+  }
+
+  async deletePaper(id: string): Promise<boolean> {
+    const seq = this.store.deletePaper(id);
+    await this.syncIndex();
+    return seq !== undefined;
+  }
+
+  /** Nearest papers to a stored paper, itself excluded. */
+  similar(paper: StoredPaper, k: number, filter?: (p: StoredPaper) => boolean): { paper: StoredPaper; score: number }[] {
+    if (!this.index) throw new Error('index not loaded');
+    const vec = this.store.getVector(paper.seq, this.embedder.modelId);
+    if (!vec) return [];
+    const out: { paper: StoredPaper; score: number }[] = [];
+    // Over-fetch so that filtering (and dropping the paper itself) still leaves k results in the common case.
+    for (let fetch = k + 1; ; fetch *= 4) {
+      out.length = 0;
+      const hits = this.index.search(vec, fetch);
+      for (const hit of hits) {
+        if (hit.seq === paper.seq) continue;
+        const p = this.store.getPaperBySeq(hit.seq);
+        if (p && (!filter || filter(p))) out.push({ paper: p, score: hit.score });
+        if (out.length === k) return out;
+      }
+      if (hits.length < fetch || fetch >= this.index.size) return out;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.saveIndex();
+    this.store.close();
+  }
+}
