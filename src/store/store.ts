@@ -108,6 +108,16 @@ export class SqliteStore {
         'SELECT paper_seq AS seq, vec FROM vectors WHERE model = ? AND paper_seq > ? ORDER BY paper_seq LIMIT ?',
       ),
       countVectors: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM vectors WHERE model = ?'),
+      stalePapers: db.prepare<[string, number, number], PaperRow>(
+        `SELECT p.* FROM papers p LEFT JOIN vectors v ON v.paper_seq = p.seq AND v.model = ?
+          WHERE p.seq > ? AND (v.content_hash IS NULL OR v.content_hash != p.content_hash)
+          ORDER BY p.seq LIMIT ?`,
+      ),
+      countStale: db.prepare<[string], { n: number }>(
+        `SELECT count(*) AS n FROM papers p LEFT JOIN vectors v ON v.paper_seq = p.seq AND v.model = ?
+          WHERE v.content_hash IS NULL OR v.content_hash != p.content_hash`,
+      ),
+      dropOtherModels: db.prepare('DELETE FROM vectors WHERE model != ?'),
       otherModels: db.prepare<[string], { model: string; n: number }>(
         'SELECT model, count(*) AS n FROM vectors WHERE model != ? GROUP BY model',
       ),
@@ -148,9 +158,10 @@ export class SqliteStore {
     }
     if (current.model !== model || current.dim !== dim) {
       throw new ModelMismatchError(
-        `The store ${this.file} was built with model "${current.model}" (dim ${current.dim}), ` +
-          `but EMBED_MODEL is "${model}" (dim ${dim}). Either start with EMBED_MODEL=${current.model}, ` +
-          `or run \`EMBED_MODEL=${model} npm run reembed\` to rebuild every vector and the index for the new model.`,
+        `The store ${this.file} was built with model ${current.model} (dim ${current.dim}), but the configured ` +
+          `model is ${model} (dim ${dim}); the part after @ fingerprints the weights. Either start with the model ` +
+          `the store was built with, or run \`npm run reembed\` (with the same EMBED_MODEL) to rebuild every vector ` +
+          'and the index for the configured one.',
       );
     }
   }
@@ -259,6 +270,31 @@ export class SqliteStore {
       if (page.length < pageSize) return;
       after = page[page.length - 1].seq;
     }
+  }
+
+  /** Papers with no vector for `model`, or one computed from older text; in seq order, a page at a time. */
+  stalePapers(model: string, afterSeq: number, limit: number): StoredPaper[] {
+    return this.stmt.stalePapers.all(model, afterSeq, limit).map(rowToPaper);
+  }
+
+  countStale(model: string): number {
+    return this.stmt.countStale.get(model)!.n;
+  }
+
+  /** Stores vectors for a model without touching the papers (reembed writes a new model beside the old one). */
+  writeVectors(model: string, dim: number, rows: { seq: number; contentHash: string; vector: Float32Array }[]): void {
+    this.db.transaction(() => {
+      for (const r of rows) this.stmt.upsertVector.run(r.seq, model, dim, r.contentHash, toBlob(r.vector));
+    }).immediate();
+  }
+
+  /** Makes `model` the store's model and drops every other model's vectors, in one transaction. */
+  switchModel(model: string, dim: number): void {
+    this.db.transaction(() => {
+      this.setMeta('model', model);
+      this.setMeta('dim', String(dim));
+      this.stmt.dropOtherModels.run(model);
+    }).immediate();
   }
 
   /** Models other than `model` that still have vectors here (left over from before a reembed). */
