@@ -35,6 +35,17 @@ const ConfigSchema = z.object({
   HNSW_EF_SEARCH: z.coerce.number().int().min(10).max(5000).default(100),
   /** Ingest the bundled sample when the store is empty at start. */
   SEED_ON_EMPTY: bool.default(true),
+  /** Largest request body accepted, in bytes (413 beyond). */
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  /** Requests per minute per token (or per address without one); 0 switches the limit off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** POST /v1/embed: texts per call and characters per text. */
+  EMBED_MAX_TEXTS: z.coerce.number().int().min(1).default(256),
+  EMBED_MAX_TEXT_CHARS: z.coerce.number().int().min(1).default(20_000),
+  /** POST /v1/recommend: ids per call (positive + negative). */
+  RECOMMEND_MAX_IDS: z.coerce.number().int().min(1).default(500),
+  /** POST /v1/papers: papers per call. */
+  PAPERS_MAX_PER_REQUEST: z.coerce.number().int().min(1).default(5000),
   /** How often the server picks up papers written by other processes (e.g. the ingest CLI), in ms. */
   INDEX_SYNC_MS: z.coerce.number().int().min(100).default(5000),
 });

@@ -3,7 +3,9 @@ import type { Config } from './config.js';
 import { embedderOptions, loadEmbedder, type Embedder } from './embed/embedder.js';
 import { HnswIndex } from './index/hnsw-index.js';
 import { batchesOf, ingestBatch } from './ingest/pipeline.js';
-import { SqliteStore, type StoredPaper } from './store/store.js';
+import { SqliteStore, type StoredPaper, type Window } from './store/store.js';
+import { UserStore } from './store/users.js';
+import { resolveAdminToken } from './admin-token.js';
 import type { PaperInput } from './types.js';
 
 export type Log = (msg: string) => void;
@@ -20,14 +22,18 @@ export interface WriteSummary {
  */
 export class Paperfeed {
   index: HnswIndex | null = null;
+  readonly users: UserStore;
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly config: Config,
     readonly store: SqliteStore,
     readonly embedder: Embedder,
+    readonly adminToken: string,
     readonly log: Log,
-  ) {}
+  ) {
+    this.users = new UserStore(store.db);
+  }
 
   /** Opens the store and the model; refuses a store built with another model. */
   static async open(config: Config, log: Log = console.log): Promise<Paperfeed> {
@@ -39,7 +45,7 @@ export class Paperfeed {
       store.close();
       throw err;
     }
-    return new Paperfeed(config, store, embedder, log);
+    return new Paperfeed(config, store, embedder, resolveAdminToken(config, log), log);
   }
 
   get ready(): boolean {
@@ -101,24 +107,32 @@ export class Paperfeed {
     return seq !== undefined;
   }
 
-  /** Nearest papers to a stored paper, itself excluded. */
-  similar(paper: StoredPaper, k: number, filter?: (p: StoredPaper) => boolean): { paper: StoredPaper; score: number }[] {
+  /**
+   * The k papers nearest to a vector within a window, skipping `exclude` (e.g. the query paper, or a user's
+   * starred and dismissed papers).
+   */
+  nearest(vec: Float32Array, k: number, window: Window = {}, exclude: Set<number> = new Set()): { paper: StoredPaper; score: number }[] {
     if (!this.index) throw new Error('index not loaded');
-    const vec = this.store.getVector(paper.seq, this.embedder.modelKey);
-    if (!vec) return [];
-    const out: { paper: StoredPaper; score: number }[] = [];
-    // Over-fetch so that filtering (and dropping the paper itself) still leaves k results in the common case.
-    for (let fetch = k + 1; ; fetch *= 4) {
-      out.length = 0;
-      const hits = this.index.search(vec, fetch);
-      for (const hit of hits) {
-        if (hit.seq === paper.seq) continue;
-        const p = this.store.getPaperBySeq(hit.seq);
-        if (p && (!filter || filter(p))) out.push({ paper: p, score: hit.score });
-        if (out.length === k) return out;
-      }
-      if (hits.length < fetch || fetch >= this.index.size) return out;
-    }
+    const within = this.store.seqsInWindow(window);
+    if (within) for (const seq of exclude) within.delete(seq);
+    const hits = this.index
+      .search(vec, k + (within ? 0 : exclude.size), within)
+      .filter((h) => !exclude.has(h.seq))
+      .slice(0, k);
+    const papers = this.store.getPapersBySeqs(hits.map((h) => h.seq));
+    const score = new Map(hits.map((h) => [h.seq, h.score]));
+    return papers.map((paper) => ({ paper, score: score.get(paper.seq)! }));
+  }
+
+  /** The stored vector of a paper under the current model. */
+  vectorOf(paper: StoredPaper): Float32Array | undefined {
+    return this.index?.vector(paper.seq) ?? this.store.getVector(paper.seq, this.embedder.modelKey);
+  }
+
+  /** Papers most similar to a stored paper, itself excluded. */
+  similar(paper: StoredPaper, k: number, window: Window = {}): { paper: StoredPaper; score: number }[] {
+    const vec = this.vectorOf(paper);
+    return vec ? this.nearest(vec, k, window, new Set([paper.seq])) : [];
   }
 
   async close(): Promise<void> {

@@ -1,21 +1,43 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { ZodError } from 'zod';
 import type { Paperfeed } from '../service.js';
+import { authenticate, type AppEnv } from './auth.js';
+import { bodyLimit, rateLimit } from './middleware/limits.js';
+import { metricsMiddleware, opsRoutes } from './middleware/metrics.js';
 import { ApiProblem, problem, validationProblem } from './problem.js';
+import { atomRoutes } from './routes/atom.js';
+import { embedRoutes } from './routes/embed.js';
+import { feedsRoutes } from './routes/feeds.js';
 import { healthRoutes } from './routes/health.js';
 import { paperRoutes } from './routes/papers.js';
+import { searchRoutes } from './routes/search.js';
+import { trendingRoutes } from './routes/trending.js';
+import { usersRoutes } from './routes/users.js';
 
 /** The HTTP app: every route validated by its zod schema, every error a problem+json. */
 export function createApp(feed: Paperfeed) {
-  const app = new OpenAPIHono({
+  const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) return validationProblem(c, result.target, result.error as unknown as ZodError);
     },
   });
 
+  app.use('*', metricsMiddleware());
+  app.use('*', authenticate(feed.adminToken, feed.users));
+  app.use('*', rateLimit(feed.config));
+  app.use('*', bodyLimit(feed.config));
+
   healthRoutes(app, feed);
   paperRoutes(app, feed);
+  searchRoutes(app, feed);
+  trendingRoutes(app, feed);
+  usersRoutes(app, feed);
+  feedsRoutes(app, feed);
+  embedRoutes(app, feed);
+  atomRoutes(app, feed);
+  opsRoutes(app, feed);
 
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'paperfeed', version: '0.1.0', description: 'Semantic recommendations for research papers' },

@@ -38,6 +38,41 @@ export const problemResponse = (description: string) => ({
   description,
 });
 
+/** The UTC day of an ISO date or timestamp; null for impossible dates (Date would roll 2025-02-30 into March). */
+function isoDay(s: string): string | null {
+  const d = new Date(s.length === 10 ? `${s}T00:00:00Z` : s);
+  if (Number.isNaN(d.getTime())) return null;
+  const day = d.toISOString().slice(0, 10);
+  return s.length === 10 && day !== s ? null : day;
+}
+
+/** YYYY-MM-DD, or a full ISO timestamp (its UTC date is used). */
+export const IsoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/, 'expected an ISO date, YYYY-MM-DD')
+  .refine((s) => isoDay(s) !== null, 'not a real date')
+  .transform((s) => isoDay(s)!);
+
+/** since/until (published date, until exclusive) and category: shared by every list endpoint. */
+export const WindowQuery = {
+  since: IsoDate.optional().openapi({ description: 'Only papers published on or after this date (YYYY-MM-DD)' }),
+  until: IsoDate.optional().openapi({ description: 'Only papers published before this date (exclusive)' }),
+  category: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9._-]+$/, 'expected a category such as cs.CL')
+    .optional()
+    .openapi({ description: 'Only papers listed in this category, e.g. cs.CL' }),
+};
+
+/** Rejects since ≥ until with the field named. */
+export const sinceBeforeUntil = (q: { since?: string; until?: string }, ctx: z.RefinementCtx) => {
+  if (q.since && q.until && q.since >= q.until) {
+    ctx.addIssue({ code: 'custom', path: ['until'], message: 'until must be after since' });
+  }
+};
+
 export const K = z.coerce.number().int().min(1).max(1000).default(10).openapi({ description: 'How many results (1–1000)' });
 
 /** A link a person can open: arXiv ids and DOIs are recognised; other ids have none. */

@@ -45,6 +45,7 @@ export type LoadOutcome = 'loaded' | 'rebuilt';
 
 const MANIFEST = 'manifest.json';
 const CHUNK = 512; // points added between yields to the event loop
+const EXACT_SEARCH_MAX = 20_000; // windows up to this size are searched exactly
 
 function sha256File(file: string): string {
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -67,7 +68,8 @@ function writeFileDurably(file: string, data: string): void {
  */
 export class HnswIndex {
   private hnsw: InstanceType<typeof HierarchicalNSW>;
-  private live = new Set<number>();
+  /** Live vectors by seq: exact search within a small window beats a filtered HNSW walk (see search). */
+  private live = new Map<number, Float32Array>();
   private deleted = new Set<number>();
   /** The store change-log version this index reflects. */
   version = 0;
@@ -145,7 +147,8 @@ export class HnswIndex {
     h.setEf(this.params.efSearch);
     this.hnsw = h;
     this.deleted = new Set(m.deleted);
-    this.live = new Set(h.getIdsList().filter((label) => !this.deleted.has(label)));
+    this.live = new Map();
+    for (const label of h.getIdsList()) if (!this.deleted.has(label)) this.live.set(label, Float32Array.from(h.getPoint(label)));
     if (this.live.size !== m.count) throw new Error(`the index file holds ${this.live.size} vectors, the manifest says ${m.count}`);
     this.version = m.version;
   }
@@ -187,7 +190,7 @@ export class HnswIndex {
       this.hnsw.resizeIndex(Math.max(1024, max * 2));
     }
     this.hnsw.addPoint(Array.from(vec), seq);
-    this.live.add(seq);
+    this.live.set(seq, vec);
     this.deleted.delete(seq);
     this.dirty = true;
   }
@@ -200,12 +203,34 @@ export class HnswIndex {
     this.dirty = true;
   }
 
-  /** The k nearest papers by cosine similarity, optionally restricted by a label filter. */
-  search(query: Float32Array | number[], k: number, filter?: (seq: number) => boolean): Neighbour[] {
-    const n = Math.min(k, this.live.size);
+  /** The stored vector of a paper, if indexed. */
+  vector(seq: number): Float32Array | undefined {
+    return this.live.get(seq);
+  }
+
+  /**
+   * The k nearest papers by cosine similarity, optionally only among `within`. A small allowed set is searched
+   * exactly (cheap, and a filtered HNSW walk degrades when most nodes are filtered out); a large one via HNSW.
+   */
+  search(query: Float32Array, k: number, within?: Set<number> | null): Neighbour[] {
+    if (within && within.size <= Math.max(EXACT_SEARCH_MAX, this.live.size / 10)) return this.exactSearch(query, k, within);
+    const n = Math.min(k, within ? within.size : this.live.size);
     if (n <= 0) return [];
+    const filter = within ? (seq: number) => within.has(seq) : undefined;
     const { neighbors, distances } = this.hnsw.searchKnn(Array.from(query), n, filter);
     return neighbors.map((seq, i) => ({ seq, score: 1 - distances[i] }));
+  }
+
+  private exactSearch(query: Float32Array, k: number, within: Set<number>): Neighbour[] {
+    const scored: Neighbour[] = [];
+    for (const seq of within) {
+      const v = this.live.get(seq);
+      if (!v) continue;
+      let dot = 0;
+      for (let i = 0; i < v.length; i++) dot += v[i] * query[i];
+      scored.push({ seq, score: dot });
+    }
+    return scored.sort((a, b) => b.score - a.score).slice(0, k);
   }
 
   /** Atomic save: a new file under a fresh name, fsynced, then the manifest swapped in by rename. */

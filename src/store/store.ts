@@ -24,6 +24,13 @@ export interface PaperWrite {
 
 export class ModelMismatchError extends Error {}
 
+/** A slice of the corpus by published date (`until` exclusive, YYYY-MM-DD) and arXiv-style category. */
+export interface Window {
+  since?: string;
+  until?: string;
+  category?: string;
+}
+
 interface PaperRow {
   seq: number;
   id: string;
@@ -108,6 +115,17 @@ export class SqliteStore {
         'SELECT paper_seq AS seq, vec FROM vectors WHERE model = ? AND paper_seq > ? ORDER BY paper_seq LIMIT ?',
       ),
       countVectors: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM vectors WHERE model = ?'),
+      windowSeqs: db.prepare<{ since: string; until: string }, number>(
+        'SELECT seq FROM papers WHERE published >= @since AND published < @until',
+      ).pluck(),
+      windowSeqsInCategory: db.prepare<{ since: string; until: string; category: string }, number>(
+        `SELECT seq FROM papers WHERE published >= @since AND published < @until
+            AND EXISTS (SELECT 1 FROM json_each(papers.categories) WHERE value = @category)`,
+      ).pluck(),
+      categorySeqs: db.prepare<{ category: string }, number>(
+        'SELECT seq FROM papers WHERE EXISTS (SELECT 1 FROM json_each(papers.categories) WHERE value = @category)',
+      ).pluck(),
+      newestPublished: db.prepare<[], string | null>('SELECT max(published) FROM papers').pluck(),
       stalePapers: db.prepare<[string, number, number], PaperRow>(
         `SELECT p.* FROM papers p LEFT JOIN vectors v ON v.paper_seq = p.seq AND v.model = ?
           WHERE p.seq > ? AND (v.content_hash IS NULL OR v.content_hash != p.content_hash)
@@ -270,6 +288,26 @@ export class SqliteStore {
       if (page.length < pageSize) return;
       after = page[page.length - 1].seq;
     }
+  }
+
+  /** The seqs of the papers in a window, or null when the window does not restrict anything. */
+  seqsInWindow(w: Window): Set<number> | null {
+    if (!w.since && !w.until && !w.category) return null;
+    if (!w.since && !w.until) return new Set(this.stmt.categorySeqs.all({ category: w.category! }));
+    const range = { since: w.since ?? '0000-00-00', until: w.until ?? '9999-99-99' };
+    const seqs = w.category
+      ? this.stmt.windowSeqsInCategory.all({ ...range, category: w.category })
+      : this.stmt.windowSeqs.all(range);
+    return new Set(seqs);
+  }
+
+  /** The newest published date in the store: default time windows end there, not at the wall clock. */
+  newestPublished(): string | null {
+    return this.stmt.newestPublished.get() ?? null;
+  }
+
+  getPapersBySeqs(seqs: number[]): StoredPaper[] {
+    return seqs.map((s) => this.getPaperBySeq(s)).filter((p): p is StoredPaper => p !== undefined);
   }
 
   /** Papers with no vector for `model`, or one computed from older text; in seq order, a page at a time. */

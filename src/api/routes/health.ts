@@ -1,5 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Paperfeed } from '../../service.js';
+import type { AppEnv } from '../auth.js';
 import { ApiProblem } from '../problem.js';
 import { problemResponse } from '../schemas.js';
 
@@ -24,7 +25,7 @@ const readyz = createRoute({
   },
 });
 
-export function healthRoutes(app: OpenAPIHono, feed: Paperfeed) {
+export function healthRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed) {
   app.openapi(healthz, (c) => c.json({ status: 'ok' as const, papers: feed.store.countPapers(), model: feed.embedder.modelId }, 200));
   app.openapi(readyz, (c) => {
     if (!feed.index) throw new ApiProblem(503, 'The index is still loading');

@@ -1,7 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Paperfeed } from '../../service.js';
+import type { AppEnv } from '../auth.js';
 import { ApiProblem, notFound } from '../problem.js';
-import { ItemsSchema, K, PaperId, PaperSchema, problemResponse, toApiPaper } from '../schemas.js';
+import { ItemsSchema, K, PaperId, PaperSchema, problemResponse, sinceBeforeUntil, toApiPaper, WindowQuery } from '../schemas.js';
 
 const getPaper = createRoute({
   method: 'get',
@@ -20,8 +21,8 @@ const similar = createRoute({
   method: 'get',
   path: '/v1/papers/{id}/similar',
   tags: ['papers'],
-  summary: 'Papers most similar to this one (itself excluded), by cosine similarity of their embeddings',
-  request: { params: z.object({ id: PaperId }), query: z.object({ k: K }) },
+  summary: 'Papers most similar to this one (itself excluded), by cosine similarity of their embeddings, optionally within a window',
+  request: { params: z.object({ id: PaperId }), query: z.object({ k: K, ...WindowQuery }).superRefine(sinceBeforeUntil) },
   responses: {
     200: { content: { 'application/json': { schema: ItemsSchema } }, description: 'Nearest papers, best first' },
     400: problemResponse('Invalid id or k'),
@@ -30,7 +31,7 @@ const similar = createRoute({
   },
 });
 
-export function paperRoutes(app: OpenAPIHono, feed: Paperfeed) {
+export function paperRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed) {
   app.openapi(getPaper, (c) => {
     const { id } = c.req.valid('param');
     const paper = feed.store.getPaper(id);
@@ -40,11 +41,11 @@ export function paperRoutes(app: OpenAPIHono, feed: Paperfeed) {
 
   app.openapi(similar, (c) => {
     const { id } = c.req.valid('param');
-    const { k } = c.req.valid('query');
+    const { k, ...window } = c.req.valid('query');
     const paper = feed.store.getPaper(id);
     if (!paper) throw notFound(`paper with id "${id}"`, 'param.id');
     if (!feed.ready) throw new ApiProblem(503, 'The index is still loading; retry shortly');
-    const items = feed.similar(paper, k).map((r) => ({ paper: toApiPaper(r.paper), score: r.score }));
+    const items = feed.similar(paper, k, window).map((r) => ({ paper: toApiPaper(r.paper), score: r.score }));
     return c.json({ items }, 200);
   });
 }
