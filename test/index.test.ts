@@ -75,6 +75,23 @@ describe('HnswIndex', () => {
     store.close();
   });
 
+  it('cleans up temp files of killed saves but leaves files of other live processes alone', async () => {
+    const { dir, store } = seededStore(20);
+    const indexDir = path.join(dir, 'index');
+    fs.mkdirSync(indexDir, { recursive: true });
+    const deadPid = 2 ** 22 + 12345; // above Linux's default pid_max: no such process
+    const stale = [`hnsw-v3-${deadPid}-1.bin.tmp`, `manifest.json.${deadPid}.tmp`, `hnsw-v2-${deadPid}-1.bin`];
+    const othersInFlight = `hnsw-v9-${process.ppid}-1.bin.tmp`; // the parent process is alive
+    for (const f of [...stale, othersInFlight]) fs.writeFileSync(path.join(indexDir, f), 'x');
+    const { index } = await open(dir, store);
+    const left = fs.readdirSync(indexDir);
+    for (const f of stale) expect(left).not.toContain(f);
+    expect(left).toContain(othersInFlight);
+    expect(left).toContain(path.basename(savedIndexFile(dir)));
+    expect(index.size).toBe(20);
+    store.close();
+  });
+
   it('grows past its initial capacity', async () => {
     const { dir, store, next } = seededStore(10);
     const { index } = await open(dir, store);

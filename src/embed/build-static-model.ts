@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { otherProcessAlive } from '../util/pid.js';
 
 const { onnx } = onnxProto;
 
@@ -225,16 +226,6 @@ function onnxModel(table: Float32Array, vocabSize: number, dim: number): Uint8Ar
   return onnx.ModelProto.encode(model).finish();
 }
 
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0); // signal 0: existence check only
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 const json = (o: unknown): string => JSON.stringify(o, null, 2) + '\n';
 
 /** Builds into a temp sibling dir, then swaps it into place, so a killed build never leaves a half model. */
@@ -266,7 +257,7 @@ export async function buildStaticModel(opts: BuildOptions): Promise<BuildResult>
   // Leftovers of killed builds (but not the temp dir of a concurrent build that is still running).
   for (const f of readdirSync(parent)) {
     const m = /^(.*)\.(?:tmp|old)-(\d+)$/.exec(f);
-    if (m && m[1] === basename(outDir) && !pidAlive(Number(m[2]))) rmSync(join(parent, f), { recursive: true, force: true });
+    if (m && m[1] === basename(outDir) && !otherProcessAlive(Number(m[2]))) rmSync(join(parent, f), { recursive: true, force: true });
   }
   const tmp = `${outDir}.tmp-${process.pid}`;
   mkdirSync(join(tmp, 'onnx'), { recursive: true });

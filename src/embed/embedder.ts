@@ -70,11 +70,20 @@ export function assertModelPresent(opts: EmbedderOptions): void {
   );
 }
 
-/** The first 12 hex digits of the ONNX file's sha256 ("hub" for a model fetched remotely, not in the folder). */
+/**
+ * 12 hex digits of a sha256 over everything that decides the vectors: the ONNX weights, the tokenizer and the
+ * config ("hub" for a model fetched remotely into the cache rather than kept in the folder).
+ */
 function weightsFingerprint(opts: EmbedderOptions): string {
-  const file = path.join(opts.modelsDir, opts.modelId, 'onnx', onnxFileFor(opts.dtype ?? 'fp32'));
-  if (!fs.existsSync(file)) return 'hub';
-  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex').slice(0, 12);
+  const dir = path.join(opts.modelsDir, opts.modelId);
+  const files = [path.join('onnx', onnxFileFor(opts.dtype ?? 'fp32')), 'tokenizer.json', 'config.json'];
+  if (!fs.existsSync(path.join(dir, files[0]))) return 'hub';
+  const hash = crypto.createHash('sha256');
+  for (const f of files) {
+    hash.update(`${f}\0`);
+    if (fs.existsSync(path.join(dir, f))) hash.update(fs.readFileSync(path.join(dir, f)));
+  }
+  return hash.digest('hex').slice(0, 12);
 }
 
 /** Loads a feature-extraction pipeline from a local hub-style folder and measures its output dimension. */

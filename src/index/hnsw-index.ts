@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import hnswlib from 'hnswlib-node';
+import { otherProcessAlive } from '../util/pid.js';
 
 const { HierarchicalNSW } = hnswlib;
 
@@ -259,9 +260,24 @@ export class HnswIndex {
     writeFileDurably(manifestTmp, JSON.stringify(manifest));
     fs.renameSync(manifestTmp, path.join(this.dir, MANIFEST));
     this.dirty = false;
-    // Older files are garbage once the manifest names the new one.
+    this.removeGarbage();
+  }
+
+  /**
+   * Deletes index files no manifest names and temp files of dead processes (a save killed mid-write). Another
+   * live process (a server beside the ingest CLI) may be saving right now: its files are left alone.
+   */
+  private removeGarbage(): void {
+    let current: string | undefined;
+    try {
+      current = JSON.parse(fs.readFileSync(path.join(this.dir, MANIFEST), 'utf8')).file;
+    } catch {
+      return; // no readable manifest: keep everything, the next open rebuilds
+    }
     for (const f of fs.readdirSync(this.dir)) {
-      if (f !== name && f.startsWith('hnsw-') && !f.endsWith('.tmp')) fs.rmSync(path.join(this.dir, f), { force: true });
+      const owner = /^(?:hnsw-v\d+-(\d+)-\d+\.bin(?:\.tmp)?|manifest\.json\.(\d+)\.tmp)$/.exec(f);
+      if (!owner || f === current) continue;
+      if (!otherProcessAlive(Number(owner[1] ?? owner[2]))) fs.rmSync(path.join(this.dir, f), { force: true });
     }
   }
 }
