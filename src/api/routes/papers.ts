@@ -4,16 +4,29 @@ import type { AppEnv } from '../auth.js';
 import { ApiProblem, notFound } from '../problem.js';
 import { ItemsSchema, K, PaperId, PaperSchema, problemResponse, sinceBeforeUntil, toApiPaper, WindowQuery } from '../schemas.js';
 
+/** A paper with ?include=vector: its stored unit-length embedding and the model it came from. */
+const PaperWithVectorSchema = PaperSchema.extend({
+  vector: z.array(z.number()).optional().openapi({ description: 'The stored unit-length embedding (only with include=vector)' }),
+  model: z.string().optional().openapi({ description: 'The model of `vector` (only with include=vector)' }),
+  modelKey: z.string().optional().openapi({ description: 'Model name plus weights fingerprint (only with include=vector)' }),
+}).openapi('PaperWithVector');
+
 const getPaper = createRoute({
   method: 'get',
   path: '/v1/papers/{id}',
   tags: ['papers'],
   summary: 'One paper',
-  request: { params: z.object({ id: PaperId }) },
+  request: {
+    params: z.object({ id: PaperId }),
+    query: z.object({
+      include: z.enum(['vector']).optional().openapi({ description: '"vector" adds the stored embedding and its model' }),
+    }),
+  },
   responses: {
-    200: { content: { 'application/json': { schema: PaperSchema } }, description: 'The paper' },
-    400: problemResponse('Invalid id'),
+    200: { content: { 'application/json': { schema: PaperWithVectorSchema } }, description: 'The paper' },
+    400: problemResponse('Invalid id or include'),
     404: problemResponse('No paper with this id'),
+    503: problemResponse('include=vector: the paper has no vector yet'),
   },
 });
 
@@ -34,9 +47,13 @@ const similar = createRoute({
 export function paperRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed) {
   app.openapi(getPaper, (c) => {
     const { id } = c.req.valid('param');
+    const { include } = c.req.valid('query');
     const paper = feed.store.getPaper(id);
     if (!paper) throw notFound(`paper with id "${id}"`, 'param.id');
-    return c.json(toApiPaper(paper), 200);
+    if (include !== 'vector') return c.json(toApiPaper(paper), 200);
+    const vector = feed.vectorOf(paper);
+    if (!vector) throw new ApiProblem(503, `Paper "${id}" has no vector under ${feed.embedder.modelKey} yet; retry shortly`);
+    return c.json({ ...toApiPaper(paper), vector: Array.from(vector), model: feed.embedder.modelId, modelKey: feed.embedder.modelKey }, 200);
   });
 
   app.openapi(similar, (c) => {
