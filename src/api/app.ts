@@ -1,4 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import type { Paperfeed } from '../service.js';
 import { authenticate, type AppEnv } from './auth.js';
@@ -10,6 +12,7 @@ import { embedRoutes } from './routes/embed.js';
 import { feedsRoutes } from './routes/feeds.js';
 import { healthRoutes } from './routes/health.js';
 import { paperRoutes } from './routes/papers.js';
+import { paperAdminRoutes } from './routes/papers-admin.js';
 import { searchRoutes } from './routes/search.js';
 import { trendingRoutes } from './routes/trending.js';
 import { usersRoutes } from './routes/users.js';
@@ -18,17 +21,19 @@ import { usersRoutes } from './routes/users.js';
 export function createApp(feed: Paperfeed) {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
-      if (!result.success) return validationProblem(c, result.target, result.error as unknown as ZodError);
+      if (!result.success) return validationProblem(c, result.target === 'json' ? 'body' : result.target, result.error as unknown as ZodError);
     },
   });
 
   app.use('*', metricsMiddleware());
-  app.use('*', authenticate(feed.adminToken, feed.users));
+  // Rate limiting keys on the token's hash (or the address), so it runs before authentication: failed logins count too.
   app.use('*', rateLimit(feed.config));
+  app.use('*', authenticate(feed.adminToken, feed.users));
   app.use('*', bodyLimit(feed.config));
 
   healthRoutes(app, feed);
   paperRoutes(app, feed);
+  paperAdminRoutes(app, feed);
   searchRoutes(app, feed);
   trendingRoutes(app, feed);
   usersRoutes(app, feed);
@@ -45,6 +50,8 @@ export function createApp(feed: Paperfeed) {
 
   app.notFound((c) => problem(c, 404, `No route for ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((err, c) => {
+    // Hono's own 4xx (e.g. 415 from the media-type check) stay 4xx.
+    if (err instanceof HTTPException && err.status < 500) return problem(c, err.status as ContentfulStatusCode, err.message);
     if (err instanceof ApiProblem) {
       const res = problem(c, err.status, err.message, err.errors);
       for (const [k, v] of Object.entries(err.headers ?? {})) res.headers.set(k, v);
