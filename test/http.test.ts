@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../src/api/app.js';
 import { loadConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { paper, tempDir } from './helpers.js';
@@ -87,6 +88,16 @@ describe('HTTP API (real server, real model, seeded store)', () => {
     await expectProblem(await get('/v1/papers/no-such-paper'), 404, 'param.id');
     await expectProblem(await get('/v1/papers/no-such-paper/similar'), 404, 'param.id');
     await expectProblem(await get('/v1/nothing-here'), 404);
+  });
+
+  it('lists every route the app serves in the OpenAPI document, with its method', async () => {
+    const doc = await (await get('/openapi.json')).json();
+    const served = createApp(server.feed)
+      .routes.filter((r) => r.method !== 'ALL')
+      .map((r) => ({ method: r.method.toLowerCase(), path: r.path.replace(/:(\w+)/g, '{$1}') }));
+    expect(served.length).toBeGreaterThan(20);
+    const missing = served.filter((r) => r.path !== '/openapi.json' && !doc.paths[r.path]?.[r.method]);
+    expect(missing).toEqual([]);
   });
 
   it('serves an OpenAPI 3.1 document listing the routes', async () => {
