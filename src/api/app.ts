@@ -8,12 +8,14 @@ import { bodyLimit, rateLimit } from './middleware/limits.js';
 import { metricsMiddleware, opsRoutes } from './middleware/metrics.js';
 import { ApiProblem, problem, validationProblem } from './problem.js';
 import { atomRoutes } from './routes/atom.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { embedRoutes } from './routes/embed.js';
 import { feedsRoutes } from './routes/feeds.js';
 import { healthRoutes } from './routes/health.js';
 import { paperRoutes } from './routes/papers.js';
 import { paperAdminRoutes } from './routes/papers-admin.js';
 import { searchRoutes } from './routes/search.js';
+import { topicsRoutes } from './routes/topics.js';
 import { trendingRoutes } from './routes/trending.js';
 import { usersRoutes } from './routes/users.js';
 
@@ -40,6 +42,8 @@ export function createApp(feed: Paperfeed) {
   feedsRoutes(app, feed);
   embedRoutes(app, feed);
   atomRoutes(app, feed);
+  topicsRoutes(app, feed);
+  dashboardRoutes(app, feed);
   opsRoutes(app, feed);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
