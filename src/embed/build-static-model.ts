@@ -22,7 +22,7 @@ export const MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.j
 // Special tokens. [PAD], [UNK], [SEP] are zero rows: unknown words and separators add nothing to the mean
 // (they only dilute its length, which normalisation undoes). [CLS] gets a tiny constant row (norm 1e-3, far
 // below any real word row) so a text made only of unknown words still pools to a non-zero, finite vector.
-const SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]'] as const;
+export const SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]'] as const;
 const CLS_VALUE = 1e-4;
 const SIF_A = 1e-3;
 
@@ -165,7 +165,7 @@ function firstPrincipalComponent(rows: Float64Array, weights: Float64Array, n: n
   return v; // sign is irrelevant: removal uses (x·u)u
 }
 
-function tokenizerJson(vocab: string[]): object {
+export function tokenizerJson(vocab: string[]): object {
   const ids = Object.fromEntries(vocab.map((w, i) => [w, i]));
   const special = (id: string) => ({ SpecialToken: { id, type_id: 0 } });
   const seq = (id: 'A' | 'B', type_id: number) => ({ Sequence: { id, type_id } });
@@ -228,19 +228,28 @@ function onnxModel(table: Float32Array, vocabSize: number, dim: number): Uint8Ar
 
 const json = (o: unknown): string => JSON.stringify(o, null, 2) + '\n';
 
-/** Builds into a temp sibling dir, then swaps it into place, so a killed build never leaves a half model. */
-export async function buildStaticModel(opts: BuildOptions): Promise<BuildResult> {
-  const maxWords = opts.maxWords ?? DEFAULT_MAX_WORDS;
-  const src = opts.source ?? loadWinkSource();
-  const { vocab, table } = computeTable(src, maxWords);
-  const dim = src.dim;
-  const V = vocab.length;
+/** What a static model folder holds: vocabulary, float32 table [V, dim] and descriptive metadata. */
+export interface StaticModel {
+  vocab: string[];
+  table: Float32Array;
+  dim: number;
+  /** Stored under config.json's "paperfeed" key (kind, provenance). */
+  description: Record<string, unknown>;
+}
 
+/**
+ * Writes a static model in the transformers.js hub layout into a temp sibling dir, then swaps it into place,
+ * so a killed build never leaves a half model. `stamp` (plus the files' sha256) is written last, marking a
+ * complete build. Returns the files' sha256.
+ */
+export function writeModelFolder(outDir: string, model: StaticModel, stamp: Record<string, unknown>): Record<string, string> {
+  const { vocab, table, dim } = model;
+  const V = vocab.length;
   const contents: Record<string, Uint8Array | string> = {
     'config.json': json({
       architectures: ['BertModel'], model_type: 'bert', hidden_size: dim, vocab_size: V,
       pad_token_id: 0, max_position_embeddings: 512, num_hidden_layers: 0,
-      paperfeed: { kind: 'static-sif', source: `${SOURCE_PACKAGE}@${src.version}`, builder: BUILDER_VERSION },
+      paperfeed: model.description,
     }),
     'tokenizer.json': json(tokenizerJson(vocab)),
     'tokenizer_config.json': json({
@@ -251,36 +260,42 @@ export async function buildStaticModel(opts: BuildOptions): Promise<BuildResult>
     'onnx/model.onnx': onnxModel(table, V, dim),
   };
 
-  const outDir = opts.outDir.replace(/[\\/]+$/, '');
-  const parent = dirname(outDir);
+  const dir = outDir.replace(/[\\/]+$/, '');
+  const parent = dirname(dir);
   mkdirSync(parent, { recursive: true });
   // Leftovers of killed builds (but not the temp dir of a concurrent build that is still running).
   for (const f of readdirSync(parent)) {
     const m = /^(.*)\.(?:tmp|old)-(\d+)$/.exec(f);
-    if (m && m[1] === basename(outDir) && !otherProcessAlive(Number(m[2]))) rmSync(join(parent, f), { recursive: true, force: true });
+    if (m && m[1] === basename(dir) && !otherProcessAlive(Number(m[2]))) rmSync(join(parent, f), { recursive: true, force: true });
   }
-  const tmp = `${outDir}.tmp-${process.pid}`;
+  const tmp = `${dir}.tmp-${process.pid}`;
   mkdirSync(join(tmp, 'onnx'), { recursive: true });
   const files: Record<string, string> = {};
   for (const name of MODEL_FILES) {
     writeFileSync(join(tmp, name), contents[name]);
     files[name] = sha256(contents[name]);
   }
-  const stamp: Stamp = {
-    source: { name: SOURCE_PACKAGE, version: src.version }, builderVersion: BUILDER_VERSION,
-    maxWords, vocabSize: V, dim, files,
-  };
-  writeFileSync(join(tmp, STAMP_FILE), json(stamp)); // written last: its presence marks a complete build
-
-  if (existsSync(outDir)) {
-    const old = `${outDir}.old-${process.pid}`;
-    renameSync(outDir, old);
-    renameSync(tmp, outDir);
+  writeFileSync(join(tmp, STAMP_FILE), json({ ...stamp, vocabSize: V, dim, files }));
+  if (existsSync(dir)) {
+    const old = `${dir}.old-${process.pid}`;
+    renameSync(dir, old);
+    renameSync(tmp, dir);
     rmSync(old, { recursive: true, force: true });
   } else {
-    renameSync(tmp, outDir);
+    renameSync(tmp, dir);
   }
-  return { vocabSize: V, dim, files };
+  return files;
+}
+
+/** Builds the default model from the word-vector package (see the header comment). */
+export async function buildStaticModel(opts: BuildOptions): Promise<BuildResult> {
+  const maxWords = opts.maxWords ?? DEFAULT_MAX_WORDS;
+  const src = opts.source ?? loadWinkSource();
+  const { vocab, table } = computeTable(src, maxWords);
+  const description = { kind: 'static-sif', source: `${SOURCE_PACKAGE}@${src.version}`, builder: BUILDER_VERSION };
+  const stamp = { source: { name: SOURCE_PACKAGE, version: src.version }, builderVersion: BUILDER_VERSION, maxWords };
+  const files = writeModelFolder(opts.outDir, { vocab, table, dim: src.dim, description }, stamp);
+  return { vocabSize: vocab.length, dim: src.dim, files };
 }
 
 /** True if outDir holds a complete build for the installed source version, this builder and maxWords. */
