@@ -1,0 +1,113 @@
+// Typed calls to the paperfeed HTTP API (same origin). Errors carry the problem+json detail.
+
+export interface Paper {
+  id: string;
+  title: string;
+  abstract: string;
+  authors: string[];
+  published: string | null;
+  categories: string[];
+  upvotes: number | null;
+  url: string | null;
+}
+export interface Scored {
+  paper: Paper;
+  score: number;
+  reason?: string;
+}
+export interface TopicWindow {
+  since: string;
+  until: string;
+  category: string | null;
+  papers: number;
+}
+export interface Topic {
+  id: string;
+  label: string;
+  terms: string[];
+  size: number;
+  previousSize: number;
+  growth: number | null;
+  central: Scored[];
+  popular: Scored[];
+}
+export interface TopicPoint {
+  id: string;
+  topic: string;
+  x: number;
+  y: number;
+  title: string;
+}
+export interface Topics {
+  window: TopicWindow;
+  previousWindow: TopicWindow;
+  k: number;
+  topics: Topic[];
+  points: TopicPoint[];
+}
+export interface TopicDetail {
+  window: TopicWindow;
+  topic: Topic;
+  members: Scored[];
+  total: number;
+}
+export interface Filters {
+  since?: string;
+  until?: string;
+  category?: string;
+}
+export interface User {
+  uid: string;
+  token: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(path: string, init: RequestInit = {}, user?: User | null): Promise<T> {
+  const headers = new Headers(init.headers);
+  if (user) headers.set('Authorization', `Bearer ${user.token}`);
+  if (init.body) headers.set('Content-Type', 'application/json');
+  const res = await fetch(path, { ...init, headers });
+  if (!res.ok) {
+    let detail = res.statusText;
+    try {
+      detail = (await res.json()).detail ?? detail;
+    } catch {
+      // not JSON: keep the status text
+    }
+    throw new ApiError(res.status, detail);
+  }
+  return (await res.json()) as T;
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  trending: (f: Filters, k = 30) => call<{ items: Scored[] }>(`/v1/trending${query({ k, ...f })}`),
+  search: (q: string, f: Filters, k = 30) => call<{ items: Scored[] }>(`/v1/search${query({ q, k, category: f.category })}`),
+  similar: (id: string, k = 8) => call<{ items: Scored[] }>(`/v1/papers/${enc(id)}/similar${query({ k })}`),
+  paper: (id: string) => call<Paper>(`/v1/papers/${enc(id)}`),
+  topics: (f: Filters) => call<Topics>(`/v1/topics${query({ ...f })}`),
+  topic: (id: string, f: Filters, limit = 200) => call<TopicDetail>(`/v1/topics/${enc(id)}${query({ ...f, limit })}`),
+  feed: (u: User, f: Filters, k = 30) => call<{ items: Scored[] }>(`/v1/users/${enc(u.uid)}/feed${query({ k, ...f })}`, {}, u),
+  stars: (u: User) =>
+    call<{ items: { paperId: string; paper: Paper | null; starredAt: string }[]; total: number }>(`/v1/users/${enc(u.uid)}/stars?limit=500`, {}, u),
+  star: (u: User, id: string, on: boolean) =>
+    call<unknown>(`/v1/users/${enc(u.uid)}/stars/${enc(id)}`, { method: on ? 'PUT' : 'DELETE' }, u),
+  notInterested: (u: User, id: string) =>
+    call<unknown>(`/v1/users/${enc(u.uid)}/feedback`, { method: 'POST', body: JSON.stringify({ paperId: id, kind: 'not_interested' }) }, u),
+};

@@ -1,0 +1,92 @@
+// DOM helpers. Paper text (titles with LaTeX, "<", "&") only ever goes in as text nodes, never as HTML.
+import type { Paper, Scored } from './api';
+
+type Child = Node | string | number | null | undefined | false;
+type Attrs = Record<string, string | number | boolean | undefined | ((e: Event) => void)>;
+
+/** Creates an element; `on…` attributes become listeners, strings become text nodes. */
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === false) continue;
+    if (typeof value === 'function') el.addEventListener(key.slice(2).toLowerCase(), value);
+    else if (value === true) el.setAttribute(key, '');
+    else el.setAttribute(key, String(value));
+  }
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} missing from index.html`);
+  return el as T;
+}
+
+/** Distinct colours for up to ~30 topics: hues a golden angle apart. */
+export function topicColor(index: number, alpha = 1): string {
+  return `hsla(${Math.round((index * 137.508 + 200) % 360)}, 62%, ${index % 2 ? 42 : 52}%, ${alpha})`;
+}
+
+export const topicIndex = (id: string) => Number(id.slice(1));
+
+/** A topic's colour dot. Colour set through CSSOM: the page's CSP forbids inline style attributes. */
+export function topicDot(id: string): HTMLElement {
+  const dot = h('span', { class: 'dot' });
+  dot.style.background = topicColor(topicIndex(id));
+  return dot;
+}
+
+export function growthBadge(growth: number | null): HTMLElement | null {
+  if (growth === null) return null;
+  const pct = Math.round((growth - 1) * 100);
+  const cls = pct >= 15 ? 'up' : pct <= -15 ? 'down' : 'flat';
+  const text = cls === 'flat' ? '≈ steady' : `${pct > 0 ? '▲' : '▼'} ${Math.abs(pct)}%`;
+  return h('span', { class: `growth ${cls}`, title: 'Change of its share of papers since the previous window of equal length' }, text);
+}
+
+export interface CardActions {
+  open(paper: Paper): void;
+  /** Present when a user is signed in. */
+  star?: { isStarred(id: string): boolean; toggle(paper: Paper, button: HTMLButtonElement): void };
+  dismiss?(paper: Paper, card: HTMLElement): void;
+}
+
+export function paperCard(item: Scored, actions: CardActions, note?: string): HTMLElement {
+  const p = item.paper;
+  const meta = [p.published, p.categories.slice(0, 3).join(' · '), p.upvotes ? `▲ ${p.upvotes}` : null].filter(Boolean).join('  ·  ');
+  const card = h(
+    'article',
+    { class: 'card', 'data-paper-id': p.id },
+    h('button', { class: 'title', type: 'button', onclick: () => actions.open(p) }, p.title),
+    h('div', { class: 'meta' }, meta),
+    p.authors.length ? h('div', { class: 'authors' }, p.authors.slice(0, 4).join(', ') + (p.authors.length > 4 ? ' et al.' : '')) : null,
+    h('p', { class: 'abstract' }, p.abstract),
+    note || item.reason ? h('div', { class: 'reason' }, note ?? item.reason) : null,
+  );
+  const bar = h('div', { class: 'actions' });
+  bar.append(h('button', { type: 'button', class: 'ghost', onclick: () => actions.open(p) }, 'Similar papers'));
+  if (actions.star) {
+    const starred = actions.star.isStarred(p.id);
+    const btn = h('button', { type: 'button', class: `star${starred ? ' on' : ''}`, 'aria-pressed': String(starred) }, starred ? '★ Starred' : '☆ Star');
+    btn.addEventListener('click', () => actions.star!.toggle(p, btn));
+    bar.append(btn);
+  }
+  if (actions.dismiss) bar.append(h('button', { type: 'button', class: 'ghost', onclick: () => actions.dismiss!(p, card) }, 'Not interested'));
+  if (p.url) bar.append(h('a', { href: p.url, target: '_blank', rel: 'noopener noreferrer', class: 'ext' }, p.url.includes('arxiv.org') ? 'arXiv ↗' : 'Open ↗'));
+  card.append(bar);
+  return card;
+}
+
+export function setStarButton(btn: HTMLButtonElement, on: boolean): void {
+  btn.classList.toggle('on', on);
+  btn.setAttribute('aria-pressed', String(on));
+  btn.textContent = on ? '★ Starred' : '☆ Star';
+}
+
+export function message(text: string, kind: 'info' | 'error' = 'info'): HTMLElement {
+  return h('p', { class: `message ${kind}` }, text);
+}
