@@ -1,0 +1,145 @@
+/**
+ * Task 2 (feed from a starred history): users are (a) curated topic sets with ≥ 5 corpus papers, split by arXiv id,
+ * and (b) Hugging Face submitters with ≥ 10 papers, split by HF list date. Held-out papers are the relevant items
+ * among the candidates of the hold-out window. Metrics: Recall@20, Recall@50, nDCG@50.
+ */
+import type { EvalData } from './data.js';
+import { trainPegasos, scoreLinear } from './linear.js';
+import { ndcgAtK, recallAtK } from './metrics.js';
+import { FEED_MAX_STARS_USED, FEED_POPULARITY_WEIGHT, maxAffinity, rankFeed, zFusion } from './rankers.js';
+import { maxCosine, type TfidfMatrix } from './tfidf.js';
+import { rng, seedOf, splitOf, tieBreaker, topK, type Split } from './util.js';
+
+export interface FeedUser {
+  key: string;
+  /** Papers (indices into data.papers), oldest → newest. */
+  history: number[];
+  heldOut: number[];
+  candidates: Int32Array;
+  window: [string, string];
+  split: Split;
+}
+
+/** arXiv ids in time order: yymm, then the number (so 2501.9999 < 2501.10000). */
+export function compareArxivIds(a: string, b: string): number {
+  const [ya, na] = a.split('.');
+  const [yb, nb] = b.split('.');
+  return ya === yb ? Number(na) - Number(nb) || a.localeCompare(b) : ya.localeCompare(yb);
+}
+
+/** The newest ~25% are held out: history = round(0.75 n) items, at least 1, and at least 1 held out. */
+export function temporalSplit<T>(sorted: T[], historyFraction = 0.75): { history: T[]; heldOut: T[] } {
+  const nHist = Math.min(sorted.length - 1, Math.max(1, Math.round(historyFraction * sorted.length)));
+  return { history: sorted.slice(0, nHist), heldOut: sorted.slice(nHist) };
+}
+
+const inWindow = (d: string | null, lo: string, hi: string) => d !== null && d >= lo && d <= hi;
+
+export function topicSetUsers(data: EvalData, minCorpus = 5): FeedUser[] {
+  const users: FeedUser[] = [];
+  for (const s of data.topicSets) {
+    const withText = [...new Set(s.arxivIds)].filter((id) => data.index.has(id)).sort(compareArxivIds);
+    const corpus = withText.filter((id) => data.papers[data.index.get(id)!].inCorpus);
+    if (corpus.length < minCorpus) continue;
+    const { heldOut } = temporalSplit(corpus);
+    // History: every member with an abstract (corpus, or HF-only) older than the first held-out paper.
+    const history = withText.filter((id) => compareArxivIds(id, heldOut[0]) < 0).map((id) => data.index.get(id)!);
+    const held = heldOut.map((id) => data.index.get(id)!);
+    const dates = held.map((i) => data.papers[i].published!).sort();
+    const window: [string, string] = [dates[0], dates[dates.length - 1]];
+    const hist = new Set(history);
+    const cands: number[] = [];
+    for (let i = 0; i < data.corpusCount; i++) if (!hist.has(i) && inWindow(data.papers[i].published, ...window)) cands.push(i);
+    users.push({ key: s.setId, history, heldOut: held, candidates: Int32Array.from(cands), window, split: splitOf(s.setId) });
+  }
+  return users;
+}
+
+export function hfSubmitterUsers(data: EvalData, minPapers = 10): FeedUser[] {
+  const by = new Map<string, number[]>();
+  data.papers.forEach((p, i) => {
+    if (p.submittedBy && p.hfDate) by.set(p.submittedBy, [...(by.get(p.submittedBy) ?? []), i]);
+  });
+  const users: FeedUser[] = [];
+  for (const [name, idx] of [...by.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    if (idx.length < minPapers) continue;
+    const sorted = idx.sort((a, b) => data.papers[a].hfDate!.localeCompare(data.papers[b].hfDate!) || compareArxivIds(data.papers[a].id, data.papers[b].id));
+    const { history, heldOut } = temporalSplit(sorted);
+    const window: [string, string] = [data.papers[heldOut[0]].hfDate!, data.papers[heldOut[heldOut.length - 1]].hfDate!];
+    const hist = new Set(history);
+    const cands: number[] = [];
+    data.papers.forEach((p, i) => {
+      if (hist.has(i)) return;
+      if (inWindow(p.hfDate, ...window) || (p.inCorpus && inWindow(p.published, ...window))) cands.push(i);
+    });
+    users.push({ key: `hf:${name}`, history, heldOut, candidates: Int32Array.from(cands), window, split: splitOf(`hf:${name}`) });
+  }
+  return users;
+}
+
+export interface FeedScores {
+  recall20: number;
+  recall50: number;
+  ndcg50: number;
+}
+export type FeedResults = Map<string, FeedScores[]>;
+
+export interface FeedRunOptions {
+  vectors: Float32Array;
+  dim: number;
+  modelLabel: string;
+  svmLambda: number;
+  svmNegatives: number;
+  log: (m: string) => void;
+}
+
+export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o: FeedRunOptions): FeedResults {
+  const results: FeedResults = new Map();
+  const vec = (i: number) => o.vectors.subarray(i * o.dim, (i + 1) * o.dim);
+  const started = Date.now();
+  users.forEach((u, ui) => {
+    const C = u.candidates.length;
+    const tie = tieBreaker(C, seedOf(`feed-tie:${u.key}`));
+    const rel = new Set(u.heldOut);
+    const add = (method: string, ranked: number[]) => {
+      const papers = ranked.slice(0, 50).map((c) => u.candidates[c]);
+      if (!results.has(method)) results.set(method, new Array(users.length));
+      results.get(method)![ui] = { recall20: recallAtK(papers, rel, 20), recall50: recallAtK(papers, rel, 50), ndcg50: ndcgAtK(papers, rel, 50) };
+    };
+    const byScore = (s: ArrayLike<number>) => topK(C, 50, s, tie);
+    // Every method sees the same history: the newest FEED_MAX_STARS_USED papers (the production cap).
+    const hist = u.history.slice(-FEED_MAX_STARS_USED);
+    const upvotes = Array.from(u.candidates, (i) => data.papers[i].upvotes);
+
+    add('random', byScore(tieBreaker(C, seedOf(`feed-random:${u.key}`))));
+    add('popularity (HF upvotes)', byScore(upvotes));
+    const tfMax = maxCosine(tfidf, hist, u.candidates);
+    add('tf-idf cosine (max-sim)', byScore(tfMax));
+
+    const histSet = new Set(u.history);
+    const r = rng(seedOf(`svm-neg:${u.key}`));
+    const negatives: number[] = [];
+    for (let tries = 0; negatives.length < o.svmNegatives && tries < 10 * o.svmNegatives; tries++) {
+      const i = Math.floor(r() * data.papers.length);
+      if (!histSet.has(i)) negatives.push(i);
+    }
+    const w = trainPegasos(tfidf, hist, negatives, { lambda: o.svmLambda, epochs: 10, seed: seedOf(`svm:${u.key}`) });
+    add('tf-idf linear SVM (arxiv-sanity)', byScore(scoreLinear(tfidf, w, u.candidates)));
+    add('naive blend (tf-idf z + popularity z)', byScore(zFusion([tfMax, upvotes.map((x) => Math.log1p(x))])));
+
+    const liked = hist.map(vec);
+    const candVecs = Array.from(u.candidates, vec);
+    const ids = Array.from(u.candidates, (i) => data.papers[i].id);
+    const affinity = maxAffinity(liked, candVecs);
+    const base = { history: liked, candidates: candVecs, upvotes, ids, k: 50, affinity };
+    add(`ours (${o.modelLabel}): feed ranker, no MMR`, rankFeed(base));
+    add(`ours (${o.modelLabel}): feed ranker + MMR`, rankFeed({ ...base, mmr: true }));
+    add(`ours (${o.modelLabel}): as served (NN candidates + MMR)`, rankFeed({ ...base, mmr: true, productionCandidates: true }));
+    // A proposal, not tuned: the same ranker with the lexical affinity fused in (z of dense max-sim + z of tf-idf
+    // max-sim, 1:1, + the same popularity term), no MMR.
+    const fused = zFusion([affinity, tfMax]);
+    add(`proposal: ours + tf-idf affinity (z-sum), no MMR`, byScore(fused.map((x, i) => x + FEED_POPULARITY_WEIGHT * (Math.log1p(upvotes[i]) / Math.log1p(100)))));
+    if ((ui + 1) % 10 === 0) o.log(`  feed: ${ui + 1}/${users.length} users (${Math.round((Date.now() - started) / 1000)} s)`);
+  });
+  return results;
+}

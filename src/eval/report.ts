@@ -1,0 +1,69 @@
+/** Markdown tables for the evaluation report: per split, one row per method, mean [95% bootstrap CI]. */
+import { bootstrapMean, pairedBootstrap, type Estimate } from './metrics.js';
+import { seedOf, type Split } from './util.js';
+
+export const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
+export const fmtEst = (e: Estimate) => `${fmt(e.mean)} [${fmt(e.lo)}, ${fmt(e.hi)}]`;
+
+export interface TableSpec<S> {
+  title: string;
+  note: string;
+  /** Per method, per unit (query or user). */
+  results: Map<string, S[]>;
+  split: Split[];
+  /** Cluster id per unit for the bootstrap (optional). */
+  clusters?: number[];
+  metrics: { key: keyof S & string; label: string }[];
+  resamples: number;
+  methods?: string[];
+}
+
+/** One table for one split: | method | metric … | with mean and percentile-bootstrap 95% CI. */
+export function table<S>(spec: TableSpec<S>, which: Split): string {
+  const idx = spec.split.map((s, i) => (s === which ? i : -1)).filter((i) => i >= 0);
+  const clusters = spec.clusters ? idx.map((i) => spec.clusters![i]) : undefined;
+  const nClusters = clusters ? new Set(clusters).size : idx.length;
+  const lines = [
+    `**${spec.title} — ${which === 'dev' ? 'dev' : 'held-out test'}** (${idx.length} ${spec.clusters ? `queries from ${nClusters} sets` : 'users'}; ${spec.note})`,
+    '',
+    `| method | ${spec.metrics.map((m) => m.label).join(' | ')} |`,
+    `|---|${spec.metrics.map(() => '---|').join('')}`,
+  ];
+  for (const method of spec.methods ?? [...spec.results.keys()]) {
+    const rows = spec.results.get(method);
+    if (!rows) continue;
+    const cells = spec.metrics.map((m) => {
+      const values = idx.map((i) => rows[i][m.key] as unknown as number);
+      return fmtEst(bootstrapMean(values, spec.resamples, seedOf(`${which}:${method}:${m.key}`), clusters));
+    });
+    lines.push(`| ${method} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+export interface RatioSpec<S> {
+  label: string;
+  results: Map<string, S[]>;
+  split: Split[];
+  clusters?: number[];
+  metric: keyof S & string;
+  ours: string;
+  /** Baseline methods; the best of them by point estimate (on the same split) is the reference. */
+  baselines: string[];
+  target: number;
+  resamples: number;
+}
+
+/** ours / best baseline, with a paired bootstrap CI for the ratio, on one split. */
+export function ratioRow<S>(spec: RatioSpec<S>, which: Split): string {
+  const idx = spec.split.map((s, i) => (s === which ? i : -1)).filter((i) => i >= 0);
+  const clusters = spec.clusters ? idx.map((i) => spec.clusters![i]) : undefined;
+  const series = (m: string) => idx.map((i) => spec.results.get(m)![i][spec.metric] as unknown as number);
+  const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const best = spec.baselines.reduce((a, b) => (meanOf(series(b)) > meanOf(series(a)) ? b : a));
+  const e = pairedBootstrap([series(spec.ours), series(best)], (m) => m[0] / m[1], spec.resamples, seedOf(`ratio:${spec.label}:${spec.ours}:${which}`), clusters);
+  const verdict = e.mean >= spec.target ? (e.lo >= spec.target ? 'met' : 'met (point estimate; CI includes lower)') : e.hi >= spec.target ? 'not met (CI reaches target)' : 'not met';
+  return `| ${spec.label} | ${which} | ${spec.ours} | ${best} | ${fmt(meanOf(series(spec.ours)))} / ${fmt(meanOf(series(best)))} | ${fmtEst(e)} | ≥ ${spec.target} | ${verdict} |`;
+}
+
+export const RATIO_HEADER = '| target | split | ours | reference (best baseline) | means | ratio [95% CI] | goal | verdict |\n|---|---|---|---|---|---|---|---|';

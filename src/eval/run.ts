@@ -1,0 +1,216 @@
+/**
+ * The evaluation run: loads data, builds tf-idf, embeds with each model (cached), runs the three tasks and renders
+ * the markdown report. scripts/eval.ts parses the command line and writes the files.
+ */
+import os from 'node:os';
+import { loadEvalData, type EvalData } from './data.js';
+import { embedPapers, type EmbeddedSet } from './embed-cache.js';
+import { hfSubmitterUsers, runFeed, topicSetUsers, type FeedResults, type FeedUser } from './feedtask.js';
+import { RATIO_HEADER, ratioRow, table } from './report.js';
+import { runSimilar, similarQueries, type SimilarQuery, type SimilarResults } from './similar.js';
+import { buildTfidf } from './tfidf.js';
+import { fmtDuration, seedOf, type Split } from './util.js';
+
+export interface EvalOptions {
+  projectRoot: string;
+  dataDir: string;
+  modelsDir: string;
+  cacheDir: string;
+  models: string[];
+  quick: boolean;
+  resamples: number;
+  svmLambda: number;
+  svmNegatives: number;
+  command: string;
+  log: (m: string) => void;
+}
+
+/** Deterministic subsample for --quick: at most `n` units per split, chosen by hash. */
+function limitPerSplit<T extends { split: Split }>(xs: T[], n: number, key: (x: T) => string): T[] {
+  const keep = new Set<T>();
+  for (const s of ['dev', 'test'] as const) {
+    xs.filter((x) => x.split === s)
+      .sort((a, b) => seedOf(key(a)) - seedOf(key(b)))
+      .slice(0, n)
+      .forEach((x) => keep.add(x));
+  }
+  return xs.filter((x) => keep.has(x));
+}
+
+const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+const usersLine = (name: string, us: FeedUser[]) =>
+  `${name}: ${us.length} users (dev ${us.filter((u) => u.split === 'dev').length}, test ${us.filter((u) => u.split === 'test').length}); ` +
+  `history ${avg(us.map((u) => u.history.length)).toFixed(1)} papers on average (max ${Math.max(...us.map((u) => u.history.length))}; the newest 200 are used), ` +
+  `held out ${avg(us.map((u) => u.heldOut.length)).toFixed(1)}, candidates ${Math.round(avg(us.map((u) => u.candidates.length)))} on average ` +
+  `(min ${Math.min(...us.map((u) => u.candidates.length))}, max ${Math.max(...us.map((u) => u.candidates.length))}; ` +
+  `${us.filter((u) => u.candidates.length > 20_000).length} users above the 20k exhaustive-scoring limit)`;
+
+export async function runEval(o: EvalOptions): Promise<{ markdown: string; json: unknown }> {
+  const t0 = Date.now();
+  const timings: string[] = [];
+  const lap = (what: string, since: number) => timings.push(`${what}: ${fmtDuration(Date.now() - since)}`);
+
+  let t = Date.now();
+  o.log('loading data …');
+  const data: EvalData = await loadEvalData(o.dataDir, o.quick ? (id) => seedOf(id) % 8 === 0 : undefined);
+  o.log(`  ${data.corpusCount} corpus papers, ${data.papers.length - data.corpusCount} HF-only papers, ${data.topicSets.length} topic sets`);
+  lap('load data', t);
+
+  t = Date.now();
+  o.log('building tf-idf …');
+  const tfidf = buildTfidf(data.papers.map((p) => p.text));
+  o.log(`  vocabulary ${tfidf.vocab.size}, ${tfidf.vals.length} non-zeros`);
+  lap('tf-idf', t);
+
+  const embedded: EmbeddedSet[] = [];
+  for (const model of o.models) {
+    t = Date.now();
+    o.log(`embedding with ${model} …`);
+    embedded.push(await embedPapers(data.papers, model, o.modelsDir, o.cacheDir, o.log));
+    lap(`embed ${model} (${embedded[embedded.length - 1].embedded} new, ${embedded[embedded.length - 1].fromCache} cached)`, t);
+  }
+
+  t = Date.now();
+  let queries: SimilarQuery[] = similarQueries(data);
+  if (o.quick) queries = limitPerSplit(queries, 150, (q) => `${q.setId}:${data.papers[q.paper].id}`);
+  o.log(`task 1: ${queries.length} similar-paper queries …`);
+  const similar: SimilarResults = runSimilar(
+    data,
+    queries,
+    tfidf,
+    embedded.map((e) => ({ label: e.modelId, vectors: e.vectors, dim: e.dim })),
+    o.log,
+  );
+  lap('task 1 + 3 (similar papers, all models)', t);
+
+  t = Date.now();
+  let setUsers = topicSetUsers(data);
+  let hfUsers = hfSubmitterUsers(data);
+  if (o.quick) {
+    setUsers = limitPerSplit(setUsers, 6, (u) => u.key);
+    hfUsers = limitPerSplit(hfUsers, 6, (u) => u.key);
+  }
+  const feedOpts = {
+    vectors: embedded[0].vectors,
+    dim: embedded[0].dim,
+    modelLabel: embedded[0].modelId,
+    svmLambda: o.svmLambda,
+    svmNegatives: o.svmNegatives,
+    log: o.log,
+  };
+  o.log(`task 2a: ${setUsers.length} topic-set users …`);
+  const feedSets: FeedResults = runFeed(data, setUsers, tfidf, feedOpts);
+  o.log(`task 2b: ${hfUsers.length} HF-submitter users …`);
+  const feedHf: FeedResults = runFeed(data, hfUsers, tfidf, feedOpts);
+  lap('task 2 (feeds)', t);
+
+  // ---- report
+  const R = o.resamples;
+  const qSplit = queries.map((q) => q.split);
+  const qClusters = queries.map((q) => q.cluster);
+  const m0 = embedded[0].modelId;
+  const baselines1 = ['random', 'popularity (HF upvotes)', 'tf-idf cosine'];
+  const ours1 = [`${m0} dense`, `${m0} hybrid z-sum`, `${m0} hybrid RRF`];
+  const simMetrics = [
+    { key: 'recall10' as const, label: 'recall@10' },
+    { key: 'mrr' as const, label: 'MRR' },
+  ];
+  const feedMetrics = [
+    { key: 'recall20' as const, label: 'Recall@20' },
+    { key: 'recall50' as const, label: 'Recall@50' },
+    { key: 'ndcg50' as const, label: 'nDCG@50' },
+  ];
+  const splits: Split[] = ['dev', 'test'];
+  const out: string[] = [];
+  const both = (f: (s: Split) => string) => splits.map(f).join('\n\n');
+
+  out.push('### Task 1 — similar papers (curated topic sets)', '');
+  out.push(
+    both((s) =>
+      table(
+        {
+          title: 'Similar papers',
+          note: `candidates: ${data.corpusCount} corpus papers; CI: bootstrap over sets`,
+          results: similar,
+          split: qSplit,
+          clusters: qClusters,
+          metrics: simMetrics,
+          resamples: R,
+          methods: [...baselines1, ...ours1.map((m) => m)],
+        },
+        s,
+      ),
+    ),
+  );
+  out.push('', '### Task 2a — feed from starred history: topic sets as users', '');
+  const feedSpec = (title: string, res: FeedResults, users: FeedUser[]) => (s: Split) =>
+    table({ title, note: 'CI: bootstrap over users', results: res, split: users.map((u) => u.split), metrics: feedMetrics, resamples: R }, s);
+  out.push(both(feedSpec('Feed, topic-set users', feedSets, setUsers)));
+  out.push('', '### Task 2b — feed from starred history: Hugging Face submitters as users', '');
+  out.push(both(feedSpec('Feed, HF-submitter users', feedHf, hfUsers)));
+
+  out.push('', '### Task 3 — model variants on the similar-papers task', '');
+  out.push(
+    both((s) =>
+      table(
+        {
+          title: 'Models, similar papers',
+          note: 'same queries and candidates as task 1; CI: bootstrap over sets',
+          results: similar,
+          split: qSplit,
+          clusters: qClusters,
+          metrics: simMetrics,
+          resamples: R,
+          methods: ['tf-idf cosine', ...o.models.flatMap((m) => [`${m} dense`, `${m} hybrid z-sum`, `${m} hybrid RRF`])],
+        },
+        s,
+      ),
+    ),
+  );
+
+  const feedBaselines = ['random', 'popularity (HF upvotes)', 'tf-idf cosine (max-sim)', 'tf-idf linear SVM (arxiv-sanity)', 'naive blend (tf-idf z + popularity z)'];
+  const oursFeed = `ours (${m0}): feed ranker, no MMR`;
+  const rows: string[] = [];
+  for (const s of splits) {
+    for (const ours of [oursFeed, 'proposal: ours + tf-idf affinity (z-sum), no MMR']) {
+      rows.push(ratioRow({ label: 'feed Recall@50, topic sets', results: feedSets, split: setUsers.map((u) => u.split), metric: 'recall50', ours, baselines: feedBaselines, target: 1.1, resamples: R }, s));
+      rows.push(ratioRow({ label: 'feed Recall@50, HF submitters', results: feedHf, split: hfUsers.map((u) => u.split), metric: 'recall50', ours, baselines: feedBaselines, target: 1.1, resamples: R }, s));
+    }
+    for (const m of o.models) {
+      for (const [variant, goal] of [['hybrid z-sum', 1.1], ['hybrid RRF', 1.1], ['dense', 1.0]] as const) {
+        rows.push(ratioRow({ label: `similar recall@10 (${variant === 'dense' ? 'model alone' : variant})`, results: similar, split: qSplit, clusters: qClusters, metric: 'recall10', ours: `${m} ${variant}`, baselines: ['tf-idf cosine'], target: goal, resamples: R }, s));
+      }
+    }
+  }
+  out.push('', '### Targets of the issue', '', 'Ratio of means, ours / reference, with a paired percentile bootstrap (same resampled users or sets for both).', '', RATIO_HEADER, ...rows);
+
+  const protocol = [
+    `- candidates for task 1: ${data.corpusCount} corpus papers${o.quick ? ' (**--quick subset**: 1/8 of the corpus by id hash plus every topic-set and HF paper)' : ''}; ` +
+      `${queries.length} queries from ${new Set(queries.map((q) => q.setId)).size} sets (dev ${queries.filter((q) => q.split === 'dev').length}, test ${queries.filter((q) => q.split === 'test').length} queries)`,
+    `- ${usersLine('task 2a topic-set users', setUsers)}`,
+    `- ${usersLine('task 2b HF-submitter users', hfUsers)}`,
+    `- tf-idf: ${tfidf.vocab.size} features (uni+bigrams), ${tfidf.n} documents; linear SVM: Pegasos, λ = ${o.svmLambda}, ${o.svmNegatives} random negatives, 10 epochs`,
+    `- models: ${embedded.map((e) => `\`${e.modelKey}\` (${e.dim}-d)`).join(', ')}; bootstrap: ${R} resamples, 95% percentile intervals`,
+  ];
+  const cpus = os.cpus();
+  const runtime = fmtDuration(Date.now() - t0);
+  const header = [
+    `Command: \`${o.command}\` · date ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC · ` +
+      `machine: ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GB RAM, Node ${process.version} · ` +
+      `total runtime ${runtime} (${timings.join('; ')})`,
+    '',
+    ...protocol,
+  ];
+  const markdown = [...header, '', ...out].join('\n');
+  const json = {
+    date: new Date().toISOString(),
+    quick: o.quick,
+    runtimeMs: Date.now() - t0,
+    models: embedded.map((e) => e.modelKey),
+    similar: Object.fromEntries([...similar].map(([m, v]) => [m, v.map((x, i) => ({ ...x, split: queries[i].split, set: queries[i].setId, paper: data.papers[queries[i].paper].id }))])),
+    feedSets: Object.fromEntries([...feedSets].map(([m, v]) => [m, v.map((x, i) => ({ ...x, split: setUsers[i].split, user: setUsers[i].key }))])),
+    feedHf: Object.fromEntries([...feedHf].map(([m, v]) => [m, v.map((x, i) => ({ ...x, split: hfUsers[i].split, user: hfUsers[i].key }))])),
+  };
+  o.log(`done in ${runtime}`);
+  return { markdown, json };
+}
