@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { compareArxivIds, temporalSplit } from '../src/eval/feedtask.js';
 import { scoreLinear, trainPegasos } from '../src/eval/linear.js';
 import { bootstrapMean, mrrOfList, ndcgAtK, pairedBootstrap, quantile, recallAtK, reciprocalRank } from '../src/eval/metrics.js';
-import { diversifyVectors, maxAffinity, rankFeed, rrfFusion, zFusion } from '../src/eval/rankers.js';
-import { buildTfidf, cosineAll, maxCosine, terms } from '../src/eval/tfidf.js';
+import { diversify } from '../src/recommend/affinity.js';
+import { maxAffinity, rankFeed, rrfFusion, zFusion } from '../src/eval/rankers.js';
+import { buildTfidf, cosineAll, maxCosine, terms } from '../src/recommend/tfidf.js';
 import { rankOf, splitOf, topK } from '../src/eval/util.js';
 
 const v = (...xs: number[]) => {
@@ -190,6 +191,6 @@ describe('feed ranker mirror', () => {
       { seq: 1, score: 0.99 },
       { seq: 2, score: 0.5 },
     ];
-    expect(diversifyVectors(ranked, (s) => [a, a, b][s], 3).map((r) => r.seq)).toEqual([0, 2, 1]);
+    expect(diversify(ranked, (s) => [a, a, b][s], 3).map((r) => r.seq)).toEqual([0, 2, 1]);
   });
 });

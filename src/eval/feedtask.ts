@@ -7,7 +7,8 @@ import type { EvalData } from './data.js';
 import { trainPegasos, scoreLinear } from './linear.js';
 import { ndcgAtK, recallAtK } from './metrics.js';
 import { FEED_MAX_STARS_USED, FEED_POPULARITY_WEIGHT, maxAffinity, rankFeed, zFusion } from './rankers.js';
-import { maxCosine, type TfidfMatrix } from './tfidf.js';
+import { maxCosine, type TfidfMatrix } from '../recommend/tfidf.js';
+import { lexicalAffinity } from '../recommend/lexical.js';
 import { rng, seedOf, splitOf, tieBreaker, topK, type Split } from './util.js';
 
 export interface FeedUser {
@@ -134,7 +135,12 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
     const base = { history: liked, candidates: candVecs, upvotes, ids, k: 50, affinity };
     add(`ours (${o.modelLabel}): feed ranker, no MMR`, rankFeed(base));
     add(`ours (${o.modelLabel}): feed ranker + MMR`, rankFeed({ ...base, mmr: true }));
-    add(`ours (${o.modelLabel}): as served (NN candidates + MMR)`, rankFeed({ ...base, mmr: true, productionCandidates: true }));
+    add(`ours (${o.modelLabel}): dense only, NN candidates + MMR`, rankFeed({ ...base, mmr: true, productionCandidates: true }));
+    // As served: the dense signal plus the local tf-idf of src/recommend/lexical.ts (fitted on history + candidates).
+    const text = (i: number) => data.papers[i].text;
+    const lexical = lexicalAffinity(hist.map(text), Array.from(u.candidates, text));
+    add(`ours (${o.modelLabel}): dense + lexical, no MMR`, rankFeed({ ...base, lexical }));
+    add(`ours (${o.modelLabel}): as served (dense + lexical, NN candidates + MMR)`, rankFeed({ ...base, lexical, mmr: true, productionCandidates: true }));
     // A proposal, not tuned: the same ranker with the lexical affinity fused in (z of dense max-sim + z of tf-idf
     // max-sim, 1:1, + the same popularity term), no MMR.
     const fused = zFusion([affinity, tfMax]);

@@ -1,20 +1,15 @@
 /**
  * Rankers as pure functions over vectors and scores, for the evaluation harness.
  *
- * rankFeed mirrors userFeed in src/recommend/feed.ts (which reads the store and the HNSW index, so it cannot be
- * called on in-memory vectors): max affinity of each candidate to the user's stars (each interest on its own),
- * z-calibrated over the candidate pool, plus POPULARITY_WEIGHT × log1p(upvotes + STAR_WEIGHT·stars)/log1p(100),
- * then optionally MMR (diversify). `dot`, `meanStd` and STAR_WEIGHT are imported from production; the constants
- * that feed.ts does not export are repeated below and must be kept in sync until production calls rankFeed itself.
+ * rankFeed runs the production feed's own scoring (feedScores) and diversification (diversify) from
+ * src/recommend on in-memory vectors: the harness measures the served ranker, not a copy of it.
  */
-import { dot, meanStd } from '../recommend/affinity.js';
-import { STAR_WEIGHT } from '../recommend/trending.js';
+import { diversify, dot } from '../recommend/affinity.js';
+import { feedScores, MAX_STARS_USED, POPULARITY_WEIGHT } from '../recommend/feed.js';
 import { topK, zScores } from './util.js';
 
-/** = POPULARITY_WEIGHT in src/recommend/feed.ts (not exported there). */
-export const FEED_POPULARITY_WEIGHT = 0.5;
-/** = MAX_STARS_USED in src/recommend/feed.ts (not exported there). */
-export const FEED_MAX_STARS_USED = 200;
+export const FEED_POPULARITY_WEIGHT = POPULARITY_WEIGHT;
+export const FEED_MAX_STARS_USED = MAX_STARS_USED;
 /** = EXHAUSTIVE_MAX in src/recommend/affinity.ts: larger windows are scored through nearest-neighbour candidates. */
 export const FEED_EXHAUSTIVE_MAX = 20_000;
 /** = candidateSeqs' default maxSeeds in src/recommend/affinity.ts. */
@@ -68,6 +63,8 @@ export interface FeedRankInput {
   productionCandidates?: boolean;
   /** Precomputed maxAffinity(history, candidates), to share between variants. */
   affinity?: Float64Array;
+  /** Lexical affinity per candidate (production: lexicalAffinity), fused like the dense one. */
+  lexical?: ArrayLike<number>;
 }
 
 /** Candidate positions, best first: the top k (after MMR if asked), followed by the rest of the scored pool. */
@@ -76,56 +73,18 @@ export function rankFeed(input: FeedRankInput): number[] {
   if (liked.length === 0) return [];
   const affinity = input.affinity ?? maxAffinity(liked, input.candidates);
   const pool = input.productionCandidates ? productionPool(liked, input.candidates, input.k) : input.candidates.map((_, i) => i);
-  const { mean, std } = meanStd(pool.map((i) => affinity[i]));
-  const scored = pool.map((i) => {
-    const popularity = Math.log1p((input.upvotes[i] ?? 0) + STAR_WEIGHT * (input.stars?.[i] ?? 0)) / Math.log1p(100);
-    return { seq: i, score: (affinity[i] - mean) / std + FEED_POPULARITY_WEIGHT * popularity };
+  const scores = feedScores({
+    affinity: pool.map((i) => affinity[i]),
+    lexical: input.lexical && pool.map((i) => input.lexical![i]),
+    upvotes: pool.map((i) => input.upvotes[i] ?? 0),
+    stars: pool.map((i) => input.stars?.[i] ?? 0),
   });
+  const scored = pool.map((i, j) => ({ seq: i, score: scores[j] }));
   const ids = input.ids;
   scored.sort((a, b) => b.score - a.score || (ids ? ids[a.seq].localeCompare(ids[b.seq]) : a.seq - b.seq));
-  const ranked = input.mmr ? diversifyVectors(scored, (i) => input.candidates[i], input.k) : scored.slice(0, input.k);
+  const ranked = input.mmr ? diversify(scored, (i) => input.candidates[i], input.k) : scored.slice(0, input.k);
   const top = new Set(ranked.map((r) => r.seq));
   return [...ranked.map((r) => r.seq), ...scored.filter((r) => !top.has(r.seq)).map((r) => r.seq)];
-}
-
-/**
- * diversify() of src/recommend/affinity.ts over an explicit vector lookup instead of the store's index: MMR on a
- * z scale, redundancy = how far an item's max similarity to the picked ones lies above the pool's typical
- * pairwise similarity. Only the first `limit` positions are re-ordered.
- */
-export function diversifyVectors<T extends { seq: number; score: number }>(
-  ranked: T[],
-  vectorOf: (seq: number) => Float32Array,
-  k: number,
-  penalty = 0.5,
-  limit = 100,
-): T[] {
-  const positions = Math.min(k, limit);
-  const pool = ranked.slice(0, Math.min(ranked.length, Math.max(k, 3 * positions)));
-  if (pool.length < 3) return pool.slice(0, k);
-  const vecs = pool.map((r) => vectorOf(r.seq));
-  const sims: number[] = [];
-  for (let i = 0; i < pool.length && sims.length < 4000; i++) for (let j = i + 1; j < pool.length && j < i + 20; j++) sims.push(dot(vecs[i], vecs[j]));
-  const { mean, std } = meanStd(sims);
-  const maxSim = new Float64Array(pool.length).fill(-Infinity);
-  const taken = new Uint8Array(pool.length);
-  const picked: T[] = [];
-  while (picked.length < Math.min(positions, pool.length)) {
-    let best = -1;
-    let bestVal = -Infinity;
-    for (let i = 0; i < pool.length; i++) {
-      if (taken[i]) continue;
-      const val = pool[i].score - penalty * Math.max(0, (maxSim[i] - mean) / std);
-      if (val > bestVal) {
-        bestVal = val;
-        best = i;
-      }
-    }
-    taken[best] = 1;
-    picked.push(pool[best]);
-    for (let i = 0; i < pool.length; i++) if (!taken[i]) maxSim[i] = Math.max(maxSim[i], dot(vecs[i], vecs[best]));
-  }
-  return [...picked, ...pool.filter((_, i) => !taken[i])].slice(0, k);
 }
 
 /** Calibrated fusion: per-query z-score of each signal, summed (weights 1:1 unless given). */

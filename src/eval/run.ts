@@ -8,7 +8,7 @@ import { embedPapers, type EmbeddedSet } from './embed-cache.js';
 import { hfSubmitterUsers, runFeed, topicSetUsers, type FeedResults, type FeedUser } from './feedtask.js';
 import { RATIO_HEADER, ratioRow, table } from './report.js';
 import { runSimilar, similarQueries, type SimilarQuery, type SimilarResults } from './similar.js';
-import { buildTfidf } from './tfidf.js';
+import { buildTfidf } from '../recommend/tfidf.js';
 import { fmtDuration, seedOf, type Split } from './util.js';
 
 export interface EvalOptions {

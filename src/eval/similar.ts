@@ -7,7 +7,7 @@ import type { EvalData } from './data.js';
 import { denseAll } from './embed-cache.js';
 import { recallAtK, reciprocalRank } from './metrics.js';
 import { rrfFusion, zFusion } from './rankers.js';
-import { cosineAll, type TfidfMatrix } from './tfidf.js';
+import { cosineAll, type TfidfMatrix } from '../recommend/tfidf.js';
 import { rankOf, seedOf, splitOf, tieBreaker, topK, type Split } from './util.js';
 
 export interface SimilarQuery {

@@ -84,11 +84,17 @@ export function meanStd(xs: ArrayLike<number>): { mean: number; std: number } {
  * pairwise similarity. Scale-free, so it behaves the same for a static model whose cosines all sit near 0.8 and
  * for a transformer whose cosines spread over [0, 1]. Only the first `limit` positions are re-ordered.
  */
-export function diversify<T extends { seq: number; score: number }>(feed: Paperfeed, ranked: T[], k: number, penalty = 0.5, limit = 100): T[] {
+export function diversify<T extends { seq: number; score: number }>(
+  ranked: T[],
+  vectorOf: (seq: number) => Float32Array,
+  k: number,
+  penalty = 0.5,
+  limit = 100,
+): T[] {
   const positions = Math.min(k, limit);
   const pool = ranked.slice(0, Math.min(ranked.length, Math.max(k, 3 * positions)));
   if (pool.length < 3) return pool.slice(0, k);
-  const vecs = pool.map((r) => feed.index!.vector(r.seq)!);
+  const vecs = pool.map((r) => vectorOf(r.seq));
   // The pool's pairwise similarity distribution, from a fixed sample of pairs.
   const sims: number[] = [];
   for (let i = 0; i < pool.length && sims.length < 4000; i++) for (let j = i + 1; j < pool.length && j < i + 20; j++) sims.push(dot(vecs[i], vecs[j]));

@@ -1,19 +1,50 @@
 import type { Paperfeed } from '../service.js';
 import type { StoredPaper, Window } from '../store/store.js';
+import { paperText } from '../embed/text.js';
 import { candidateSeqs, diversify, meanStd, scoreAffinity, type Liked } from './affinity.js';
+import { lexicalAffinity } from './lexical.js';
 import { STAR_WEIGHT, trending } from './trending.js';
 
 /** The personalised feed covers the last week of the corpus unless asked otherwise. */
 export const DEFAULT_FEED_DAYS = 7;
 /** At most this many of a user's most recent stars shape the feed. */
-const MAX_STARS_USED = 200;
+export const MAX_STARS_USED = 200;
 /**
  * Scores are calibrated per request: affinity in standard deviations over the candidates (z), so the weights below
  * mean the same whatever the model's cosine scale. A paper with 100 upvotes (or ~33 stars here) gains this many σ.
  */
-const POPULARITY_WEIGHT = 0.5;
+export const POPULARITY_WEIGHT = 0.5;
 /** Papers the user marked as seen drop by this many σ (they stay, but below fresh ones). */
-const SEEN_PENALTY = 0.5;
+export const SEEN_PENALTY = 0.5;
+
+export interface FeedSignals {
+  /** Dense affinity of each candidate to the user's stars (max cosine minus the dismissed push-down). */
+  affinity: ArrayLike<number>;
+  /** Lexical affinity (tf-idf max cosine to the stars), if available: z-calibrated and added like the dense one. */
+  lexical?: ArrayLike<number>;
+  upvotes: ArrayLike<number>;
+  /** Our users' stars per candidate. */
+  stars?: ArrayLike<number>;
+  seen?: ArrayLike<boolean>;
+}
+
+/**
+ * The feed's score per candidate, pure (the evaluation harness calls this same function): each affinity in
+ * standard deviations over the candidate pool, plus popularity, minus the seen penalty.
+ */
+export function feedScores(s: FeedSignals): Float64Array {
+  const n = s.affinity.length;
+  const out = new Float64Array(n);
+  for (const signal of s.lexical ? [s.affinity, s.lexical] : [s.affinity]) {
+    const { mean, std } = meanStd(signal);
+    for (let i = 0; i < n; i++) out[i] += (signal[i] - mean) / std;
+  }
+  for (let i = 0; i < n; i++) {
+    out[i] += (POPULARITY_WEIGHT * Math.log1p((s.upvotes[i] ?? 0) + STAR_WEIGHT * (s.stars?.[i] ?? 0))) / Math.log1p(100);
+    if (s.seen?.[i]) out[i] -= SEEN_PENALTY;
+  }
+  return out;
+}
 
 export interface FeedItem {
   paper: StoredPaper;
@@ -76,18 +107,27 @@ export function userFeed(feed: Paperfeed, userId: string, window: Window & { sin
   const disliked = likedPapers(feed, dismissedIds).map((d) => d.vec);
   const seqs = candidateSeqs(feed, liked, window, exclude, Math.max(2 * k, 50));
   const affinities = scoreAffinity(feed, seqs, liked, disliked);
-  const { mean, std } = meanStd(affinities.map((a) => a.score));
-  const scored = affinities.map((a) => {
-    const paper = feed.store.getPaperBySeq(a.seq)!;
-    const starCount = stars(paper.id);
-    const popularity = Math.log1p((paper.upvotes ?? 0) + STAR_WEIGHT * starCount) / Math.log1p(100);
-    const score = (a.score - mean) / std + POPULARITY_WEIGHT * popularity - (seen.has(paper.id) ? SEEN_PENALTY : 0);
-    const note = popularityNote(paper.upvotes ?? 0, starCount);
+  const papers = affinities.map((a) => feed.store.getPaperBySeq(a.seq)!);
+  const starCounts = papers.map((p) => stars(p.id));
+  const lexical = lexicalAffinity(
+    liked.map((l) => paperText(l.paper.title, l.paper.abstract)),
+    papers.map((p) => paperText(p.title, p.abstract)),
+  );
+  const scores = feedScores({
+    affinity: affinities.map((a) => a.score),
+    lexical,
+    upvotes: papers.map((p) => p.upvotes ?? 0),
+    stars: starCounts,
+    seen: papers.map((p) => seen.has(p.id)),
+  });
+  const scored = affinities.map((a, i) => {
+    const paper = papers[i];
+    const note = popularityNote(paper.upvotes ?? 0, starCounts[i]);
     const reason = `Close to ${quote(a.closest.title)}, which you starred${note ? ` · ${note}` : ''}`;
-    return { seq: a.seq, score, paper, reason };
+    return { seq: a.seq, score: scores[i], paper, reason };
   });
   scored.sort((a, b) => b.score - a.score || a.paper.id.localeCompare(b.paper.id));
-  return diversify(feed, scored, k).map(({ paper, score, reason }) => ({ paper, score, reason }));
+  return diversify(scored, (seq) => feed.index!.vector(seq)!, k).map(({ paper, score, reason }) => ({ paper, score, reason }));
 }
 
 /**

@@ -1,0 +1,17 @@
+import { buildTfidf, maxCosine } from './tfidf.js';
+
+/**
+ * Lexical affinity of candidates to a user's liked papers: tf-idf (uni+bigrams, sublinear tf, as arxiv-sanity)
+ * fitted on just these texts, each candidate's max cosine to a liked paper. Exact term overlap (method names,
+ * datasets, jargon) is what a small static embedding blurs; the evaluation (EVAL.md) measured this signal as the
+ * strongest single one. Local idf keeps it index-free: the cost is one pass over the candidate texts.
+ */
+export function lexicalAffinity(likedTexts: string[], candidateTexts: string[]): Float32Array {
+  if (likedTexts.length === 0 || candidateTexts.length === 0) return new Float32Array(candidateTexts.length);
+  const m = buildTfidf([...likedTexts, ...candidateTexts], { minDf: 2, maxDf: 0.1, maxFeatures: 50_000 });
+  const history = likedTexts.map((_, i) => i);
+  const candidates = Int32Array.from(candidateTexts, (_, i) => likedTexts.length + i);
+  const best = maxCosine(m, history, candidates);
+  for (let i = 0; i < best.length; i++) if (!Number.isFinite(best[i])) best[i] = 0;
+  return best;
+}
