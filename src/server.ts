@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
@@ -8,6 +9,16 @@ import { ingestFiles } from './ingest/files.js';
 import { Paperfeed, type Log } from './service.js';
 
 export const SEED_FILES = ['arxiv-cs-sample.jsonl.gz', 'hf-daily-sample.jsonl.gz'].map((f) => path.join(PROJECT_ROOT, 'seed', f));
+
+const FORBIDDEN_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);
+
+function problemResponse(status: number, detail: string, headers: Record<string, string> = {}): Response {
+  const title = status === 405 ? 'Method Not Allowed' : 'Error';
+  return new Response(JSON.stringify({ type: 'about:blank', title, status, detail }), {
+    status,
+    headers: { 'Content-Type': 'application/problem+json', ...headers },
+  });
+}
 
 export interface RunningServer {
   feed: Paperfeed;
@@ -26,7 +37,39 @@ export async function startServer(config: Config, log: Log): Promise<RunningServ
   const feed = await Paperfeed.open(config, log);
   log(`store ${feed.store.file}: ${feed.store.countPapers()} papers, model ${feed.embedder.modelKey} (dim ${feed.embedder.dim})`);
 
-  const server = serve({ fetch: createApp(feed).fetch, port: config.PORT, hostname: config.HOST });
+  const app = createApp(feed);
+  // TRACE/TRACK/CONNECT are "forbidden methods" for the WHATWG Request, which throws when one is rebuilt with a
+  // body (a 500): answer them here, as problem+json like every other error.
+  const fetch: typeof app.fetch = (req, ...rest) =>
+    FORBIDDEN_METHODS.has(req.method.toUpperCase())
+      ? problemResponse(405, `Method ${req.method} is not allowed`, { Allow: 'GET, HEAD, POST, PUT, DELETE' })
+      : app.fetch(req, ...rest);
+  const server = serve({ fetch, port: config.PORT, hostname: config.HOST });
+  // @hono/node-server answers a request target it refuses (a backslash in the path, no Host header) with a bare
+  // 400 and no body: check those first and answer problem+json.
+  const [handle] = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const target = req.url ?? '';
+    const pathPart = target.split('?')[0];
+    const reason = pathPart.includes('\\') ? 'a backslash in the path' : !req.headers.host ? 'no Host header' : undefined;
+    if (!reason) return handle(req, res);
+    const body = JSON.stringify({ type: 'about:blank', title: 'Bad Request', status: 400, detail: `Invalid request target: ${reason}` });
+    res.writeHead(400, { 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+  });
+  // Requests Node's HTTP parser refuses before the app sees them (URL/headers over 16 KB → 431, unknown method or
+  // malformed request line → 400) get a problem+json body too, not Node's bare status line.
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: import('node:stream').Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const detail = status === 431 ? 'The request line or headers are too large' : `Malformed HTTP request (${err.code ?? 'parse error'})`;
+    const body = JSON.stringify({ type: 'about:blank', title: status === 431 ? 'Request Header Fields Too Large' : 'Bad Request', status, detail });
+    const head = Buffer.isBuffer(err.rawPacket) && err.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`,
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

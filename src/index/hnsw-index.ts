@@ -49,6 +49,43 @@ const MANIFEST = 'manifest.json';
 const CHUNK = 512; // points added between yields to the event loop
 const EXACT_SEARCH_MAX = 20_000; // windows up to this size are searched exactly
 
+/**
+ * Fault injection for test/faults-index-save.test.ts, off unless PAPERFEED_FAULT names a point of save():
+ * `index-save-during-write` (the temp file is cut to half its size, as if the process died while writing it),
+ * `index-save-after-temp` (temp file complete and fsynced, not yet renamed), `index-save-before-manifest` (index
+ * file renamed into place, manifest not yet written), `index-save-manifest-temp` (new manifest written to its
+ * temp file, not yet renamed). At that point the process SIGKILLs itself.
+ */
+function faultPoint(point: string, tmp?: string): void {
+  if (process.env.PAPERFEED_FAULT !== point) return;
+  if (point === 'index-save-during-write' && tmp) fs.truncateSync(tmp, Math.floor(fs.statSync(tmp).size / 2));
+  process.kill(process.pid, 'SIGKILL');
+}
+
+/**
+ * Checks an hnswlib file's header against the dimension and M we expect before the native reader trusts it:
+ * readIndex takes its layout from the file, so a file of another dimension (even under a forged manifest) would
+ * load "fine" and answer with garbage. Layout (hnswalg.h saveIndex): size_t offsetLevel0, maxElements,
+ * curElementCount, sizeDataPerElement, labelOffset, offsetData; int maxLevel; uint enterpoint; size_t maxM, maxM0, M.
+ */
+function checkHnswHeader(file: string, dim: number, M: number): void {
+  const head = Buffer.alloc(80);
+  const fd = fs.openSync(file, 'r');
+  let size: number;
+  try {
+    size = fs.fstatSync(fd).size;
+    if (fs.readSync(fd, head, 0, 80, 0) < 80) throw new Error('the index file is too short');
+  } finally {
+    fs.closeSync(fd);
+  }
+  const u = (at: number) => Number(head.readBigUInt64LE(at));
+  const [count, perElement, labelOffset, offsetData, fileM] = [u(16), u(24), u(32), u(40), u(72)];
+  const fileDim = (labelOffset - offsetData) / 4;
+  if (fileDim !== dim) throw new Error(`the index file has dimension ${fileDim}, not ${dim}`);
+  if (fileM !== M) throw new Error(`the index file was built with M=${fileM}, not ${M}`);
+  if (perElement !== labelOffset + 8 || 96 + count * perElement > size) throw new Error('the index file header is inconsistent with its size');
+}
+
 /** Streams the file through the hash, so checking a 70 MB index does not block the event loop. */
 async function sha256File(file: string): Promise<string> {
   const hash = crypto.createHash('sha256');
@@ -153,6 +190,7 @@ export class HnswIndex {
     if (!fs.existsSync(file)) throw new Error(`the index file ${m.file} is missing`);
     if ((await sha256File(file)) !== m.sha256) throw new Error(`the index file ${m.file} does not match its checksum`);
     const h = new HierarchicalNSW('cosine', this.dim);
+    checkHnswHeader(file, this.dim, this.params.M);
     await h.readIndex(file, false);
     if (h.getNumDimensions() !== this.dim) throw new Error('the index file has another dimension');
     h.setEf(this.params.efSearch);
@@ -259,10 +297,13 @@ export class HnswIndex {
     const file = path.join(this.dir, name);
     const tmp = `${file}.tmp`;
     await this.hnsw.writeIndex(tmp);
+    faultPoint('index-save-during-write', tmp);
     const fd = fs.openSync(tmp, 'r');
     fs.fsyncSync(fd);
     fs.closeSync(fd);
+    faultPoint('index-save-after-temp');
     fs.renameSync(tmp, file);
+    faultPoint('index-save-before-manifest');
     const manifest: Manifest = {
       format: 1,
       model: this.model,
@@ -277,6 +318,7 @@ export class HnswIndex {
     };
     const manifestTmp = path.join(this.dir, `${MANIFEST}.${process.pid}.tmp`);
     writeFileDurably(manifestTmp, JSON.stringify(manifest));
+    faultPoint('index-save-manifest-temp');
     fs.renameSync(manifestTmp, path.join(this.dir, MANIFEST));
     this.dirty = false;
     this.removeGarbage();

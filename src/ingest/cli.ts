@@ -34,6 +34,11 @@ try {
   );
   process.exit(report.failedFiles.length ? 1 : 0);
 } catch (err) {
-  console.error(`ingest failed: ${(err as Error).message}`);
+  // Name the likely cause for the file-system errors a user can fix (read-only or missing dir, full disk).
+  const code = String((err as { code?: unknown }).code ?? '');
+  const hint = /^(SQLITE_CANTOPEN|SQLITE_READONLY|EROFS|EACCES|EPERM)/.test(code)
+    ? ` (${code}: is the data directory ${process.env.DATA_DIR ?? './data'} there and writable?)`
+    : /^(SQLITE_FULL|ENOSPC)/.test(code) ? ` (${code}: the disk is full; free space and rerun, committed batches are kept)` : '';
+  console.error(`ingest failed: ${(err as Error).message}${hint}`);
   process.exit(1);
 }

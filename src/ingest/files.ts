@@ -49,6 +49,17 @@ async function countJsonlRecords(file: string): Promise<number | undefined> {
   return first === 0x7b /* '{' */ ? lines : undefined;
 }
 
+/** UTF-16 text (a BOM of FF FE or FE FF) would only yield one garbled rejection per line: refuse the file, saying why. */
+function assertNotUtf16(file: string): void {
+  const fd = fs.openSync(file, 'r');
+  const head = Buffer.alloc(2);
+  const n = fs.readSync(fd, head, 0, 2, 0);
+  fs.closeSync(fd);
+  if (n === 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) {
+    throw new Error('the file is UTF-16 text (byte-order mark); convert it to UTF-8 first, e.g. `iconv -f UTF-16 -t UTF-8`');
+  }
+}
+
 /**
  * Ingests files record by record: each batch is embedded and committed together, so a kill loses at most
  * the batch in flight, and a rerun skips what is already stored. A bad record is reported and skipped.
@@ -65,6 +76,7 @@ export async function ingestFiles(
     let progress: Progress | undefined;
     try {
       if (!fs.statSync(file).isFile()) throw new Error('not a regular file');
+      assertNotUtf16(file);
       if (opts.progress) progress = new Progress(`ingest ${file}`, await countJsonlRecords(file));
       const valid = async function* () {
         for await (const rec of readPaperFile(file)) {

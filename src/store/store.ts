@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { PaperInput } from '../types.js';
-import { migrate } from './migrations.js';
+import { migrate, SCHEMA_VERSION } from './migrations.js';
 
 /** A paper as stored, with its store-internal sequence number (the index label). */
 export interface StoredPaper extends PaperInput {
@@ -77,12 +77,18 @@ export class SqliteStore {
     fs.mkdirSync(dataDir, { recursive: true });
     this.file = path.join(dataDir, 'paperfeed.db');
     this.db = new Database(this.file);
+    // Another process (the ingest CLI, a second server) may hold the write lock for one batch: wait, don't fail.
+    this.db.pragma('busy_timeout = 30000');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
-    // Another process (the ingest CLI, a second server) may hold the write lock for one batch: wait, don't fail.
-    this.db.pragma('busy_timeout = 30000');
-    migrate(this.db, this.file);
+    // Two processes opening a fresh store at once (server and ingest CLI) would both run the migrations and one
+    // would fail ("table meta already exists"): migrate under the write lock, so the second sees the new version.
+    if ((this.db.pragma('user_version', { simple: true }) as number) < SCHEMA_VERSION) {
+      this.db.transaction(() => migrate(this.db, this.file)).immediate();
+    } else {
+      migrate(this.db, this.file); // refuses a newer schema
+    }
     const db = this.db;
     this.stmt = {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
