@@ -7,6 +7,7 @@ import type { EvalData } from './data.js';
 import { denseAll } from './embed-cache.js';
 import { recallAtK, reciprocalRank } from './metrics.js';
 import { rrfFusion, zFusion } from './rankers.js';
+import { lexicalAffinity, RERANK_POOL, zSum } from '../recommend/lexical.js';
 import { cosineAll, type TfidfMatrix } from '../recommend/tfidf.js';
 import { rankOf, seedOf, splitOf, tieBreaker, topK, type Split } from './util.js';
 
@@ -101,6 +102,14 @@ export function runSimilar(
       const rrf = rrfFusion(N, [topK(N, 1001, dq, tie), topK(N, 1001, tf, tie)].map((l) => l.filter((i) => i !== q.paper)));
       rrf[q.paper] = -Infinity;
       add(`${m.label} hybrid RRF`, qi, evaluate(rrf));
+      // As served: the dense top RERANK_POOL re-ranked by z(dense) + z(local tf-idf), the rest after them.
+      const pool = topK(N, RERANK_POOL, dq, tie);
+      const lexical = lexicalAffinity([data.papers[q.paper].text], pool.map((i) => data.papers[i].text));
+      const fused = zSum([pool.map((i) => d[i]), lexical]);
+      const served = Float64Array.from(dq, (x) => x - 1e3);
+      pool.forEach((i, j) => (served[i] = fused[j]));
+      served[q.paper] = -Infinity;
+      add(`${m.label} as served (dense top-${RERANK_POOL} + local tf-idf re-rank)`, qi, evaluate(served));
     }
     if ((qi + 1) % 200 === 0) log(`  similar: ${qi + 1}/${queries.length} queries (${Math.round((Date.now() - started) / 1000)} s)`);
   });
