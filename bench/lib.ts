@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../src/config.js';
+import { rng } from '../src/util/random.js';
+export { rng };
 
 /** `--name value` (or `--name=value`) from argv, else the fallback. */
 export function arg(name: string, fallback?: string): string | undefined {
@@ -34,17 +36,6 @@ export async function timed<T>(fn: () => Promise<T> | T): Promise<{ value: T; ms
   return { value, ms: now() - t0, cpuMs: (c.user + c.system) / 1000 };
 }
 
-/** Deterministic PRNG (mulberry32), so held-out sets and query samples repeat across runs. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A seeded Fisher–Yates permutation of 0..n-1. */
 export function permutation(n: number, seed: number): Uint32Array {

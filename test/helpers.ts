@@ -2,22 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PaperInput } from '../src/types.js';
+import { rng } from '../src/util/random.js';
+
+export { rng };
 
 export function tempDir(prefix = 'paperfeed-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** A deterministic pseudo-random generator, so synthetic vectors are the same on every run. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function unitVector(dim: number, next: () => number): Float32Array {
   const v = new Float32Array(dim);

@@ -3,18 +3,9 @@
  * top-k selection with explicit tie-breaking.
  */
 import crypto from 'node:crypto';
+import { rng } from '../util/random.js';
+export { rng };
 
-/** mulberry32: a tiny, fast, seedable PRNG returning floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A 32-bit unsigned seed from any string (first 4 bytes of its sha256). */
 export function seedOf(s: string): number {

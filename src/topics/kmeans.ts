@@ -1,14 +1,6 @@
-/** A small seeded PRNG (mulberry32): the same seed gives the same clustering on every run and machine. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng as seededRandom } from '../util/random.js';
+
+export { seededRandom };
 
 export interface Assignment {
   /** The nearest centroid of each point. */

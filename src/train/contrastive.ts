@@ -1,4 +1,5 @@
 import type { TokenizedTexts } from './corpus.js';
+import { rng as mulberry32 } from '../util/random.js';
 
 /**
  * Trains a static embedding table so that a paper's title and its abstract embed close together and far from
@@ -31,16 +32,6 @@ export interface EpochReport {
   seconds: number;
 }
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Mean-pooled, normalised vectors of texts `which` into out (B×dim); returns the pre-normalisation norms. */
 function pool(table: Float32Array, texts: TokenizedTexts, which: number[], dim: number, out: Float32Array): Float32Array {
