@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { tempDir } from './helpers.js';
+import { tempDir, expectProblem } from './helpers.js';
 
 const ADMIN = 'test-admin-token-0123456789';
 let server: RunningServer;
@@ -17,13 +17,6 @@ const ok = async (res: Response) => {
   expect(res.status, await res.clone().text()).toBeLessThan(300);
   return res.json();
 };
-async function expectProblem(res: Response, status: number, field?: string) {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const body = await res.json();
-  if (field) expect(body.errors?.map((e: { field: string }) => e.field)).toContain(field);
-}
-
 const robotic = /robot|embodied|manipulat|locomot|humanoid|grasp|vision-language-action|\bvla\b/i;
 const isRobotic = (i: Item) => robotic.test(`${i.paper.title} ${i.paper.abstract}`);
 let robotIds: string[];

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { paperText } from '../src/embed/text.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { tempDir } from './helpers.js';
+import { tempDir, expectProblem } from './helpers.js';
 
 // Three real servers: the main one (seeded, no rate limit), and two small unseeded ones for the limits.
 let main: RunningServer;
@@ -26,15 +26,6 @@ const get = (path: string, init?: RequestInit) => fetch(main.url + path, init);
 const postJson = (server: RunningServer, path: string, body: unknown, raw = false) =>
   fetch(server.url + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: raw ? (body as string) : JSON.stringify(body) });
 const embed = (body: unknown, raw = false) => postJson(main, '/v1/embed', body, raw);
-
-async function expectProblem(res: Response, status: number, field?: string) {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const body = await res.json();
-  expect(body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String) });
-  if (field) expect(body.errors.map((e: { field: string }) => e.field)).toContain(field);
-  return body;
-}
 
 const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0);

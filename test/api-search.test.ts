@@ -5,7 +5,7 @@ import type { Embedder } from '../src/embed/embedder.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { keywordSearch, queryTerms } from '../src/store/search.js';
 import { SqliteStore } from '../src/store/store.js';
-import { paper, tempDir } from './helpers.js';
+import { paper, tempDir, expectProblem } from './helpers.js';
 
 interface Item {
   paper: { id: string; title: string; abstract: string; published: string | null; categories: string[] };
@@ -21,14 +21,6 @@ async function items(path: string): Promise<Item[]> {
 }
 const ids = (list: Item[]) => list.map((i) => i.paper.id);
 const text = (i: Item) => `${i.paper.title} ${i.paper.abstract}`;
-
-async function expectProblem(res: Response, status: number, field?: string) {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const body = await res.json();
-  expect(body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String) });
-  if (field) expect(body.errors.map((e: { field: string }) => e.field)).toContain(field);
-}
 
 /** Inputs that are FTS5 syntax (or break naive quoting); none may reach FTS5 as such. */
 const HOSTILE = ['"', '*', 'NEAR(', 'OR OR', 'a AND', '(((', 'title:x', '-x', ')', '""', "'", '^robot', 'NOT', 'AND',

@@ -3,7 +3,7 @@ import { loadConfig } from '../src/config.js';
 import { GRAVITY, STAR_WEIGHT, TRENDING_FORMULA } from '../src/recommend/trending.js';
 import { addDays } from '../src/recommend/window.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { tempDir } from './helpers.js';
+import { tempDir, expectProblem } from './helpers.js';
 
 interface Item {
   paper: { id: string; published: string; upvotes: number | null; categories: string[] };
@@ -16,13 +16,6 @@ async function items(path: string): Promise<Item[]> {
   const res = await get(path);
   expect(res.status, path).toBe(200);
   return (await res.json()).items;
-}
-
-async function expectProblem(res: Response, status: number, field?: string) {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const body = await res.json();
-  if (field) expect(body.errors.map((e: { field: string }) => e.field)).toContain(field);
 }
 
 const days = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 86_400_000;

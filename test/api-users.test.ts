@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { paper, tempDir } from './helpers.js';
+import { paper, tempDir, expectProblem } from './helpers.js';
 
 const ADMIN = 'test-admin-token-0123456789';
 const DOI = '10.1145/3292500.3330701';
@@ -20,15 +20,6 @@ function call(method: string, url: string, token?: string, body?: unknown) {
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   return fetch(server.url + url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-}
-
-async function expectProblem(res: Response, status: number, field?: string) {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const body = await res.json();
-  expect(body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String) });
-  if (field) expect(body.errors.map((e: { field: string }) => e.field)).toContain(field);
-  return body;
 }
 
 async function createUser(name: string) {

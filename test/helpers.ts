@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
 import type { PaperInput } from '../src/types.js';
 import { rng } from '../src/util/random.js';
 
@@ -49,4 +50,14 @@ export function exactTopK(query: Float32Array, vectors: Map<number, Float32Array
     .sort((a, b) => b[1] - a[1])
     .slice(0, k)
     .map(([seq]) => seq);
+}
+
+/** Asserts an RFC 9457 problem+json answer with this status, naming `field` among the fields at fault. */
+export async function expectProblem(res: Response, status: number, field?: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  const body = await res.json();
+  expect(body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String) });
+  if (field) expect(body.errors.map((e: { field: string }) => e.field)).toContain(field);
+  return body;
 }
