@@ -3,6 +3,9 @@ import path from 'node:path';
 import { z } from 'zod';
 
 /** The project root (one level above src/), so defaults work from any cwd. */
+/** The default embedding model: shipped packed in assets/models, unpacked by npm install. */
+export const DEFAULT_MODEL = 'paperfeed-arxiv-100d';
+
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const bool = z
@@ -20,7 +23,8 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?$/, 'EMBED_MODEL must look like "name" or "org/name"')
     .refine((s) => !s.split('/').some((part) => part === '.' || part === '..'), 'EMBED_MODEL may not contain . or .. segments')
-    .default('glove-sif-100d'),
+    // The domain-adapted static model (EVAL.md); its base glove-sif-100d is built from an npm package.
+    .default(DEFAULT_MODEL),
   MODELS_DIR: z.string().min(1).default(path.join(PROJECT_ROOT, 'models')),
   /** Let transformers.js download a missing model from the hub (off: this tool runs offline). */
   ALLOW_REMOTE_MODELS: bool.default(false),

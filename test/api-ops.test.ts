@@ -171,7 +171,7 @@ describe('POST /v1/embed', () => {
     const res = await embed({ texts: ['graph neural networks for node classification', 'medieval french poetry', 'graph neural networks for node classification'] });
     expect(res.status).toBe(200);
     const out = await res.json();
-    expect(out).toMatchObject({ model: 'glove-sif-100d', modelKey: main.feed.embedder.modelKey, dim: main.feed.embedder.dim });
+    expect(out).toMatchObject({ model: main.feed.embedder.modelId, modelKey: main.feed.embedder.modelKey, dim: main.feed.embedder.dim });
     expect(out.vectors).toHaveLength(3);
     for (const v of out.vectors) {
       expect(v).toHaveLength(out.dim);
@@ -188,7 +188,7 @@ describe('POST /v1/embed', () => {
   it("gives a paper's stored vector for the paper's text (same space as ?include=vector)", async () => {
     const paper = main.feed.store.getPaper('2607.28629')!;
     const stored = await (await get('/v1/papers/2607.28629?include=vector')).json();
-    expect(stored).toMatchObject({ id: '2607.28629', model: 'glove-sif-100d' });
+    expect(stored).toMatchObject({ id: '2607.28629', model: main.feed.embedder.modelId });
     expect(stored.vector).toHaveLength(main.feed.embedder.dim);
     expect(norm(stored.vector)).toBeCloseTo(1, 5);
     const { vectors } = await (await postJson(small, '/v1/embed', { texts: [paperText(paper.title, paper.abstract)] })).json();

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, PROJECT_ROOT } from '../src/config.js';
+import { DEFAULT_MODEL, loadConfig, PROJECT_ROOT } from '../src/config.js';
 import { buildStaticModel } from '../src/embed/build-static-model.js';
 import { assertModelPresent, loadEmbedder, type Embedder } from '../src/embed/embedder.js';
 import { ingestFiles } from '../src/ingest/files.js';
@@ -129,10 +129,10 @@ describe('models', () => {
   it('refuses a store whose vectors came from other weights under the same model name', async () => {
     const dataDir = tempDir();
     const store = new SqliteStore(dataDir);
-    store.bindModel('glove-sif-100d@000000000000', 100); // as if built before the weights were rebuilt
+    store.bindModel(`${DEFAULT_MODEL}@000000000000`, 100); // as if built before the weights were rebuilt
     store.close();
     await expect(Paperfeed.open(loadConfig({ DATA_DIR: dataDir }), () => {})).rejects.toThrow(
-      /built with model glove-sif-100d@000000000000.*configured model is glove-sif-100d@[0-9a-f]{12}.*npm run reembed/s,
+      new RegExp(`built with model ${DEFAULT_MODEL}@000000000000.*configured model is ${DEFAULT_MODEL}@[0-9a-f]{12}.*npm run reembed`, 's'),
     );
   });
 
@@ -142,7 +142,7 @@ describe('models', () => {
     await buildStaticModel({ outDir: path.join(modelsDir, 'glove-small'), maxWords: 5000 });
     fs.symlinkSync(path.join(MODELS, 'glove-sif-100d'), path.join(modelsDir, 'glove-sif-100d'));
     const dataDir = tempDir();
-    const env = { DATA_DIR: dataDir, MODELS_DIR: modelsDir, SEED_ON_EMPTY: 'false' };
+    const env = { DATA_DIR: dataDir, MODELS_DIR: modelsDir, SEED_ON_EMPTY: 'false', EMBED_MODEL: 'glove-sif-100d' };
 
     const feed = await Paperfeed.open(loadConfig(env), () => {});
     await feed.addPapers([paper('a', { abstract: 'Robot grasping with reinforcement learning.' }), paper('b')]);

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
-import type { Config } from '../config.js';
+import { DEFAULT_MODEL, type Config } from '../config.js';
 
 /** Text → unit-length vectors. One interface, whatever model sits behind it. */
 export interface Embedder {
@@ -60,8 +60,8 @@ export function assertModelPresent(opts: EmbedderOptions): void {
   const missing = needed.filter((f) => !fs.existsSync(path.join(dir, f)));
   if (missing.length === 0) return;
   const howTo =
-    opts.modelId === 'glove-sif-100d'
-      ? 'It is the default model: build it with `npm run build:model`.'
+    opts.modelId === 'glove-sif-100d' || opts.modelId === DEFAULT_MODEL
+      ? 'It ships with paperfeed: build it with `npm run build:model`.'
       : `Put a transformers.js-style ONNX export there (e.g. from https://huggingface.co/${opts.modelId}: config.json, ` +
         `tokenizer.json, tokenizer_config.json, onnx/${onnxFileFor(opts.dtype ?? 'fp32')}), ` +
         'or set ALLOW_REMOTE_MODELS=true to let paperfeed download it once.';

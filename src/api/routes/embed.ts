@@ -9,7 +9,7 @@ import { problemResponse } from '../schemas.js';
 
 const EmbedResponse = z
   .object({
-    model: z.string().openapi({ description: 'The model name', example: 'glove-sif-100d' }),
+    model: z.string().openapi({ description: 'The model name', example: 'paperfeed-arxiv-100d' }),
     modelKey: z.string().openapi({ description: 'Model name plus a fingerprint of its weights; vectors are comparable only under the same key' }),
     dim: z.number().int(),
     vectors: z.array(z.array(z.number())).openapi({ description: 'One unit-length vector per text, in request order' }),
