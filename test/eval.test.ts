@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareArxivIds, temporalSplit } from '../src/eval/feedtask.js';
-import { scoreLinear, trainPegasos } from '../src/eval/linear.js';
+import { scoreLinear, trainPegasos } from '../src/recommend/linear.js';
 import { bootstrapMean, mrrOfList, ndcgAtK, pairedBootstrap, quantile, recallAtK, reciprocalRank } from '../src/eval/metrics.js';
 import { diversify } from '../src/recommend/affinity.js';
 import { maxAffinity, rankFeed, rrfFusion, zFusion } from '../src/eval/rankers.js';

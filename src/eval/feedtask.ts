@@ -4,11 +4,11 @@
  * among the candidates of the hold-out window. Metrics: Recall@20, Recall@50, nDCG@50.
  */
 import type { EvalData } from './data.js';
-import { trainPegasos, scoreLinear } from './linear.js';
+import { trainPegasos, scoreLinear } from '../recommend/linear.js';
 import { ndcgAtK, recallAtK } from './metrics.js';
 import { FEED_MAX_STARS_USED, FEED_POPULARITY_WEIGHT, maxAffinity, rankFeed, zFusion } from './rankers.js';
 import { maxCosine, type TfidfMatrix } from '../recommend/tfidf.js';
-import { lexicalAffinity } from '../recommend/lexical.js';
+import { lexicalSignals } from '../recommend/lexical.js';
 import { rng, seedOf, splitOf, tieBreaker, topK, type Split } from './util.js';
 
 export interface FeedUser {
@@ -138,9 +138,10 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
     add(`ours (${o.modelLabel}): dense only, NN candidates + MMR`, rankFeed({ ...base, mmr: true, productionCandidates: true }));
     // As served: the dense signal plus the local tf-idf of src/recommend/lexical.ts (fitted on history + candidates).
     const text = (i: number) => data.papers[i].text;
-    const lexical = lexicalAffinity(hist.map(text), Array.from(u.candidates, text));
+    const { lexical, svm } = lexicalSignals(hist.map(text), Array.from(u.candidates, text));
     add(`ours (${o.modelLabel}): dense + lexical, no MMR`, rankFeed({ ...base, lexical }));
-    add(`ours (${o.modelLabel}): as served (dense + lexical, NN candidates + MMR)`, rankFeed({ ...base, lexical, mmr: true, productionCandidates: true }));
+    add(`ours (${o.modelLabel}): dense + lexical + per-user SVM, no MMR`, rankFeed({ ...base, lexical, svm }));
+    add(`ours (${o.modelLabel}): as served (dense + lexical + per-user SVM, NN candidates + MMR)`, rankFeed({ ...base, lexical, svm, mmr: true, productionCandidates: true }));
     // A proposal, not tuned: the same ranker with the lexical affinity fused in (z of dense max-sim + z of tf-idf
     // max-sim, 1:1, + the same popularity term), no MMR.
     const fused = zFusion([affinity, tfMax]);

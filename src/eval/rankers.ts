@@ -63,8 +63,10 @@ export interface FeedRankInput {
   productionCandidates?: boolean;
   /** Precomputed maxAffinity(history, candidates), to share between variants. */
   affinity?: Float64Array;
-  /** Lexical affinity per candidate (production: lexicalAffinity), fused like the dense one. */
+  /** Lexical affinity per candidate (production: lexicalSignals), fused like the dense one. */
   lexical?: ArrayLike<number>;
+  /** Per-user SVM margin per candidate (production: lexicalSignals), fused likewise. */
+  svm?: ArrayLike<number>;
 }
 
 /** Candidate positions, best first: the top k (after MMR if asked), followed by the rest of the scored pool. */
@@ -76,6 +78,7 @@ export function rankFeed(input: FeedRankInput): number[] {
   const scores = feedScores({
     affinity: pool.map((i) => affinity[i]),
     lexical: input.lexical && pool.map((i) => input.lexical![i]),
+    svm: input.svm && pool.map((i) => input.svm![i]),
     upvotes: pool.map((i) => input.upvotes[i] ?? 0),
     stars: pool.map((i) => input.stars?.[i] ?? 0),
   });

@@ -2,7 +2,7 @@ import type { Paperfeed } from '../service.js';
 import type { StoredPaper, Window } from '../store/store.js';
 import { paperText } from '../embed/text.js';
 import { candidateSeqs, diversify, meanStd, scoreAffinity, type Liked } from './affinity.js';
-import { lexicalAffinity } from './lexical.js';
+import { lexicalAffinity, lexicalSignals, zSum } from './lexical.js';
 import { STAR_WEIGHT, trending } from './trending.js';
 
 /** The personalised feed covers the last week of the corpus unless asked otherwise. */
@@ -22,6 +22,8 @@ export interface FeedSignals {
   affinity: ArrayLike<number>;
   /** Lexical affinity (tf-idf max cosine to the stars), if available: z-calibrated and added like the dense one. */
   lexical?: ArrayLike<number>;
+  /** A per-user linear model's margin (users with enough stars), z-calibrated and added likewise. */
+  svm?: ArrayLike<number>;
   upvotes: ArrayLike<number>;
   /** Our users' stars per candidate. */
   stars?: ArrayLike<number>;
@@ -35,7 +37,8 @@ export interface FeedSignals {
 export function feedScores(s: FeedSignals): Float64Array {
   const n = s.affinity.length;
   const out = new Float64Array(n);
-  for (const signal of s.lexical ? [s.affinity, s.lexical] : [s.affinity]) {
+  for (const signal of [s.affinity, s.lexical, s.svm]) {
+    if (!signal) continue;
     const { mean, std } = meanStd(signal);
     for (let i = 0; i < n; i++) out[i] += (signal[i] - mean) / std;
   }
@@ -109,13 +112,14 @@ export function userFeed(feed: Paperfeed, userId: string, window: Window & { sin
   const affinities = scoreAffinity(feed, seqs, liked, disliked);
   const papers = affinities.map((a) => feed.store.getPaperBySeq(a.seq)!);
   const starCounts = papers.map((p) => stars(p.id));
-  const lexical = lexicalAffinity(
+  const { lexical, svm } = lexicalSignals(
     liked.map((l) => paperText(l.paper.title, l.paper.abstract)),
     papers.map((p) => paperText(p.title, p.abstract)),
   );
   const scores = feedScores({
     affinity: affinities.map((a) => a.score),
     lexical,
+    svm,
     upvotes: papers.map((p) => p.upvotes ?? 0),
     stars: starCounts,
     seen: papers.map((p) => seen.has(p.id)),
@@ -146,8 +150,15 @@ export function recommendFromSet(
   const disliked = likedPapers(feed, negative.map((p) => p.id)).map((d) => d.vec);
   const exclude = new Set([...positive, ...negative].map((p) => p.seq));
   const seqs = candidateSeqs(feed, liked, window, exclude, Math.max(2 * k, 50));
-  return scoreAffinity(feed, seqs, liked, disliked)
-    .sort((a, b) => b.score - a.score || a.seq - b.seq)
-    .slice(0, k)
-    .map((a) => ({ paper: feed.store.getPaperBySeq(a.seq)!, score: a.score }));
+  const affinities = scoreAffinity(feed, seqs, liked, disliked);
+  const papers = affinities.map((a) => feed.store.getPaperBySeq(a.seq)!);
+  const lexical = lexicalAffinity(
+    liked.map((l) => paperText(l.paper.title, l.paper.abstract)),
+    papers.map((p) => paperText(p.title, p.abstract)),
+  );
+  const fused = zSum([affinities.map((a) => a.score), lexical]);
+  return papers
+    .map((paper, i) => ({ paper, score: fused[i] }))
+    .sort((a, b) => b.score - a.score || a.paper.seq - b.paper.seq)
+    .slice(0, k);
 }

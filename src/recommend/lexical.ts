@@ -1,3 +1,4 @@
+import { scoreLinear, trainPegasos } from './linear.js';
 import { buildTfidf, maxCosine } from './tfidf.js';
 
 /**
@@ -34,3 +35,28 @@ export function zSum(signals: ArrayLike<number>[]): Float64Array {
 
 /** How many dense neighbours the lexical signal re-ranks for similar papers (and recommendations). */
 export const RERANK_POOL = 200;
+
+/** From this many liked papers on, a per-user linear model is trained (arxiv-sanity's method). */
+export const MIN_LIKED_FOR_SVM = 5;
+/** Negatives sampled for it: the candidates themselves, as arxiv-sanity uses all other papers. */
+const SVM_MAX_NEGATIVES = 5000;
+
+/**
+ * The lexical signals of a feed: tf-idf max-cosine to the liked papers, and for users with enough of them the
+ * margin of a per-user linear SVM (Pegasos on the same local tf-idf; positives = liked, negatives = candidates).
+ */
+export function lexicalSignals(likedTexts: string[], candidateTexts: string[]): { lexical: Float32Array; svm?: Float64Array } {
+  const n = candidateTexts.length;
+  if (likedTexts.length === 0 || n === 0) return { lexical: new Float32Array(n) };
+  const m = buildTfidf([...likedTexts, ...candidateTexts], { minDf: 2, maxDf: 0.1, maxFeatures: 50_000 });
+  const history = likedTexts.map((_, i) => i);
+  const candidates = Int32Array.from(candidateTexts, (_, i) => likedTexts.length + i);
+  const lexical = maxCosine(m, history, candidates);
+  for (let i = 0; i < n; i++) if (!Number.isFinite(lexical[i])) lexical[i] = 0;
+  if (likedTexts.length < MIN_LIKED_FOR_SVM) return { lexical };
+  const step = Math.max(1, Math.floor(n / SVM_MAX_NEGATIVES));
+  const negatives: number[] = [];
+  for (let i = 0; i < n; i += step) negatives.push(candidates[i]);
+  const w = trainPegasos(m, history, negatives, { lambda: 1e-2, epochs: 10, seed: 1 });
+  return { lexical, svm: scoreLinear(m, w, candidates) };
+}

@@ -5,8 +5,8 @@
  * with probability ½ each step (arxiv-sanity uses class_weight='balanced'). A constant feature (value 1) plays
  * the bias. Deterministic for a given seed.
  */
-import { rowDot, type TfidfMatrix } from '../recommend/tfidf.js';
-import { rng } from './util.js';
+import { rowDot, type TfidfMatrix } from './tfidf.js';
+import { rng } from '../util/random.js';
 
 export interface PegasosOptions {
   lambda?: number;
