@@ -3,6 +3,7 @@ import type { StoredPaper, Window } from '../store/store.js';
 import { paperText } from '../embed/text.js';
 import { candidateSeqs, diversify, meanStd, scoreAffinity, type Liked } from './affinity.js';
 import { lexicalAffinity, lexicalSignals, zSum } from './lexical.js';
+import { storeCache } from './store-cache.js';
 import { STAR_WEIGHT, trending } from './trending.js';
 
 /** The personalised feed covers the last week of the corpus unless asked otherwise. */
@@ -86,6 +87,13 @@ export function likedPapers(feed: Paperfeed, ids: string[]): Liked[] {
  * starred or dismissed paper. Without stars it is the trending list.
  */
 export function userFeed(feed: Paperfeed, userId: string, window: Window & { since: string; until: string }, k: number): FeedItem[] {
+  // Scoring fits tf-idf and a per-user model over the window (~1 s on a busy 2-core box for a week of the full
+  // corpus): repeated requests (dashboard reloads, feed readers polling) reuse it until the store changes.
+  const key = JSON.stringify([userId, window.since, window.until, window.category ?? null, k]);
+  return [...storeCache<FeedItem[]>(feed.store.db, 'feed', 1000, 10 * 60_000).get(key, () => computeUserFeed(feed, userId, window, k))];
+}
+
+function computeUserFeed(feed: Paperfeed, userId: string, window: Window & { since: string; until: string }, k: number): FeedItem[] {
   const starredIds = feed.users.starredIds(userId);
   const dismissedIds = feed.users.feedbackIds(userId, 'not_interested');
   const seen = new Set(feed.users.feedbackIds(userId, 'seen'));

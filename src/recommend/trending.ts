@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Paperfeed } from '../service.js';
 import type { StoredPaper, Window } from '../store/store.js';
+import { storeCache } from './store-cache.js';
 
 export const DEFAULT_TRENDING_DAYS = 7;
 /** One star from one of our users counts like this many upvotes on the source (it is a stronger, local signal). */
@@ -29,16 +30,8 @@ interface Ranked {
   score: number;
 }
 
-interface CacheEntry {
-  fingerprint: string;
-  at: number;
-  items: TrendingItem[];
-}
-
 interface TrendingState {
   rank: Database.Statement<{ since: string; until: string; category: string | null; k: number }, Ranked>;
-  fingerprint: Database.Statement<[], { changes: number; version: number }>;
-  cache: Map<string, CacheEntry>;
 }
 
 const states = new WeakMap<Database.Database, TrendingState>();
@@ -59,10 +52,6 @@ function stateFor(db: Database.Database): TrendingState {
            AND (@category IS NULL OR EXISTS (SELECT 1 FROM json_each(p.categories) WHERE value = @category))
          ORDER BY score DESC, p.published DESC, p.id
          LIMIT @k`),
-      // Changes by this connection (total_changes) or committed by any other one (data_version): any write to
-      // upvotes, stars or papers moves one of them, and reading both costs microseconds.
-      fingerprint: db.prepare('SELECT total_changes() AS changes, (SELECT data_version FROM pragma_data_version) AS version'),
-      cache: new Map(),
     };
     states.set(db, s);
   }
@@ -77,18 +66,10 @@ export function trending(feed: Paperfeed, window: TrendingWindow, k: number): Tr
   const s = stateFor(feed.store.db);
   const category = window.category ?? null;
   const key = JSON.stringify([window.since, window.until, category, k]);
-  const fp = s.fingerprint.get()!;
-  const fingerprint = `${fp.changes}:${fp.version}`;
-  const now = Date.now();
-  const hit = s.cache.get(key);
-  if (hit && hit.fingerprint === fingerprint && now - hit.at < CACHE_MAX_AGE_MS) return [...hit.items];
-
-  const ranked = s.rank.all({ since: window.since, until: window.until, category, k });
-  const score = new Map(ranked.map((r) => [r.seq, r.score]));
-  const items = feed.store.getPapersBySeqs(ranked.map((r) => r.seq)).map((paper) => ({ paper, score: score.get(paper.seq)! }));
-
-  s.cache.delete(key);
-  s.cache.set(key, { fingerprint, at: now, items });
-  if (s.cache.size > CACHE_MAX_ENTRIES) s.cache.delete(s.cache.keys().next().value!);
+  const items = storeCache<TrendingItem[]>(feed.store.db, 'trending', CACHE_MAX_ENTRIES, CACHE_MAX_AGE_MS).get(key, () => {
+    const ranked = s.rank.all({ since: window.since, until: window.until, category, k });
+    const score = new Map(ranked.map((r) => [r.seq, r.score]));
+    return feed.store.getPapersBySeqs(ranked.map((r) => r.seq)).map((paper) => ({ paper, score: score.get(paper.seq)! }));
+  });
   return [...items];
 }
