@@ -46,7 +46,19 @@ interface Manifest {
 export type LoadOutcome = 'loaded' | 'rebuilt';
 
 const MANIFEST = 'manifest.json';
-const CHUNK = 512; // points added between yields to the event loop
+/** Longest stretch of index inserts between yields to the event loop: requests keep being answered meanwhile. */
+const YIELD_EVERY_MS = 5;
+
+/** Returns a function that yields to the event loop once YIELD_EVERY_MS has passed since the last yield. */
+function yielder(): () => Promise<void> | undefined {
+  let last = performance.now();
+  return () => {
+    if (performance.now() - last < YIELD_EVERY_MS) return undefined;
+    return yieldToEventLoop().then(() => {
+      last = performance.now();
+    });
+  };
+}
 const EXACT_SEARCH_MAX = 20_000; // windows up to this size are searched exactly
 
 /**
@@ -208,10 +220,12 @@ export class HnswIndex {
     if (target < this.version) throw new Error(`the index is newer (v${this.version}) than the store (v${target})`);
     if (target === this.version) return 0;
     let n = 0;
+    const pause = yielder();
     for (const { seq, vec } of source.changesSince(this.version, this.model, target)) {
       if (vec) this.upsert(seq, vec);
       else this.remove(seq);
-      if (++n % CHUNK === 0) await yieldToEventLoop();
+      n++;
+      await pause();
     }
     this.version = target;
     return n;
@@ -224,10 +238,10 @@ export class HnswIndex {
     this.live.clear();
     this.vectors.clear();
     this.deleted.clear();
-    let n = 0;
+    const pause = yielder();
     for (const { seq, vec } of source.allVectors(this.model)) {
       this.upsert(seq, vec);
-      if (++n % CHUNK === 0) await yieldToEventLoop();
+      await pause();
     }
     this.version = version;
     this.dirty = true;
