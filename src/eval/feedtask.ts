@@ -94,6 +94,9 @@ export interface FeedRunOptions {
   log: (m: string) => void;
 }
 
+/** The row of the production feed ranking (src/recommend/feed.ts). */
+export const SERVED_FEED = 'as served (dense + lexical + per-user SVM, NN candidates + MMR)';
+
 export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o: FeedRunOptions): FeedResults {
   const results: FeedResults = new Map();
   const vec = (i: number) => o.vectors.subarray(i * o.dim, (i + 1) * o.dim);
@@ -141,7 +144,7 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
     const { lexical, svm } = lexicalSignals(hist.map(text), Array.from(u.candidates, text));
     add(`ours (${o.modelLabel}): dense + lexical, no MMR`, rankFeed({ ...base, lexical }));
     add(`ours (${o.modelLabel}): dense + lexical + per-user SVM, no MMR`, rankFeed({ ...base, lexical, svm }));
-    add(`ours (${o.modelLabel}): as served (dense + lexical + per-user SVM, NN candidates + MMR)`, rankFeed({ ...base, lexical, svm, mmr: true, productionCandidates: true }));
+    add(`ours (${o.modelLabel}): ${SERVED_FEED}`, rankFeed({ ...base, lexical, svm, mmr: true, productionCandidates: true }));
     // A proposal, not tuned: the same ranker with the lexical affinity fused in (z of dense max-sim + z of tf-idf
     // max-sim, 1:1, + the same popularity term), no MMR.
     const fused = zFusion([affinity, tfMax]);

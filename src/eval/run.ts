@@ -10,6 +10,8 @@ import { RATIO_HEADER, ratioRow, table } from './report.js';
 import { runSimilar, similarQueries, type SimilarQuery, type SimilarResults } from './similar.js';
 import { buildTfidf } from '../recommend/tfidf.js';
 import { fmtDuration, seedOf, type Split } from './util.js';
+import { SERVED_FEED } from './feedtask.js';
+import { SERVED_SIMILAR } from './similar.js';
 
 export interface EvalOptions {
   projectRoot: string;
@@ -110,7 +112,7 @@ export async function runEval(o: EvalOptions): Promise<{ markdown: string; json:
   const qClusters = queries.map((q) => q.cluster);
   const m0 = embedded[0].modelId;
   const baselines1 = ['random', 'popularity (HF upvotes)', 'tf-idf cosine'];
-  const ours1 = [`${m0} dense`, `${m0} hybrid z-sum`, `${m0} hybrid RRF`];
+  const ours1 = [`${m0} dense`, `${m0} hybrid z-sum`, `${m0} hybrid RRF`, `${m0} ${SERVED_SIMILAR}`];
   const simMetrics = [
     { key: 'recall10' as const, label: 'recall@10' },
     { key: 'mrr' as const, label: 'MRR' },
@@ -161,7 +163,7 @@ export async function runEval(o: EvalOptions): Promise<{ markdown: string; json:
           clusters: qClusters,
           metrics: simMetrics,
           resamples: R,
-          methods: ['tf-idf cosine', ...o.models.flatMap((m) => [`${m} dense`, `${m} hybrid z-sum`, `${m} hybrid RRF`])],
+          methods: ['tf-idf cosine', ...o.models.flatMap((m) => [`${m} dense`, `${m} hybrid z-sum`, `${m} hybrid RRF`, `${m} ${SERVED_SIMILAR}`])],
         },
         s,
       ),
@@ -169,16 +171,16 @@ export async function runEval(o: EvalOptions): Promise<{ markdown: string; json:
   );
 
   const feedBaselines = ['random', 'popularity (HF upvotes)', 'tf-idf cosine (max-sim)', 'tf-idf linear SVM (arxiv-sanity)', 'naive blend (tf-idf z + popularity z)'];
-  const oursFeed = `ours (${m0}): feed ranker, no MMR`;
+  const oursFeed = `ours (${m0}): ${SERVED_FEED}`;
   const rows: string[] = [];
   for (const s of splits) {
-    for (const ours of [oursFeed, 'proposal: ours + tf-idf affinity (z-sum), no MMR']) {
+    for (const ours of [oursFeed]) {
       rows.push(ratioRow({ label: 'feed Recall@50, topic sets', results: feedSets, split: setUsers.map((u) => u.split), metric: 'recall50', ours, baselines: feedBaselines, target: 1.1, resamples: R }, s));
       rows.push(ratioRow({ label: 'feed Recall@50, HF submitters', results: feedHf, split: hfUsers.map((u) => u.split), metric: 'recall50', ours, baselines: feedBaselines, target: 1.1, resamples: R }, s));
     }
     for (const m of o.models) {
-      for (const [variant, goal] of [['hybrid z-sum', 1.1], ['hybrid RRF', 1.1], ['dense', 1.0]] as const) {
-        rows.push(ratioRow({ label: `similar recall@10 (${variant === 'dense' ? 'model alone' : variant})`, results: similar, split: qSplit, clusters: qClusters, metric: 'recall10', ours: `${m} ${variant}`, baselines: ['tf-idf cosine'], target: goal, resamples: R }, s));
+      for (const [variant, goal] of [[SERVED_SIMILAR, 1.1], ['hybrid RRF', 1.1], ['dense', 1.0]] as const) {
+        rows.push(ratioRow({ label: `similar recall@10 (${variant === 'dense' ? 'model alone' : variant === SERVED_SIMILAR ? 'as served' : variant})`, results: similar, split: qSplit, clusters: qClusters, metric: 'recall10', ours: `${m} ${variant}`, baselines: ['tf-idf cosine'], target: goal, resamples: R }, s));
       }
     }
   }

@@ -20,6 +20,9 @@ export interface SimilarQuery {
   split: Split;
 }
 
+/** The row of the production /similar ranking (dense top RERANK_POOL re-ranked with local tf-idf). */
+export const SERVED_SIMILAR = `as served (dense top-${RERANK_POOL} + local tf-idf re-rank)`;
+
 export function similarQueries(data: EvalData): SimilarQuery[] {
   const out: SimilarQuery[] = [];
   data.topicSets.forEach((s, cluster) => {
@@ -109,7 +112,7 @@ export function runSimilar(
       const served = Float64Array.from(dq, (x) => x - 1e3);
       pool.forEach((i, j) => (served[i] = fused[j]));
       served[q.paper] = -Infinity;
-      add(`${m.label} as served (dense top-${RERANK_POOL} + local tf-idf re-rank)`, qi, evaluate(served));
+      add(`${m.label} ${SERVED_SIMILAR}`, qi, evaluate(served));
     }
     if ((qi + 1) % 200 === 0) log(`  similar: ${qi + 1}/${queries.length} queries (${Math.round((Date.now() - started) / 1000)} s)`);
   });
