@@ -2,7 +2,7 @@ import type { Paperfeed } from '../service.js';
 import type { StoredPaper, Window } from '../store/store.js';
 import { paperText } from '../embed/text.js';
 import { candidateSeqs, diversify, meanStd, scoreAffinity, type Liked } from './affinity.js';
-import { lexicalAffinity, lexicalSignals, zSum } from './lexical.js';
+import { lexicalAffinity, lexicalSignalsOffThread, zSum } from './lexical.js';
 import { storeCache } from './store-cache.js';
 import { STAR_WEIGHT, trending } from './trending.js';
 
@@ -86,14 +86,17 @@ export function likedPapers(feed: Paperfeed, ids: string[]): Liked[] {
  * nudged by popularity, pushed down when they look like dismissed papers, diversified, never containing a
  * starred or dismissed paper. Without stars it is the trending list.
  */
-export function userFeed(feed: Paperfeed, userId: string, window: Window & { since: string; until: string }, k: number): FeedItem[] {
-  // Scoring fits tf-idf and a per-user model over the window (~1 s on a busy 2-core box for a week of the full
-  // corpus): repeated requests (dashboard reloads, feed readers polling) reuse it until the store changes.
+export async function userFeed(feed: Paperfeed, userId: string, window: Window & { since: string; until: string }, k: number): Promise<FeedItem[]> {
+  // Scoring fits tf-idf and a per-user model over the window (~0.5 s of CPU, in a worker thread, for a week of the
+  // full corpus): repeated requests (dashboard reloads, feed readers polling) reuse it until the store changes.
   const key = JSON.stringify([userId, window.since, window.until, window.category ?? null, k]);
-  return [...storeCache<FeedItem[]>(feed.store.db, 'feed', 1000, 10 * 60_000).get(key, () => computeUserFeed(feed, userId, window, k))];
+  const cache = storeCache<Promise<FeedItem[]>>(feed.store.db, 'feed', 1000, 10 * 60_000);
+  const pending = cache.get(key, () => computeUserFeed(feed, userId, window, k));
+  pending.catch(() => cache.delete(key)); // a failed computation is not remembered
+  return [...(await pending)];
 }
 
-function computeUserFeed(feed: Paperfeed, userId: string, window: Window & { since: string; until: string }, k: number): FeedItem[] {
+async function computeUserFeed(feed: Paperfeed, userId: string, window: Window & { since: string; until: string }, k: number): Promise<FeedItem[]> {
   const starredIds = feed.users.starredIds(userId);
   const dismissedIds = feed.users.feedbackIds(userId, 'not_interested');
   const seen = new Set(feed.users.feedbackIds(userId, 'seen'));
@@ -120,7 +123,7 @@ function computeUserFeed(feed: Paperfeed, userId: string, window: Window & { sin
   const affinities = scoreAffinity(feed, seqs, liked, disliked);
   const papers = affinities.map((a) => feed.store.getPaperBySeq(a.seq)!);
   const starCounts = papers.map((p) => stars(p.id));
-  const { lexical, svm } = lexicalSignals(
+  const { lexical, svm } = await lexicalSignalsOffThread(
     liked.map((l) => paperText(l.paper.title, l.paper.abstract)),
     papers.map((p) => paperText(p.title, p.abstract)),
   );

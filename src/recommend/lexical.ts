@@ -1,3 +1,4 @@
+import { runInWorker, siblingEntry } from '../util/worker.js';
 import { scoreLinear, trainPegasos } from './linear.js';
 import { buildTfidf, maxCosine } from './tfidf.js';
 
@@ -59,4 +60,17 @@ export function lexicalSignals(likedTexts: string[], candidateTexts: string[]): 
   for (let i = 0; i < n; i += step) negatives.push(candidates[i]);
   const w = trainPegasos(m, history, negatives, { lambda: 1e-2, epochs: 10, seed: 1 });
   return { lexical, svm: scoreLinear(m, w, candidates) };
+}
+
+/** Candidate sets up to this size are scored on the event loop (a few ms); bigger ones in a worker thread. */
+const INLINE_MAX_CANDIDATES = 300;
+const lexicalWorker = siblingEntry(import.meta.url, 'lexical-worker');
+
+/**
+ * lexicalSignals off the event loop for big candidate sets: fitting tf-idf and the per-user model over a week of
+ * the full corpus takes ~0.5 s of CPU, which would otherwise stall every other request.
+ */
+export function lexicalSignalsOffThread(likedTexts: string[], candidateTexts: string[]): Promise<{ lexical: Float32Array; svm?: Float64Array }> {
+  if (candidateTexts.length <= INLINE_MAX_CANDIDATES) return Promise.resolve().then(() => lexicalSignals(likedTexts, candidateTexts));
+  return runInWorker(lexicalWorker, { liked: likedTexts, candidates: candidateTexts });
 }

@@ -17,6 +17,10 @@ export class StoreCache<T> {
     this.fingerprint = db.prepare('SELECT total_changes() AS changes, (SELECT data_version FROM pragma_data_version) AS version');
   }
 
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
   get(key: string, compute: () => T): T {
     const fp = this.fingerprint.get()!;
     const fingerprint = `${fp.changes}:${fp.version}`;

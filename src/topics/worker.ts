@@ -9,7 +9,7 @@ port.once('message', (job: TopicJob) => {
   try {
     const fit = computeTopics(job);
     const buffers = [fit.labels, fit.similarity, fit.xy, fit.sizes, fit.previousSizes].map((a) => a.buffer as ArrayBuffer);
-    port.postMessage({ ok: true, fit }, buffers);
+    port.postMessage({ ok: true, result: fit }, buffers);
   } catch (err) {
     port.postMessage({ ok: false, error: (err as Error).stack ?? String(err) });
   }

@@ -84,12 +84,12 @@ export function atomRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
     });
   });
 
-  app.openapi(userAtom, (c) => {
+  app.openapi(userAtom, async (c) => {
     const { uid } = c.req.valid('param');
     const { k, key: _key, ...query } = c.req.valid('query');
     if (!feed.ready) throw new ApiProblem(503, 'The index is still loading; retry shortly');
     const window = defaultWindow(query, DEFAULT_FEED_DAYS, feed.store.newestPublished());
-    const entries = userFeed(feed, uid, window, k).map((r) => ({ paper: toApiPaper(r.paper), reason: r.reason }));
+    const entries = (await userFeed(feed, uid, window, k)).map((r) => ({ paper: toApiPaper(r.paper), reason: r.reason }));
     const user = feed.users.get(uid)!;
     return atomResponseFor(c.req.url, {
       id: `urn:paperfeed:user:${encodeURIComponent(uid)}:feed`,

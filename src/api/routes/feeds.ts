@@ -59,13 +59,13 @@ const recommendRoute = createRoute({
 });
 
 export function feedsRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
-  app.openapi(feedRoute, (c) => {
+  app.openapi(feedRoute, async (c) => {
     const { uid } = c.req.valid('param');
     requireUserAccess(c, uid, feed.users);
     if (!feed.ready) throw new ApiProblem(503, 'The index is still loading; retry shortly');
     const { k, ...query } = c.req.valid('query');
     const window = defaultWindow(query, DEFAULT_FEED_DAYS, feed.store.newestPublished());
-    const items = userFeed(feed, uid, window, k).map((i) => ({ paper: toApiPaper(i.paper), score: i.score, reason: i.reason }));
+    const items = (await userFeed(feed, uid, window, k)).map((i) => ({ paper: toApiPaper(i.paper), score: i.score, reason: i.reason }));
     return c.json({ items }, 200);
   });
 
