@@ -17,7 +17,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { paperText } from '../src/embed/text.js';
-import { lexicalAffinity, RERANK_POOL, zSum } from '../src/recommend/lexical.js';
+import { zSum } from '../src/recommend/affinity.js';
+import { lexicalAffinity, RERANK_POOL } from '../src/recommend/lexical.js';
 import { arg, fmt, intArg, loadAvg, machine, markdownTable, median, now } from './lib.js';
 import {
   copyStore, createUserWithStars, DEFAULT_STORE, load, log, procRssMb, rotate, samplePapers, selfCpuMs, startServer,

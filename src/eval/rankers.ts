@@ -4,9 +4,9 @@
  * rankFeed runs the production feed's own scoring (feedScores) and diversification (diversify) from
  * src/recommend on in-memory vectors: the harness measures the served ranker, not a copy of it.
  */
-import { diversify, dot } from '../recommend/affinity.js';
+import { diversify, dot, zSum } from '../recommend/affinity.js';
 import { feedScores, MAX_STARS_USED, POPULARITY_WEIGHT } from '../recommend/feed.js';
-import { topK, zScores } from './util.js';
+import { topK } from './util.js';
 
 export const FEED_POPULARITY_WEIGHT = POPULARITY_WEIGHT;
 export const FEED_MAX_STARS_USED = MAX_STARS_USED;
@@ -90,16 +90,8 @@ export function rankFeed(input: FeedRankInput): number[] {
   return [...ranked.map((r) => r.seq), ...scored.filter((r) => !top.has(r.seq)).map((r) => r.seq)];
 }
 
-/** Calibrated fusion: per-query z-score of each signal, summed (weights 1:1 unless given). */
-export function zFusion(signals: ArrayLike<number>[], weights?: number[]): Float64Array {
-  const out = new Float64Array(signals[0].length);
-  signals.forEach((s, j) => {
-    const z = zScores(s);
-    const w = weights?.[j] ?? 1;
-    for (let i = 0; i < out.length; i++) out[i] += w * z[i];
-  });
-  return out;
-}
+/** Calibrated fusion, as production fuses signals (per-query z-scores summed). */
+export const zFusion = zSum;
 
 /**
  * Reciprocal-rank fusion (Cormack et al. 2009), k = 60 as in the hybrid search: Σ 1/(k + rank) over the lists in

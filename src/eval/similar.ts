@@ -7,7 +7,8 @@ import type { EvalData } from './data.js';
 import { denseAll } from './embed-cache.js';
 import { recallAtK, reciprocalRank } from './metrics.js';
 import { rrfFusion, zFusion } from './rankers.js';
-import { lexicalAffinity, RERANK_POOL, zSum } from '../recommend/lexical.js';
+import { zSum } from '../recommend/affinity.js';
+import { lexicalAffinity, RERANK_POOL } from '../recommend/lexical.js';
 import { cosineAll, type TfidfMatrix } from '../recommend/tfidf.js';
 import { rankOf, seedOf, splitOf, tieBreaker, topK, type Split } from './util.js';
 

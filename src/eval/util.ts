@@ -5,6 +5,7 @@
 import crypto from 'node:crypto';
 import { rng } from '../util/random.js';
 export { rng };
+export { zScores } from '../recommend/affinity.js';
 
 
 /** A 32-bit unsigned seed from any string (first 4 bytes of its sha256). */
@@ -78,19 +79,6 @@ export function rankOf(n: number, i: number, score: ArrayLike<number>, tie: Arra
   const t = tie[i];
   for (let j = 0; j < n; j++) if (j !== i && before(score[j], tie[j], s, t)) r++;
   return r;
-}
-
-/** z-scores of a list (population σ, floored at 1e-6 like src/recommend/affinity.ts meanStd). */
-export function zScores(xs: ArrayLike<number>): Float64Array {
-  let sum = 0;
-  for (let i = 0; i < xs.length; i++) sum += xs[i];
-  const mean = xs.length ? sum / xs.length : 0;
-  let sq = 0;
-  for (let i = 0; i < xs.length; i++) sq += (xs[i] - mean) ** 2;
-  const std = Math.max(1e-6, Math.sqrt(xs.length ? sq / xs.length : 0));
-  const out = new Float64Array(xs.length);
-  for (let i = 0; i < xs.length; i++) out[i] = (xs[i] - mean) / std;
-  return out;
 }
 
 export function fmtDuration(ms: number): string {

@@ -78,6 +78,23 @@ export function meanStd(xs: ArrayLike<number>): { mean: number; std: number } {
   return { mean, std: Math.max(1e-6, Math.sqrt(xs.length ? sq / xs.length : 0)) };
 }
 
+/** Each value in standard deviations from the list's mean: the calibration every ranker here uses. */
+export function zScores(xs: ArrayLike<number>): Float64Array {
+  const { mean, std } = meanStd(xs);
+  return Float64Array.from(xs, (x) => (x - mean) / std);
+}
+
+/** Calibrated fusion: the per-list z-scores of each signal, summed (weights 1 unless given). */
+export function zSum(signals: ArrayLike<number>[], weights?: number[]): Float64Array {
+  const out = new Float64Array(signals[0]?.length ?? 0);
+  signals.forEach((s, j) => {
+    const z = zScores(s);
+    const w = weights?.[j] ?? 1;
+    for (let i = 0; i < out.length; i++) out[i] += w * z[i];
+  });
+  return out;
+}
+
 /**
  * Maximal marginal relevance on a calibrated scale: `score` should be in standard deviations (z), and so is the
  * redundancy penalty: how far an item's similarity to the already picked ones lies above the pool's typical

@@ -1,8 +1,8 @@
 import type { Paperfeed } from '../service.js';
 import type { StoredPaper, Window } from '../store/store.js';
 import { paperText } from '../embed/text.js';
-import { candidateSeqs, diversify, meanStd, scoreAffinity, type Liked } from './affinity.js';
-import { lexicalAffinity, lexicalSignalsOffThread, zSum } from './lexical.js';
+import { candidateSeqs, diversify, scoreAffinity, zSum, type Liked } from './affinity.js';
+import { lexicalAffinity, lexicalSignalsOffThread } from './lexical.js';
 import { storeCache } from './store-cache.js';
 import { STAR_WEIGHT, trending } from './trending.js';
 
@@ -37,12 +37,7 @@ export interface FeedSignals {
  */
 export function feedScores(s: FeedSignals): Float64Array {
   const n = s.affinity.length;
-  const out = new Float64Array(n);
-  for (const signal of [s.affinity, s.lexical, s.svm]) {
-    if (!signal) continue;
-    const { mean, std } = meanStd(signal);
-    for (let i = 0; i < n; i++) out[i] += (signal[i] - mean) / std;
-  }
+  const out = zSum([s.affinity, s.lexical, s.svm].filter((x): x is ArrayLike<number> => x !== undefined));
   for (let i = 0; i < n; i++) {
     out[i] += (POPULARITY_WEIGHT * Math.log1p((s.upvotes[i] ?? 0) + STAR_WEIGHT * (s.stars?.[i] ?? 0))) / Math.log1p(100);
     if (s.seen?.[i]) out[i] -= SEEN_PENALTY;

@@ -18,21 +18,6 @@ export function lexicalAffinity(likedTexts: string[], candidateTexts: string[]):
   return best;
 }
 
-/** Per-list z-scores of each signal, summed: the calibrated fusion used for similar papers and the feed. */
-export function zSum(signals: ArrayLike<number>[]): Float64Array {
-  const n = signals[0]?.length ?? 0;
-  const out = new Float64Array(n);
-  for (const s of signals) {
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += s[i];
-    mean /= Math.max(1, n);
-    let sq = 0;
-    for (let i = 0; i < n; i++) sq += (s[i] - mean) ** 2;
-    const std = Math.max(1e-6, Math.sqrt(sq / Math.max(1, n)));
-    for (let i = 0; i < n; i++) out[i] += (s[i] - mean) / std;
-  }
-  return out;
-}
 
 /** How many dense neighbours the lexical signal re-ranks for similar papers (and recommendations). */
 export const RERANK_POOL = 200;
