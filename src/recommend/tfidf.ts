@@ -58,8 +58,10 @@ export function buildTfidf(texts: string[], opts: TfidfOptions = {}): TfidfMatri
   const bigrams = opts.bigrams ?? true;
   const n = texts.length;
 
+  // Tokenise once: the term lists serve both the document frequencies and the rows.
+  const docTerms = texts.map((t) => terms(t, bigrams));
   const df = new Map<string, number>();
-  for (const t of texts) for (const w of new Set(terms(t, bigrams))) df.set(w, (df.get(w) ?? 0) + 1);
+  for (const ts of docTerms) for (const w of new Set(ts)) df.set(w, (df.get(w) ?? 0) + 1);
   const kept = [...df.entries()].filter(([, d]) => d >= minDf && d <= maxDf);
   df.clear();
   kept.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
@@ -76,7 +78,7 @@ export function buildTfidf(texts: string[], opts: TfidfOptions = {}): TfidfMatri
   const valsList: number[] = [];
   for (let i = 0; i < n; i++) {
     const tf = new Map<number, number>();
-    for (const w of terms(texts[i], bigrams)) {
+    for (const w of docTerms[i]) {
       const c = vocab.get(w);
       if (c !== undefined) tf.set(c, (tf.get(c) ?? 0) + 1);
     }
