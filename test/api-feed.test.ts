@@ -69,6 +69,20 @@ describe('GET /v1/users/:uid/feed', () => {
     if (rankBefore >= 0 && !starred.includes(twin)) expect(rankAfter === -1 || rankAfter >= rankBefore).toBe(true);
   });
 
+  it('learns a per-user model from 5 stars on (scored in a worker thread for a big window) and stays topical', async () => {
+    const u = await newUser('robot-fan');
+    const starred = robotIds.slice(0, 6);
+    expect(starred.length).toBe(6);
+    for (const id of starred) await ok(await call(`/v1/users/${u.id}/stars/${encodeURIComponent(id)}`, { method: 'PUT', token: u.token }));
+    // The whole seed (> 300 candidates) goes through the worker thread with the model's vectors and popularity.
+    const { items } = await ok(await call(`/v1/users/${u.id}/feed?k=20&since=2000-01-01&until=2100-01-01`, { token: u.token }));
+    expect(items).toHaveLength(20);
+    const ids = items.map((i: Item) => i.paper.id);
+    for (const id of starred) expect(ids).not.toContain(id);
+    expect(items.filter(isRobotic).length / items.length).toBeGreaterThan(Math.min(0.9, 2 * baseRate));
+    for (let i = 1; i < items.length; i++) expect(Number.isFinite(items[i].score)).toBe(true);
+  });
+
   it('defaults to the last 7 days of the corpus and honours since/until (until exclusive)', async () => {
     const u = await newUser('windowed');
     await ok(await call(`/v1/users/${u.id}/stars/${encodeURIComponent(robotIds[0])}`, { method: 'PUT', token: u.token }));

@@ -6,9 +6,9 @@
 import type { EvalData } from './data.js';
 import { trainPegasos, scoreLinear } from '../recommend/linear.js';
 import { ndcgAtK, recallAtK } from './metrics.js';
-import { FEED_MAX_STARS_USED, FEED_POPULARITY_WEIGHT, maxAffinity, rankFeed, zFusion } from './rankers.js';
+import { FEED_MAX_STARS_USED, FEED_POPULARITY_WEIGHT, maxAffinity, productionPool, rankFeed, zFusion } from './rankers.js';
 import { maxCosine, type TfidfMatrix } from '../recommend/tfidf.js';
-import { lexicalSignals } from '../recommend/lexical.js';
+import { feedSignals } from '../recommend/lexical.js';
 import { rng, seedOf, splitOf, tieBreaker, topK, type Split } from './util.js';
 
 export interface FeedUser {
@@ -95,7 +95,14 @@ export interface FeedRunOptions {
 }
 
 /** The row of the production feed ranking (src/recommend/feed.ts). */
-export const SERVED_FEED = 'as served (dense + lexical + per-user SVM, NN candidates + MMR)';
+export const SERVED_FEED = 'as served (dense + per-user model on tf-idf ⊕ embedding ⊕ popularity, NN candidates + MMR)';
+
+/** Scores restricted to the pool (everything else -Infinity), so byScore ranks only what production scores. */
+function onPoolScores(scores: ArrayLike<number>, pool: number[], n: number): Float64Array {
+  const out = new Float64Array(n).fill(-Infinity);
+  for (const c of pool) out[c] = scores[c];
+  return out;
+}
 
 export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o: FeedRunOptions): FeedResults {
   const results: FeedResults = new Map();
@@ -136,19 +143,41 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
     const ids = Array.from(u.candidates, (i) => data.papers[i].id);
     const affinity = maxAffinity(liked, candVecs);
     const base = { history: liked, candidates: candVecs, upvotes, ids, k: 50, affinity };
-    add(`ours (${o.modelLabel}): feed ranker, no MMR`, rankFeed(base));
-    add(`ours (${o.modelLabel}): feed ranker + MMR`, rankFeed({ ...base, mmr: true }));
-    add(`ours (${o.modelLabel}): dense only, NN candidates + MMR`, rankFeed({ ...base, mmr: true, productionCandidates: true }));
-    // As served: the dense signal plus the local tf-idf of src/recommend/lexical.ts (fitted on history + candidates).
+    add(`ours (${o.modelLabel}): dense + popularity, NN candidates + MMR`, rankFeed({ ...base, mmr: true, productionCandidates: true }));
+    // Content signals as production computes them (src/recommend/lexical.ts: local tf-idf fitted on history +
+    // production's candidate pool; the per-user model's features), scattered back to candidate positions.
+    const pool = productionPool(liked, candVecs, 50);
     const text = (i: number) => data.papers[i].text;
-    const { lexical, svm } = lexicalSignals(hist.map(text), Array.from(u.candidates, text));
-    add(`ours (${o.modelLabel}): dense + lexical, no MMR`, rankFeed({ ...base, lexical }));
-    add(`ours (${o.modelLabel}): dense + lexical + per-user SVM, no MMR`, rankFeed({ ...base, lexical, svm }));
-    add(`ours (${o.modelLabel}): ${SERVED_FEED}`, rankFeed({ ...base, lexical, svm, mmr: true, productionCandidates: true }));
-    // A proposal, not tuned: the same ranker with the lexical affinity fused in (z of dense max-sim + z of tf-idf
-    // max-sim, 1:1, + the same popularity term), no MMR.
-    const fused = zFusion([affinity, tfMax]);
-    add(`proposal: ours + tf-idf affinity (z-sum), no MMR`, byScore(fused.map((x, i) => x + FEED_POPULARITY_WEIGHT * (Math.log1p(upvotes[i]) / Math.log1p(100)))));
+    const rows = [...hist, ...pool.map((c) => u.candidates[c])];
+    const vectors = new Float32Array(rows.length * o.dim);
+    rows.forEach((p, r) => vectors.set(vec(p), r * o.dim));
+    const input = {
+      likedTexts: hist.map(text),
+      candidateTexts: pool.map((c) => text(u.candidates[c])),
+      vectors,
+      dim: o.dim,
+      popularity: Float32Array.from(rows, (p) => data.papers[p].upvotes),
+    };
+    const signals = feedSignals(input);
+    // The previous ranker's tf-idf-only SVM: the same model with its dense features zeroed.
+    const tfidfOnly = feedSignals({ ...input, vectors: new Float32Array(vectors.length), popularity: new Float32Array(rows.length) });
+    const scatter = (xs: ArrayLike<number> | undefined) => {
+      if (!xs) return undefined;
+      const full = new Float64Array(C);
+      pool.forEach((c, j) => (full[c] = xs[j]));
+      return full;
+    };
+    const lexical = scatter(signals.lexical)!;
+    const userModel = scatter(signals.userModel);
+    const onPool = { ...base, productionCandidates: true };
+    add(`ours (${o.modelLabel}): dense + lexical + popularity (the ranker below 5 stars), no MMR`, rankFeed({ ...onPool, lexical }));
+    if (tfidfOnly.userModel) {
+      const svm = scatter(tfidfOnly.userModel)!;
+      const prev = zFusion([affinity, lexical, svm]).map((x, i) => x + FEED_POPULARITY_WEIGHT * (Math.log1p(upvotes[i]) / Math.log1p(100)));
+      add(`previous ranker: dense + lexical + tf-idf SVM + popularity, no MMR`, byScore(onPoolScores(prev, pool, C)));
+    } else add(`previous ranker: dense + lexical + tf-idf SVM + popularity, no MMR`, rankFeed({ ...onPool, lexical }));
+    add(`ours (${o.modelLabel}): dense + per-user model, no MMR`, rankFeed({ ...onPool, lexical, userModel }));
+    add(`ours (${o.modelLabel}): ${SERVED_FEED}`, rankFeed({ ...onPool, lexical, userModel, mmr: true }));
     if ((ui + 1) % 10 === 0) o.log(`  feed: ${ui + 1}/${users.length} users (${Math.round((Date.now() - started) / 1000)} s)`);
   });
   return results;

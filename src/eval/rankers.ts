@@ -53,8 +53,6 @@ export interface FeedRankInput {
   history: Float32Array[];
   candidates: Float32Array[];
   upvotes: ArrayLike<number>;
-  /** Our users' stars per candidate (0 in the evaluation). */
-  stars?: ArrayLike<number>;
   /** Candidate ids: production breaks score ties by id. */
   ids?: string[];
   k: number;
@@ -63,10 +61,10 @@ export interface FeedRankInput {
   productionCandidates?: boolean;
   /** Precomputed maxAffinity(history, candidates), to share between variants. */
   affinity?: Float64Array;
-  /** Lexical affinity per candidate (production: lexicalSignals), fused like the dense one. */
+  /** Lexical affinity per candidate (production: feedSignals), fused like the dense one. */
   lexical?: ArrayLike<number>;
-  /** Per-user SVM margin per candidate (production: lexicalSignals), fused likewise. */
-  svm?: ArrayLike<number>;
+  /** The per-user model's margin per candidate (production: feedSignals); replaces lexical + popularity. */
+  userModel?: ArrayLike<number>;
 }
 
 /** Candidate positions, best first: the top k (after MMR if asked), followed by the rest of the scored pool. */
@@ -78,9 +76,8 @@ export function rankFeed(input: FeedRankInput): number[] {
   const scores = feedScores({
     affinity: pool.map((i) => affinity[i]),
     lexical: input.lexical && pool.map((i) => input.lexical![i]),
-    svm: input.svm && pool.map((i) => input.svm![i]),
-    upvotes: pool.map((i) => input.upvotes[i] ?? 0),
-    stars: pool.map((i) => input.stars?.[i] ?? 0),
+    userModel: input.userModel && pool.map((i) => input.userModel![i]),
+    popularity: pool.map((i) => input.upvotes[i] ?? 0),
   });
   const scored = pool.map((i, j) => ({ seq: i, score: scores[j] }));
   const ids = input.ids;

@@ -2,7 +2,7 @@ import type { Paperfeed } from '../service.js';
 import type { StoredPaper, Window } from '../store/store.js';
 import { paperText } from '../embed/text.js';
 import { candidateSeqs, diversify, scoreAffinity, zSum, type Liked } from './affinity.js';
-import { lexicalAffinity, lexicalSignalsOffThread } from './lexical.js';
+import { feedSignalsOffThread, lexicalAffinity } from './lexical.js';
 import { storeCache } from './store-cache.js';
 import { STAR_WEIGHT, trending } from './trending.js';
 
@@ -18,28 +18,42 @@ export const POPULARITY_WEIGHT = 0.5;
 /** Papers the user marked as seen drop by this many σ (they stay, but below fresh ones). */
 export const SEEN_PENALTY = 0.5;
 
+/**
+ * With a per-user model, the dense max-sim keeps this weight beside it (z units): the model ranks, max-sim keeps
+ * each starred interest represented. Picked on the evaluation's dev users (EVAL.md).
+ */
+export const DENSE_WEIGHT_WITH_MODEL = 0.5;
+
 export interface FeedSignals {
   /** Dense affinity of each candidate to the user's stars (max cosine minus the dismissed push-down). */
   affinity: ArrayLike<number>;
-  /** Lexical affinity (tf-idf max cosine to the stars), if available: z-calibrated and added like the dense one. */
+  /** Lexical affinity (tf-idf max cosine to the stars): z-calibrated and added like the dense one. */
   lexical?: ArrayLike<number>;
-  /** A per-user linear model's margin (users with enough stars), z-calibrated and added likewise. */
-  svm?: ArrayLike<number>;
-  upvotes: ArrayLike<number>;
-  /** Our users' stars per candidate. */
-  stars?: ArrayLike<number>;
+  /**
+   * The per-user model's margin (users with enough stars; features: tf-idf ⊕ embedding ⊕ popularity). It replaces
+   * the lexical signal and the fixed popularity term, since it learns both for this user.
+   */
+  userModel?: ArrayLike<number>;
+  /** Upvotes + our users' stars per candidate (see popularityOf). */
+  popularity: ArrayLike<number>;
   seen?: ArrayLike<boolean>;
 }
 
+/** Upvotes and our own users' stars on one scale, as trending counts them. */
+export const popularityOf = (upvotes: number, stars: number) => upvotes + STAR_WEIGHT * stars;
+
 /**
  * The feed's score per candidate, pure (the evaluation harness calls this same function): each affinity in
- * standard deviations over the candidate pool, plus popularity, minus the seen penalty.
+ * standard deviations over the candidate pool, plus popularity (unless the user model has learned its own weight),
+ * minus the seen penalty.
  */
 export function feedScores(s: FeedSignals): Float64Array {
   const n = s.affinity.length;
-  const out = zSum([s.affinity, s.lexical, s.svm].filter((x): x is ArrayLike<number> => x !== undefined));
+  const out = s.userModel
+    ? zSum([s.affinity, s.userModel], [DENSE_WEIGHT_WITH_MODEL, 1])
+    : zSum([s.affinity, s.lexical].filter((x): x is ArrayLike<number> => x !== undefined));
   for (let i = 0; i < n; i++) {
-    out[i] += (POPULARITY_WEIGHT * Math.log1p((s.upvotes[i] ?? 0) + STAR_WEIGHT * (s.stars?.[i] ?? 0))) / Math.log1p(100);
+    if (!s.userModel) out[i] += (POPULARITY_WEIGHT * Math.log1p(s.popularity[i] ?? 0)) / Math.log1p(100);
     if (s.seen?.[i]) out[i] -= SEEN_PENALTY;
   }
   return out;
@@ -118,16 +132,24 @@ async function computeUserFeed(feed: Paperfeed, userId: string, window: Window &
   const affinities = scoreAffinity(feed, seqs, liked, disliked);
   const papers = affinities.map((a) => feed.store.getPaperBySeq(a.seq)!);
   const starCounts = papers.map((p) => stars(p.id));
-  const { lexical, svm } = await lexicalSignalsOffThread(
-    liked.map((l) => paperText(l.paper.title, l.paper.abstract)),
-    papers.map((p) => paperText(p.title, p.abstract)),
-  );
+  const popularity = papers.map((p, i) => popularityOf(p.upvotes ?? 0, starCounts[i]));
+  const rows = [...liked.map((l) => ({ paper: l.paper, vec: l.vec })), ...affinities.map((a, i) => ({ paper: papers[i], vec: feed.index!.vector(a.seq)! }))];
+  const dim = feed.embedder.dim;
+  const vectors = new Float32Array(rows.length * dim);
+  rows.forEach((r, i) => vectors.set(r.vec, i * dim));
+  const { lexical, userModel } = await feedSignalsOffThread({
+    likedTexts: liked.map((l) => paperText(l.paper.title, l.paper.abstract)),
+    candidateTexts: papers.map((p) => paperText(p.title, p.abstract)),
+    vectors,
+    dim,
+    // A liked paper's popularity leaves out this user's own star, or the model would learn "starred = liked".
+    popularity: Float32Array.from([...liked.map((l) => popularityOf(l.paper.upvotes ?? 0, Math.max(0, stars(l.paper.id) - 1))), ...popularity]),
+  });
   const scores = feedScores({
     affinity: affinities.map((a) => a.score),
     lexical,
-    svm,
-    upvotes: papers.map((p) => p.upvotes ?? 0),
-    stars: starCounts,
+    userModel,
+    popularity,
     seen: papers.map((p) => seen.has(p.id)),
   });
   const scored = affinities.map((a, i) => {

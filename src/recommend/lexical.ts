@@ -1,5 +1,5 @@
 import { runInWorker, siblingEntry } from '../util/worker.js';
-import { scoreLinear, trainPegasos } from './linear.js';
+import { scoreLinear, trainPegasos, type DenseFeatures } from './linear.js';
 import { buildTfidf, maxCosine } from './tfidf.js';
 
 /**
@@ -22,16 +22,44 @@ export function lexicalAffinity(likedTexts: string[], candidateTexts: string[]):
 /** How many dense neighbours the lexical signal re-ranks for similar papers (and recommendations). */
 export const RERANK_POOL = 200;
 
-/** From this many liked papers on, a per-user linear model is trained (arxiv-sanity's method). */
-export const MIN_LIKED_FOR_SVM = 5;
+/** From this many liked papers on, a per-user linear model is trained (arxiv-sanity's method, widened). */
+export const MIN_LIKED_FOR_MODEL = 5;
 /** Negatives sampled for it: the candidates themselves, as arxiv-sanity uses all other papers. */
-const SVM_MAX_NEGATIVES = 5000;
+const MODEL_MAX_NEGATIVES = 5000;
+/**
+ * Scale of the dense features in the per-user model, against a unit-length tf-idf row: the embedding (unit
+ * length) × EMBEDDING_SCALE and log1p(popularity)/log1p(100) × POPULARITY_SCALE. Picked on the evaluation's dev
+ * users (scripts/feed-variants.ts; EVAL.md lists the variants).
+ */
+export const EMBEDDING_SCALE = 0.5;
+export const POPULARITY_SCALE = 0.5;
+
+/** What the feed's content signals need to know about each paper (liked papers first, then candidates). */
+export interface SignalInput {
+  likedTexts: string[];
+  candidateTexts: string[];
+  /** The papers' embeddings, row-major (liked rows, then candidate rows), unit length. */
+  vectors: Float32Array;
+  dim: number;
+  /** Popularity per row (liked, then candidates): upvotes plus our users' stars, weighted as in trending. */
+  popularity: Float32Array;
+}
+
+export interface FeedContentSignals {
+  /** tf-idf max cosine of each candidate to any liked paper. */
+  lexical: Float32Array;
+  /** From MIN_LIKED_FOR_MODEL liked papers on: the margin of the per-user model for each candidate. */
+  userModel?: Float64Array;
+}
 
 /**
- * The lexical signals of a feed: tf-idf max-cosine to the liked papers, and for users with enough of them the
- * margin of a per-user linear SVM (Pegasos on the same local tf-idf; positives = liked, negatives = candidates).
+ * The content signals of a feed: the local tf-idf max-cosine to the liked papers, and for users with enough of them
+ * a per-user linear SVM (Pegasos; positives = liked, negatives = candidates) on tf-idf ⊕ embedding ⊕ popularity.
+ * The model learns how much this user goes for what the field already upvotes: submitters of Hugging Face papers
+ * do, curators of a niche list do not, and one fixed popularity weight fits neither (EVAL.md).
  */
-export function lexicalSignals(likedTexts: string[], candidateTexts: string[]): { lexical: Float32Array; svm?: Float64Array } {
+export function feedSignals(input: SignalInput): FeedContentSignals {
+  const { likedTexts, candidateTexts } = input;
   const n = candidateTexts.length;
   if (likedTexts.length === 0 || n === 0) return { lexical: new Float32Array(n) };
   const m = buildTfidf([...likedTexts, ...candidateTexts], { minDf: 2, maxDf: 0.1, maxFeatures: 50_000 });
@@ -39,12 +67,24 @@ export function lexicalSignals(likedTexts: string[], candidateTexts: string[]): 
   const candidates = Int32Array.from(candidateTexts, (_, i) => likedTexts.length + i);
   const lexical = maxCosine(m, history, candidates);
   for (let i = 0; i < n; i++) if (!Number.isFinite(lexical[i])) lexical[i] = 0;
-  if (likedTexts.length < MIN_LIKED_FOR_SVM) return { lexical };
-  const step = Math.max(1, Math.floor(n / SVM_MAX_NEGATIVES));
+  if (likedTexts.length < MIN_LIKED_FOR_MODEL) return { lexical };
+  const dense = userModelFeatures(input);
+  const step = Math.max(1, Math.floor(n / MODEL_MAX_NEGATIVES));
   const negatives: number[] = [];
   for (let i = 0; i < n; i += step) negatives.push(candidates[i]);
-  const w = trainPegasos(m, history, negatives, { lambda: 1e-2, epochs: 10, seed: 1 });
-  return { lexical, svm: scoreLinear(m, w, candidates) };
+  const w = trainPegasos(m, history, negatives, { lambda: 1e-2, epochs: 10, seed: 1, dense });
+  return { lexical, userModel: scoreLinear(m, w, candidates, dense) };
+}
+
+/** Per row: EMBEDDING_SCALE × the embedding, then POPULARITY_SCALE × log1p(popularity)/log1p(100). */
+function userModelFeatures({ vectors, dim, popularity }: SignalInput): DenseFeatures {
+  const rows = popularity.length;
+  const values = new Float32Array(rows * (dim + 1));
+  for (let r = 0; r < rows; r++) {
+    for (let d = 0; d < dim; d++) values[r * (dim + 1) + d] = EMBEDDING_SCALE * vectors[r * dim + d];
+    values[r * (dim + 1) + dim] = (POPULARITY_SCALE * Math.log1p(popularity[r])) / Math.log1p(100);
+  }
+  return { values, dim: dim + 1 };
 }
 
 /** Candidate sets up to this size are scored on the event loop (a few ms); bigger ones in a worker thread. */
@@ -52,10 +92,10 @@ const INLINE_MAX_CANDIDATES = 300;
 const lexicalWorker = siblingEntry(import.meta.url, 'lexical-worker');
 
 /**
- * lexicalSignals off the event loop for big candidate sets: fitting tf-idf and the per-user model over a week of
+ * feedSignals off the event loop for big candidate sets: fitting tf-idf and the per-user model over a week of
  * the full corpus takes ~0.5 s of CPU, which would otherwise stall every other request.
  */
-export function lexicalSignalsOffThread(likedTexts: string[], candidateTexts: string[]): Promise<{ lexical: Float32Array; svm?: Float64Array }> {
-  if (candidateTexts.length <= INLINE_MAX_CANDIDATES) return Promise.resolve().then(() => lexicalSignals(likedTexts, candidateTexts));
-  return runInWorker(lexicalWorker, { liked: likedTexts, candidates: candidateTexts });
+export function feedSignalsOffThread(input: SignalInput): Promise<FeedContentSignals> {
+  if (input.candidateTexts.length <= INLINE_MAX_CANDIDATES) return Promise.resolve().then(() => feedSignals(input));
+  return runInWorker(lexicalWorker, input, [input.vectors.buffer as ArrayBuffer, input.popularity.buffer as ArrayBuffer]);
 }

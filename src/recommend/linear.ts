@@ -4,24 +4,48 @@
  * steps on λ/2‖w‖² + mean hinge loss, step 1/(λ(t+1)). Classes are balanced by drawing a positive or a negative
  * with probability ½ each step (arxiv-sanity uses class_weight='balanced'). A constant feature (value 1) plays
  * the bias. Deterministic for a given seed.
+ *
+ * Documents may carry dense features beside their sparse tf-idf row (the feed's per-user model adds the embedding
+ * and popularity): they take the columns after the vocabulary, before the bias.
  */
 import { rowDot, type TfidfMatrix } from './tfidf.js';
 import { rng } from '../util/random.js';
+
+/** Dense features per document, row-major (`dim` values for document i at i·dim), appended to its tf-idf row. */
+export interface DenseFeatures {
+  values: Float32Array;
+  dim: number;
+}
 
 export interface PegasosOptions {
   lambda?: number;
   /** Steps = epochs × (positives + negatives). */
   epochs?: number;
   seed?: number;
+  dense?: DenseFeatures;
 }
 
-/** Trains on rows of `m`; returns dense weights of length vocab + 1 (the last one is the bias). */
+/** w·x for document `doc` (bias excluded): sparse row, then its dense block at column V. */
+function margin(m: TfidfMatrix, dense: DenseFeatures | undefined, doc: number, w: Float64Array): number {
+  let s = rowDot(m, doc, w);
+  if (dense) {
+    const V = m.vocab.size;
+    const base = doc * dense.dim;
+    for (let d = 0; d < dense.dim; d++) s += w[V + d] * dense.values[base + d];
+  }
+  return s;
+}
+
+/** Trains on rows of `m` (+ dense features); returns weights of length vocab (+ dense dim) + 1, the last being the bias. */
 export function trainPegasos(m: TfidfMatrix, positives: number[], negatives: number[], opts: PegasosOptions = {}): Float64Array {
   const lambda = opts.lambda ?? 1e-2;
   const steps = Math.max(1000, (opts.epochs ?? 10) * (positives.length + negatives.length));
   const r = rng(opts.seed ?? 1);
+  const dense = opts.dense;
+  const D = dense?.dim ?? 0;
   const V = m.vocab.size;
-  const v = new Float64Array(V + 1); // w = scale · v
+  const B = V + D; // the bias column
+  const v = new Float64Array(B + 1); // w = scale · v
   let scale = 1;
   for (let t = 1; t <= steps; t++) {
     const pos = r() < 0.5;
@@ -29,27 +53,28 @@ export function trainPegasos(m: TfidfMatrix, positives: number[], negatives: num
     if (pool.length === 0) continue;
     const doc = pool[Math.floor(r() * pool.length)];
     const y = pos ? 1 : -1;
-    const margin = y * scale * (rowDot(m, doc, v) + v[V]);
+    const signed = y * scale * (margin(m, dense, doc, v) + v[B]);
     const eta = 1 / (lambda * (t + 1));
     scale *= 1 - eta * lambda; // the regulariser shrinks every weight at once
-    if (margin < 1) {
+    if (signed < 1) {
       const step = (eta * y) / scale;
       for (let j = m.rowPtr[doc]; j < m.rowPtr[doc + 1]; j++) v[m.cols[j]] += step * m.vals[j];
-      v[V] += step;
+      for (let d = 0; d < D; d++) v[V + d] += step * dense!.values[doc * D + d];
+      v[B] += step;
     }
     if (scale < 1e-6) {
-      for (let i = 0; i <= V; i++) v[i] *= scale;
+      for (let i = 0; i <= B; i++) v[i] *= scale;
       scale = 1;
     }
   }
-  for (let i = 0; i <= V; i++) v[i] *= scale;
+  for (let i = 0; i <= B; i++) v[i] *= scale;
   return v;
 }
 
 /** Decision values w·x + b for each document. */
-export function scoreLinear(m: TfidfMatrix, w: Float64Array, docs: ArrayLike<number>): Float64Array {
+export function scoreLinear(m: TfidfMatrix, w: Float64Array, docs: ArrayLike<number>, dense?: DenseFeatures): Float64Array {
   const out = new Float64Array(docs.length);
-  const b = w[m.vocab.size];
-  for (let i = 0; i < docs.length; i++) out[i] = rowDot(m, docs[i], w) + b;
+  const b = w[w.length - 1];
+  for (let i = 0; i < docs.length; i++) out[i] = margin(m, dense, docs[i], w) + b;
   return out;
 }
