@@ -104,13 +104,14 @@ function jointSvm(
   alpha: number,
   gamma: number,
   lambda = 1e-2,
+  epochs = 10,
 ): Float64Array {
   const V = m.vocab.size;
   const D = rows[0].dense.length;
   const v = new Float64Array(V + D + 2);
   let scale = 1;
   const r = rng(7);
-  const steps = Math.max(1000, 10 * (positives.length + negatives.length));
+  const steps = Math.max(1000, epochs * (positives.length + negatives.length));
   const margin = (x: (typeof rows)[0]) => {
     let s = 0;
     for (let j = m.rowPtr[x.doc]; j < m.rowPtr[x.doc + 1]; j++) s += v[m.cols[j]] * m.vals[j];
@@ -141,7 +142,6 @@ function jointSvm(
   return Float64Array.from(rows, (x) => margin(x));
 }
 
-const JOINT = [[0.5, 0.5, 1e-2], [0.25, 0.5, 1e-2], [0.5, 0.25, 1e-2], [0.5, 0.5, 3e-3], [0.75, 0.5, 1e-2]] as const;
 type Signals = Record<string, Float64Array>;
 const results = new Map<string, { set: string; r50: number[] }>();
 const add = (set: string, name: string, r: number) => {
@@ -165,7 +165,6 @@ function evaluate(setName: string, users: FeedUser[]) {
     const text = (i: number) => data.papers[i].text;
     const s: Signals = {};
     s.dense = maxAffinity(liked, pv);
-    s.pin = pinnerSage(liked, pv, 0.55, 0.05);
     // The lexical max-sim and a tf-idf-only SVM (production's per-user model with its dense features zeroed).
     const rowsN = hist.length + pool.length;
     const { lexical, userModel: svm } = feedSignals({ likedTexts: hist.map(text), candidateTexts: pool.map(text), vectors: new Float32Array(rowsN * dim), dim, popularity: new Float32Array(rowsN) });
@@ -196,10 +195,18 @@ function evaluate(setName: string, users: FeedUser[]) {
       // The same on a local tf-idf (fitted on history + pool, as production's lexicalSignals does).
       const local = buildTfidf([...hist, ...pool].map(text), { minDf: 2, maxDf: 0.1, maxFeatures: 50_000 });
       const lrows = rows.map((x, i) => ({ ...x, doc: i }));
-      for (const [a, g, l] of JOINT) s[`ljoint a${a} g${g} l${l}`] = jointSvm(local, lrows, posIdx, negIdx, a, g, l).subarray(hist.length);
+      s['ljoint'] = jointSvm(local, lrows, posIdx, negIdx, 0.5, 0.5, 1e-2).subarray(hist.length);
+      s['ljoint e20'] = jointSvm(local, lrows, posIdx, negIdx, 0.5, 0.5, 1e-2, 20).subarray(hist.length);
+      s['ljoint allneg'] = jointSvm(local, lrows, posIdx, pool.map((_, i) => hist.length + i), 0.5, 0.5, 1e-2).subarray(hist.length);
+      // + 2,000 random corpus papers as extra (easy) negatives, in the tf-idf too.
+      const rnd = negatives.slice(0, 2000);
+      const rrows = [...hist, ...pool, ...rnd].map((doc, i) => ({ doc: i, dense: vec(doc), pop: Math.log1p(data.papers[doc].upvotes) / Math.log1p(100) }));
+      const rlocal = buildTfidf([...hist, ...pool, ...rnd].map(text), { minDf: 2, maxDf: 0.1, maxFeatures: 50_000 });
+      const rneg = [...negIdx, ...rnd.map((_, i) => hist.length + P + i)];
+      s['ljoint +rand'] = jointSvm(rlocal, rrows, posIdx, rneg, 0.5, 0.5, 1e-2).subarray(hist.length, hist.length + P);
     } else {
       s.gsvmPool = new Float64Array(P);
-      for (const [a, g, l] of JOINT) s[`ljoint a${a} g${g} l${l}`] = new Float64Array(P);
+      for (const k of ['ljoint', 'ljoint e20', 'ljoint allneg', 'ljoint +rand']) s[k] = new Float64Array(P);
     }
     // The user's popularity taste: their stars' mean log-upvotes vs the pool's, in pool std units.
     const histPop = hist.reduce((a, i) => a + Math.log1p(data.papers[i].upvotes), 0) / hist.length;
@@ -224,11 +231,11 @@ function evaluate(setName: string, users: FeedUser[]) {
       }
       return out;
     };
-    const score = (name: string, sc: Float64Array, mmr = false) => {
+    const score = (name: string, sc: Float64Array, mmr: boolean | number = false) => {
       let ranked: number[];
       if (mmr) {
         const order = Array.from(sc.keys()).sort((a, b) => sc[b] - sc[a] || tie[a] - tie[b]);
-        ranked = diversify(order.map((i) => ({ seq: i, score: sc[i] })), (i) => pv[i], 50).map((x) => x.seq);
+        ranked = diversify(order.map((i) => ({ seq: i, score: sc[i] })), (i) => pv[i], 50, typeof mmr === 'number' ? mmr : 0.5).map((x) => x.seq);
       } else ranked = topK(P, 50, sc, tie);
       add(setName, name, recallAtK(ranked.map((i) => pool[i]), rel, 50));
     };
@@ -239,8 +246,6 @@ function evaluate(setName: string, users: FeedUser[]) {
     for (const pw of [0.25, 0.5, 1]) score(`dense+lex+svm, pop z ${pw}`, fuse(served, pw, 'z'));
     for (const pw of [0.25, 0.5, 1]) score(`dense+lex+svm, pop taste ${pw}`, fuse(served, pw, 'taste'));
     score('dense+lex+2svm, pop 0.5', fuse([['dense', 1], ['lex', 1], ['svm', 2]], 0.5));
-    score('pin+lex+svm, pop 0.5', fuse([['pin', 1], ['lex', 1], ['svm', 1]], 0.5));
-    score('dense+pin+lex+svm, pop 0.5', fuse([['dense', 1], ['pin', 1], ['lex', 1], ['svm', 1]], 0.5));
     score('dense+gtf+gsvmRand, pop 0.5', fuse([['dense', 1], ['gtf', 1], ['gsvmRand', 1]], 0.5));
     score('dense+gtf+gsvmPool, pop 0.5', fuse([['dense', 1], ['gtf', 1], ['gsvmPool', 1]], 0.5));
     score('dense+lex+gsvmRand, pop 0.5', fuse([['dense', 1], ['lex', 1], ['gsvmRand', 1]], 0.5));
@@ -249,12 +254,9 @@ function evaluate(setName: string, users: FeedUser[]) {
     score('0.5dense+gsvmRand, pop 0.5', fuse([['dense', 0.5], ['gsvmRand', 1]], 0.5));
     score('dense+lex+svm, pop 0.5, no lex', fuse([['dense', 1], ['svm', 1]], 0.5));
     for (const k of Object.keys(s).filter((k) => k.includes('joint'))) {
-      for (const wd of [0.25, 0.5, 0.75, 1]) score(`${wd}dense+${k}`, fuse([['dense', wd], [k, 1]], 0));
-      score(`0.5dense+0.5lex+${k}`, fuse([['dense', 0.5], ['lex', 0.5], [k, 1]], 0));
-      score(`0.5dense+${k}, pop 0.5`, fuse([['dense', 0.5], [k, 1]], 0.5));
-      score(`0.5dense+${k} + MMR`, fuse([['dense', 0.5], [k, 1]], 0), true);
+      score(`0.5dense+${k}`, fuse([['dense', 0.5], [k, 1]], 0));
+      for (const pen of [0.25, 0.5]) score(`0.5dense+${k} + MMR ${pen}`, fuse([['dense', 0.5], [k, 1]], 0), pen);
     }
-    for (const pw of [0.25, 0.5]) score(`dense+lex+svm+gsvmRand, pop taste ${pw}`, fuse([['dense', 1], ['lex', 1], ['svm', 1], ['gsvmRand', 1]], pw, 'taste'));
     if ((ui + 1) % 5 === 0) log(`${setName}: ${ui + 1}/${users.length}`);
   });
 }
