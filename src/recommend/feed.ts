@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Paperfeed } from '../service.js';
 import type { StoredPaper, Window } from '../store/store.js';
 import { paperText } from '../embed/text.js';
@@ -127,10 +128,15 @@ async function computeUserFeed(feed: Paperfeed, userId: string, window: Window &
       });
   }
 
+  // The steps below run on the event loop (~40 ms each for a week of the full corpus): yield between them so
+  // other requests are answered in the meantime.
   const disliked = likedPapers(feed, dismissedIds).map((d) => d.vec);
   const seqs = candidateSeqs(feed, liked, window, exclude, Math.max(2 * k, 50));
+  await yieldToEventLoop();
   const affinities = scoreAffinity(feed, seqs, liked, disliked);
+  await yieldToEventLoop();
   const papers = affinities.map((a) => feed.store.getPaperBySeq(a.seq)!);
+  await yieldToEventLoop();
   const starCounts = papers.map((p) => stars(p.id));
   const popularity = papers.map((p, i) => popularityOf(p.upvotes ?? 0, starCounts[i]));
   const rows = [...liked.map((l) => ({ paper: l.paper, vec: l.vec })), ...affinities.map((a, i) => ({ paper: papers[i], vec: feed.index!.vector(a.seq)! }))];
@@ -138,8 +144,8 @@ async function computeUserFeed(feed: Paperfeed, userId: string, window: Window &
   const vectors = new Float32Array(rows.length * dim);
   rows.forEach((r, i) => vectors.set(r.vec, i * dim));
   const { lexical, userModel } = await feedSignalsOffThread({
-    likedTexts: liked.map((l) => paperText(l.paper.title, l.paper.abstract)),
-    candidateTexts: papers.map((p) => paperText(p.title, p.abstract)),
+    liked: liked.map(({ paper: { title, abstract } }) => ({ title, abstract })),
+    candidates: papers.map(({ title, abstract }) => ({ title, abstract })),
     vectors,
     dim,
     // A liked paper's popularity leaves out this user's own star, or the model would learn "starred = liked".

@@ -1,3 +1,4 @@
+import { paperText } from '../embed/text.js';
 import { runInWorker, siblingEntry } from '../util/worker.js';
 import { scoreLinear, trainPegasos, type DenseFeatures } from './linear.js';
 import { buildTfidf, maxCosine } from './tfidf.js';
@@ -91,11 +92,24 @@ function userModelFeatures({ vectors, dim, popularity }: SignalInput): DenseFeat
 const INLINE_MAX_CANDIDATES = 300;
 const lexicalWorker = siblingEntry(import.meta.url, 'lexical-worker');
 
+export interface TitleAbstract {
+  title: string;
+  abstract: string;
+}
+
+/** feedSignalsOffThread's input: papers rather than texts, so that preparing the texts happens off the event loop too. */
+export type PaperSignalInput = Omit<SignalInput, 'likedTexts' | 'candidateTexts'> & { liked: TitleAbstract[]; candidates: TitleAbstract[] };
+
+export function feedSignalsForPapers({ liked, candidates, ...rest }: PaperSignalInput): FeedContentSignals {
+  const text = (p: TitleAbstract) => paperText(p.title, p.abstract);
+  return feedSignals({ ...rest, likedTexts: liked.map(text), candidateTexts: candidates.map(text) });
+}
+
 /**
- * feedSignals off the event loop for big candidate sets: fitting tf-idf and the per-user model over a week of
- * the full corpus takes ~0.5 s of CPU, which would otherwise stall every other request.
+ * feedSignals off the event loop for big candidate sets: cleaning the texts, fitting tf-idf and the per-user model
+ * over a week of the full corpus takes ~0.5 s of CPU, which would otherwise stall every other request.
  */
-export function feedSignalsOffThread(input: SignalInput): Promise<FeedContentSignals> {
-  if (input.candidateTexts.length <= INLINE_MAX_CANDIDATES) return Promise.resolve().then(() => feedSignals(input));
+export function feedSignalsOffThread(input: PaperSignalInput): Promise<FeedContentSignals> {
+  if (input.candidates.length <= INLINE_MAX_CANDIDATES) return Promise.resolve().then(() => feedSignalsForPapers(input));
   return runInWorker(lexicalWorker, input, [input.vectors.buffer as ArrayBuffer, input.popularity.buffer as ArrayBuffer]);
 }
