@@ -1,4 +1,4 @@
-// npm run bench:index [-- --store /tmp/pf-full --M 8,16,24 --efc 100,200 --ef 50,100,200,400 --queries 1000
+// npm run bench:index [-- --store <dir> --M 8,16,24 --efc 100,200 --ef 50,100,200,400 --queries 1000
 //                        --pick M,efC --no-growth]
 // Chooses HNSW parameters on the real stored vectors: holds out random papers as "new paper" queries, computes
 // exact top-10 by brute force over the rest, then builds hnswlib-node indexes over the rest for every
@@ -13,6 +13,7 @@ import {
   arg, exactTopK, flatten, fmt, fromRoot, intArg, machine, markdownTable, mb, mean, median, peakRss, permutation,
   quantile, recallAt, row, timed, type FlatVectors,
 } from './lib.js';
+import { BENCH_STORE_DIR, DEFAULT_STORE, prepareStore } from './serve-lib.js';
 
 const { HierarchicalNSW } = hnswlib;
 
@@ -27,9 +28,9 @@ const TARGET = 0.97;
 const MARGIN = 0.01; // recall must reach TARGET + MARGIN at full size: the corpus grows, recall drifts down
 const log = (m: string) => console.error(`[bench] ${m}`);
 
-const DEFAULT_STORE = '/tmp/pf-full';
+// Default: the full-corpus benchmark store (built from ../shared/data on first use, see prepareStore).
 const storeArg = arg('store');
-const storeDir = storeArg ? fromRoot(storeArg) : fs.existsSync(path.join(DEFAULT_STORE, 'paperfeed.db')) ? DEFAULT_STORE : undefined;
+const storeDir = storeArg ? fromRoot(storeArg) : DEFAULT_STORE === BENCH_STORE_DIR ? prepareStore() : DEFAULT_STORE;
 if (!storeDir || !fs.existsSync(path.join(storeDir, 'paperfeed.db'))) {
   console.error(
     `bench:index needs a populated store: pass --store <DATA_DIR> (a directory holding paperfeed.db),\n` +
