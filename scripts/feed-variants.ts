@@ -95,7 +95,10 @@ function pinnerSage(liked: Float32Array[], cands: Float32Array[], threshold: num
   return out;
 }
 
-/** Pegasos on [local tf-idf row ⊕ alpha·dense ⊕ gamma·pop ⊕ 1]: the per-user model on dense ⊕ sparse (+ popularity). */
+/**
+ * The per-user model on [tf-idf row ⊕ alpha·dense ⊕ gamma·pop ⊕ 1] (production's trainPegasos with dense features);
+ * rows[i] must be document i of `m`. Returns the margin of every row.
+ */
 function jointSvm(
   m: ReturnType<typeof buildTfidf>,
   rows: { doc: number; dense: Float32Array; pop: number }[],
@@ -106,40 +109,15 @@ function jointSvm(
   lambda = 1e-2,
   epochs = 10,
 ): Float64Array {
-  const V = m.vocab.size;
-  const D = rows[0].dense.length;
-  const v = new Float64Array(V + D + 2);
-  let scale = 1;
-  const r = rng(7);
-  const steps = Math.max(1000, epochs * (positives.length + negatives.length));
-  const margin = (x: (typeof rows)[0]) => {
-    let s = 0;
-    for (let j = m.rowPtr[x.doc]; j < m.rowPtr[x.doc + 1]; j++) s += v[m.cols[j]] * m.vals[j];
-    for (let d = 0; d < D; d++) s += v[V + d] * alpha * x.dense[d];
-    return s + v[V + D] * gamma * x.pop + v[V + D + 1];
-  };
-  for (let t = 1; t <= steps; t++) {
-    const pos = r() < 0.5;
-    const pool = pos ? positives : negatives;
-    const x = rows[pool[Math.floor(r() * pool.length)]];
-    const y = pos ? 1 : -1;
-    const mg = y * scale * margin(x);
-    const eta = 1 / (lambda * (t + 1));
-    scale *= 1 - eta * lambda;
-    if (mg < 1) {
-      const step = (eta * y) / scale;
-      for (let j = m.rowPtr[x.doc]; j < m.rowPtr[x.doc + 1]; j++) v[m.cols[j]] += step * m.vals[j];
-      for (let d = 0; d < D; d++) v[V + d] += step * alpha * x.dense[d];
-      v[V + D] += step * gamma * x.pop;
-      v[V + D + 1] += step;
-    }
-    if (scale < 1e-6) {
-      for (let i = 0; i < v.length; i++) v[i] *= scale;
-      scale = 1;
-    }
-  }
-  for (let i = 0; i < v.length; i++) v[i] *= scale;
-  return Float64Array.from(rows, (x) => margin(x));
+  const D = rows[0].dense.length + 1;
+  const values = new Float32Array(rows.length * D);
+  rows.forEach((x, i) => {
+    for (let d = 0; d < D - 1; d++) values[i * D + d] = alpha * x.dense[d];
+    values[i * D + D - 1] = gamma * x.pop;
+  });
+  const dense = { values, dim: D };
+  const w = trainPegasos(m, positives, negatives, { lambda, epochs, seed: 7, dense });
+  return scoreLinear(m, w, rows.map((_, i) => i), dense);
 }
 
 type Signals = Record<string, Float64Array>;
