@@ -53,3 +53,91 @@ export function runInWorker<T>(entry: string, message: unknown, transfer: ArrayB
     worker.postMessage(message, transfer);
   });
 }
+
+type WireReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string } | { id?: undefined; ok: false; error: string };
+
+/**
+ * One worker thread that stays up and answers many requests (`runInWorker` is one job per thread). The entry
+ * (started through BOOTSTRAP, `data` as `workerData.data`) receives `{id, message}` and answers
+ * `{id, ok: true, result}` or `{id, ok: false, error}` (a rejection); buffers are transferred both ways. A worker
+ * that dies (uncaught error, exit, failed start) rejects every request in flight with that error; the next request
+ * starts a fresh worker.
+ * The worker is ref'd only while requests are in flight, so an idle worker never keeps a stopping process alive,
+ * and a process awaiting a reply does not exit under it.
+ */
+export class LongLivedWorker {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private closed = false;
+  /** Workers started so far (1 + restarts after a death). */
+  starts = 0;
+
+  /** `data` reaches the worker as `workerData.data`. */
+  constructor(
+    readonly entry: string,
+    private readonly data?: unknown,
+  ) {}
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** The running thread, if any (for tests that need to kill it). */
+  get thread(): Worker | null {
+    return this.worker;
+  }
+
+  request<T>(message: unknown, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.closed) return Promise.reject(new Error(`worker ${path.basename(this.entry)} is closed`));
+    const worker = this.ensure();
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      worker.ref();
+      worker.postMessage({ id, message }, transfer);
+    });
+  }
+
+  /** Terminates the worker; requests in flight are rejected, later ones refused. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const w = this.worker;
+    this.fail(w, new Error(`worker ${path.basename(this.entry)} was closed`));
+    if (w) await w.terminate();
+  }
+
+  private ensure(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry: this.entry, tsx: tsxApiUrl(), data: this.data } });
+    this.starts++;
+    worker.unref();
+    worker.on('message', (msg: WireReply) => {
+      if (msg.id === undefined) {
+        // The entry failed to load (the bootstrap's report): the worker is useless.
+        this.fail(worker, new Error(`worker ${path.basename(this.entry)}: ${msg.error}`));
+        void worker.terminate();
+        return;
+      }
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (this.pending.size === 0) worker.unref();
+      if (msg.ok) p.resolve(msg.result);
+      else p.reject(new Error(`worker ${path.basename(this.entry)}: ${msg.error}`));
+    });
+    worker.on('error', (err) => this.fail(worker, err));
+    worker.on('exit', (code) => this.fail(worker, new Error(`worker ${path.basename(this.entry)} exited with code ${code}`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  /** Forgets a dead (or closing) worker and rejects what was in flight on it. */
+  private fail(worker: Worker | null, err: Error): void {
+    if (!worker || this.worker !== worker) return;
+    this.worker = null;
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(err);
+  }
+}
