@@ -1,6 +1,10 @@
 // npm start: serve paperfeed (seeding an empty store with the bundled sample); SIGTERM/SIGINT stop it cleanly.
 import { loadConfig } from './config.js';
-import { startServer } from './server.js';
+import { embedderOptions } from './embed/embedder.js';
+import { startWorkerEmbedder, type WorkerEmbedder } from './embed/worker-embedder.js';
+
+/** Linux nice value of the embedding worker thread (BENCHMARKS.md: serving during ingest). */
+const EMBED_WORKER_NICE = 10;
 
 const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
 
@@ -14,10 +18,19 @@ function explain(err: unknown): string {
   return msg;
 }
 
+// Exits wait for embedder.close(): it lets a model still loading finish (exiting under onnxruntime's start-up aborts).
+let embedder: WorkerEmbedder | undefined;
 try {
-  const server = await startServer(loadConfig(), log);
-  server.ready.catch((err) => {
+  const config = loadConfig();
+  // The model loads in its worker thread while the rest of the server's modules are imported (~0.5 s each). The
+  // worker runs at a lower CPU priority: on a busy machine, answering requests comes before embedding new papers.
+  const model = startWorkerEmbedder(embedderOptions(config), { nice: EMBED_WORKER_NICE });
+  embedder = model;
+  const { startServer } = await import('./server.js');
+  const server = await startServer(config, log, { embedder: model });
+  server.ready.catch(async (err) => {
     log(`start-up failed: ${explain(err)}`);
+    await model.close();
     process.exit(1);
   });
   const shutdown = async (signal: string) => {
@@ -30,5 +43,6 @@ try {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 } catch (err) {
   console.error(`paperfeed could not start: ${explain(err)}`);
+  await embedder?.close();
   process.exit(1);
 }

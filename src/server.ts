@@ -3,10 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
-import { createApp } from './api/app.js';
 import { PROJECT_ROOT, type Config } from './config.js';
 import { ingestFiles } from './ingest/files.js';
 import { Paperfeed, type Log } from './service.js';
+import type { WorkerEmbedder } from './embed/worker-embedder.js';
 
 export const SEED_FILES = ['arxiv-cs-sample.jsonl.gz', 'hf-daily-sample.jsonl.gz'].map((f) => path.join(PROJECT_ROOT, 'seed', f));
 
@@ -30,13 +30,44 @@ export interface RunningServer {
 }
 
 /**
- * Opens the store and model, starts HTTP at once (so /healthz answers during start-up), then seeds an empty
- * store with the bundled sample and loads the index in the background.
+ * Opens the store and starts the model (in its worker thread, unless main.ts already started it), then, in the
+ * background, seeds an empty store with the bundled sample and loads the index, while the HTTP side is imported and
+ * starts listening (so /healthz answers during start-up). `ready` resolves once both the index and the model are.
  */
-export async function startServer(config: Config, log: Log): Promise<RunningServer> {
-  const feed = await Paperfeed.open(config, log);
+export async function startServer(config: Config, log: Log, started?: { embedder?: WorkerEmbedder }): Promise<RunningServer> {
+  const feed = await Paperfeed.open(config, log, started);
   log(`store ${feed.store.file}: ${feed.store.countPapers()} papers, model ${feed.embedder.modelKey} (dim ${feed.embedder.dim})`);
 
+  // Seeding and the index load start before the HTTP side is imported and listening: the index file is hashed and
+  // read (off the event loop) while the API's modules load.
+  let sync: NodeJS.Timeout | undefined;
+  const ready = (async () => {
+    if (feed.store.countPapers() === 0 && config.SEED_ON_EMPTY) {
+      const files = SEED_FILES.filter((f) => fs.existsSync(f));
+      log(`empty store: ingesting the bundled sample (${files.map((f) => path.basename(f)).join(', ')})`);
+      const r = await ingestFiles(feed.store, feed.embedder, files, { batchSize: config.INGEST_BATCH_SIZE });
+      log(`seeded ${r.inserted} papers (${r.updated} updated, ${r.rejected.length} rejected) in ${r.seconds.toFixed(1)} s`);
+    }
+    await feed.loadIndex();
+    // Pick up papers that other processes (the ingest CLI) write, and save the index now and then.
+    let busy = false;
+    sync = setInterval(async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        await feed.syncIndex();
+        await feed.saveIndex();
+      } catch (err) {
+        log(`index sync failed: ${(err as Error).message}`);
+      } finally {
+        busy = false;
+      }
+    }, config.INDEX_SYNC_MS);
+    sync.unref();
+  })();
+  ready.catch(() => {}); // reported to whoever awaits `ready` (main.ts), not as an unhandled rejection meanwhile
+
+  const { createApp } = await import('./api/app.js');
   const app = createApp(feed);
   // TRACE/TRACK/CONNECT are "forbidden methods" for the WHATWG Request, which throws when one is rebuilt with a
   // body (a 500): answer them here, as problem+json like every other error.
@@ -70,39 +101,22 @@ export async function startServer(config: Config, log: Log): Promise<RunningServ
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`,
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+  } catch (err) {
+    // Port taken, say: report it now; the start-up under way (index load, model worker) is closed once it settles.
+    void ready.catch(() => {}).then(() => {
+      clearInterval(sync);
+      return feed.close().catch(() => {});
+    });
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   log(`listening on ${url}`);
-
-  let sync: NodeJS.Timeout | undefined;
-  const ready = (async () => {
-    if (feed.store.countPapers() === 0 && config.SEED_ON_EMPTY) {
-      const files = SEED_FILES.filter((f) => fs.existsSync(f));
-      log(`empty store: ingesting the bundled sample (${files.map((f) => path.basename(f)).join(', ')})`);
-      const r = await ingestFiles(feed.store, feed.embedder, files, { batchSize: config.INGEST_BATCH_SIZE });
-      log(`seeded ${r.inserted} papers (${r.updated} updated, ${r.rejected.length} rejected) in ${r.seconds.toFixed(1)} s`);
-    }
-    await feed.loadIndex();
-    // Pick up papers that other processes (the ingest CLI) write, and save the index now and then.
-    let busy = false;
-    sync = setInterval(async () => {
-      if (busy) return;
-      busy = true;
-      try {
-        await feed.syncIndex();
-        await feed.saveIndex();
-      } catch (err) {
-        log(`index sync failed: ${(err as Error).message}`);
-      } finally {
-        busy = false;
-      }
-    }, config.INDEX_SYNC_MS);
-    sync.unref();
-  })();
 
   return {
     feed,

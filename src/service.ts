@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Config } from './config.js';
-import { embedderOptions, loadEmbedder, type Embedder } from './embed/embedder.js';
+import { embedderOptions, type Embedder } from './embed/embedder.js';
+import { startWorkerEmbedder, type WorkerEmbedder } from './embed/worker-embedder.js';
 import { paperText } from './embed/text.js';
 import { zSum } from './recommend/affinity.js';
 import { lexicalAffinity, RERANK_POOL } from './recommend/lexical.js';
@@ -34,25 +35,45 @@ export class Paperfeed {
     readonly embedder: Embedder,
     readonly adminToken: string,
     readonly log: Log,
+    private readonly worker: WorkerEmbedder,
   ) {
     this.users = new UserStore(store.db);
   }
 
-  /** Opens the store and the model; refuses a store built with another model. */
-  static async open(config: Config, log: Log = console.log): Promise<Paperfeed> {
-    const embedder = await loadEmbedder(embedderOptions(config));
-    const store = new SqliteStore(config.DATA_DIR);
+  /**
+   * Opens the store and starts the model; refuses a store built with another model. The model loads in a worker
+   * thread (WorkerEmbedder) meanwhile: its key is a hash of its files and its dimension is the store's, so the
+   * index can load at the same time. `loadIndex` waits for both, so readiness still means every route can answer.
+   * On a new store (no model bound yet) or a model mismatch, this waits for the model's own dimension.
+   * `embedder`: one already started from the same config (main.ts starts it before importing the server's modules);
+   * the Paperfeed owns it from here on.
+   */
+  static async open(config: Config, log: Log = console.log, started?: { embedder?: WorkerEmbedder }): Promise<Paperfeed> {
+    // Throws ModelNotFoundError before any worker starts; otherwise the model starts loading now.
+    const embedder = started?.embedder ?? startWorkerEmbedder(embedderOptions(config));
+    const modelKey = embedder.modelKey;
+    let store: SqliteStore | undefined;
     try {
+      store = new SqliteStore(config.DATA_DIR);
+      const bound = store.modelInfo();
+      if (bound?.model === modelKey) embedder.expectDim(bound.dim);
+      else await embedder.ready; // a new store, or a mismatch to report with the model's own dimension
       store.bindModel(embedder.modelKey, embedder.dim);
+      return new Paperfeed(config, store, embedder, resolveAdminToken(config, log), log, embedder);
     } catch (err) {
-      store.close();
+      store?.close();
+      await embedder.close();
       throw err;
     }
-    return new Paperfeed(config, store, embedder, resolveAdminToken(config, log), log);
   }
 
   get ready(): boolean {
     return this.index !== null;
+  }
+
+  /** Resolves once the model is loaded (in its worker) and its dimension checked against the store's. */
+  get modelReady(): Promise<void> {
+    return this.worker.ready;
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {
@@ -65,7 +86,7 @@ export class Paperfeed {
   loadIndex(): Promise<void> {
     return this.serial(async () => {
       const started = Date.now();
-      const { index, outcome, reason } = await HnswIndex.open({
+      const opened = HnswIndex.open({
         dir: path.join(this.config.DATA_DIR, 'index'),
         model: this.embedder.modelKey,
         dim: this.embedder.dim,
@@ -73,6 +94,9 @@ export class Paperfeed {
         source: this.store,
         log: this.log,
       });
+      // The index and the model load side by side; the index is published (what /readyz reports) once both are
+      // there, so a ready server can embed too.
+      const [{ index, outcome, reason }] = await Promise.all([opened, this.worker.ready]);
       this.index = index;
       const how = outcome === 'loaded' ? 'loaded' : `rebuilt (${reason})`;
       this.log(`index: ${how}, ${index.size} vectors in ${Date.now() - started} ms`);
@@ -150,7 +174,11 @@ export class Paperfeed {
   }
 
   async close(): Promise<void> {
-    await this.saveIndex();
-    this.store.close();
+    try {
+      await this.saveIndex();
+    } finally {
+      this.store.close();
+      await this.worker.close();
+    }
   }
 }

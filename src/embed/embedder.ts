@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
 import { DEFAULT_MODEL, type Config } from '../config.js';
+import { loadPipeline } from './pipeline.mjs';
 
 /** Text → unit-length vectors. One interface, whatever model sits behind it. */
 export interface Embedder {
@@ -38,13 +38,6 @@ export function embedderOptions(config: Config): EmbedderOptions {
     pooling: config.EMBED_POOLING,
     batchSize: config.EMBED_BATCH_SIZE,
   };
-}
-
-/** transformers.js keeps these as process-wide settings; set them once, before the first pipeline. */
-function configureTransformers(modelsDir: string, allowRemote: boolean) {
-  env.allowRemoteModels = allowRemote;
-  env.allowLocalModels = true;
-  env.localModelPath = modelsDir.endsWith(path.sep) ? modelsDir : modelsDir + path.sep;
 }
 
 function onnxFileFor(dtype: string): string {
@@ -86,38 +79,17 @@ function weightsFingerprint(opts: EmbedderOptions): string {
   return hash.digest('hex').slice(0, 12);
 }
 
-/** Loads a feature-extraction pipeline from a local hub-style folder and measures its output dimension. */
+/** The key vectors are stored under ("name@fingerprint"), from the model's files alone: no model load needed. */
+export function modelKeyFor(opts: EmbedderOptions): string {
+  return `${opts.modelId}@${weightsFingerprint(opts)}`;
+}
+
+/**
+ * Loads the model in this thread and measures its output dimension (reembed, the eval harness, tests). The server
+ * and the ingest CLI use WorkerEmbedder (worker-embedder.ts): the same pipeline (pipeline.mjs) in a worker thread.
+ */
 export async function loadEmbedder(opts: EmbedderOptions): Promise<Embedder> {
   assertModelPresent(opts);
-  configureTransformers(opts.modelsDir, opts.allowRemote ?? false);
-  const extractor = (await pipeline('feature-extraction', opts.modelId, { dtype: opts.dtype ?? 'fp32' })) as FeatureExtractionPipeline;
-  const pooling = opts.pooling ?? 'mean';
-  const batchSize = opts.batchSize ?? 32;
-
-  async function embedBatch(texts: string[]): Promise<Float32Array[]> {
-    const out = await extractor(texts, { pooling, normalize: true });
-    const [n, dim] = out.dims as [number, number];
-    const data = out.data as Float32Array;
-    const rows: Float32Array[] = [];
-    for (let i = 0; i < n; i++) rows.push(data.slice(i * dim, (i + 1) * dim));
-    return rows;
-  }
-
-  const dim = (await embedBatch(['dimension probe']))[0].length;
-  return {
-    modelId: opts.modelId,
-    modelKey: `${opts.modelId}@${weightsFingerprint(opts)}`,
-    dim,
-    async embed(texts: string[]): Promise<Float32Array[]> {
-      // Batches of similar length pad less: sort by length, embed, then restore the caller's order.
-      const order = texts.map((_, i) => i).sort((a, b) => texts[a].length - texts[b].length);
-      const result = new Array<Float32Array>(texts.length);
-      for (let start = 0; start < order.length; start += batchSize) {
-        const idx = order.slice(start, start + batchSize);
-        const vectors = await embedBatch(idx.map((i) => texts[i]));
-        idx.forEach((i, j) => (result[i] = vectors[j]));
-      }
-      return result;
-    },
-  };
+  const model = await loadPipeline(opts);
+  return { modelId: opts.modelId, modelKey: modelKeyFor(opts), dim: model.dim, embed: (texts) => model.embed(texts) };
 }
