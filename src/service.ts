@@ -6,7 +6,7 @@ import { paperText } from './embed/text.js';
 import { zSum } from './recommend/affinity.js';
 import { lexicalAffinity, RERANK_POOL } from './recommend/lexical.js';
 import { HnswIndex } from './index/hnsw-index.js';
-import { batchesOf, ingestBatch } from './ingest/pipeline.js';
+import { batchesOf, ingestBatchesAhead } from './ingest/pipeline.js';
 import { SqliteStore, type StoredPaper, type Window } from './store/store.js';
 import { UserStore } from './store/users.js';
 import { resolveAdminToken } from './admin-token.js';
@@ -115,15 +115,21 @@ export class Paperfeed {
     });
   }
 
-  /** Upserts papers (embedding only changed text) and returns once they are stored and indexed. */
+  /**
+   * Upserts papers (embedding only changed text) and returns once they are stored and indexed. Batches of
+   * INGEST_BATCH_SIZE, one transaction each; the next batch is embedded (in the model's worker) while one commits.
+   */
   async addPapers(papers: PaperInput[]): Promise<WriteSummary> {
     const summary: WriteSummary = { inserted: 0, updated: 0, unchanged: 0 };
-    for await (const batch of batchesOf(papers.map((paper) => ({ paper })), this.config.INGEST_BATCH_SIZE)) {
-      const r = await ingestBatch(this.store, this.embedder, batch.map((b) => b.paper));
+    const size = this.config.INGEST_BATCH_SIZE;
+    const batches = async function* () {
+      for await (const batch of batchesOf(papers.map((paper) => ({ paper })), size)) yield batch.map((b) => b.paper);
+    };
+    await ingestBatchesAhead(this.store, this.embedder, batches(), (r) => {
       summary.inserted += r.inserted;
       summary.updated += r.updated;
       summary.unchanged += r.unchanged;
-    }
+    });
     await this.syncIndex();
     return summary;
   }

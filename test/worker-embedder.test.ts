@@ -110,4 +110,21 @@ describe('Paperfeed.open with the model in a worker', () => {
     expect(feed.index).toBeNull();
     await feed.close();
   });
+
+  it('API writes in several transactions (one embedded ahead) keep the last version of a repeated id', async () => {
+    const config = loadConfig({ DATA_DIR: tempDir(), SEED_ON_EMPTY: 'false', EMBED_MODEL: 'glove-sif-100d', INGEST_BATCH_SIZE: '64' });
+    const feed = await Paperfeed.open(config, () => {});
+    await feed.loadIndex();
+    // 150 papers: three 64-paper transactions, then 'p10' again with new text (a batch of its own, looked up only
+    // after the batch holding its first version committed).
+    const papers = Array.from({ length: 150 }, (_, i) => paper(`p${i}`, { abstract: `Abstract number ${i} about topic ${i % 7}.` }));
+    papers.push(paper('p10', { abstract: 'Completely rewritten: diffusion models for protein design.' }));
+    const r = await feed.addPapers(papers);
+    expect(r).toEqual({ inserted: 150, updated: 1, unchanged: 0 });
+    expect(feed.store.getPaper('p10')!.abstract).toMatch(/diffusion models/);
+    expect(feed.index!.size).toBe(150);
+    const [v] = await feed.embedder.embed(['diffusion models for protein design']);
+    expect(feed.nearest(v, 1)[0].paper.id).toBe('p10');
+    await feed.close();
+  });
 });

@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import type { Embedder } from '../embed/embedder.js';
 import type { SqliteStore } from '../store/store.js';
 import { readPaperFile } from './parse.js';
-import { batchesOf, ingestBatch } from './pipeline.js';
+import { batchesOf, ingestBatchesAhead } from './pipeline.js';
 import { Progress } from './progress.js';
 
 export interface Rejection {
@@ -89,14 +89,17 @@ export async function ingestFiles(
           }
         }
       };
-      for await (const batch of batchesOf(valid(), opts.batchSize)) {
-        const r = await ingestBatch(store, embedder, batch.map((b) => b.paper));
+      const batches = async function* () {
+        for await (const batch of batchesOf(valid(), opts.batchSize)) yield batch.map((b) => b.paper);
+      };
+      // One batch ahead: the next batch is parsed, looked up and embedding while this one commits.
+      await ingestBatchesAhead(store, embedder, batches(), async (r, papers) => {
         report.inserted += r.inserted;
         report.updated += r.updated;
         report.unchanged += r.unchanged;
-        progress?.add(batch.length);
+        progress?.add(papers.length);
         await opts.afterBatch?.();
-      }
+      });
       progress?.finish();
     } catch (err) {
       progress?.finish();

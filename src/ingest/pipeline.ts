@@ -48,38 +48,87 @@ function sameMetadata(a: PaperInput, b: StoredPaper): boolean {
   );
 }
 
+/** A batch looked up against the store: what to write, and which texts need a vector first. */
+export interface PreparedBatch {
+  counts: Omit<BatchResult, 'changed'>;
+  writes: PaperWrite[];
+  toEmbed: { write: PaperWrite; text: string }[];
+}
+
 /**
- * Upserts one batch of distinct papers: unchanged text with a vector for this model is not re-embedded,
- * and the batch's papers and vectors are committed in one transaction (a crash loses at most this batch).
+ * The read half of a batch upsert: merges each record with the stored paper and decides what changed. Unchanged
+ * text with a vector for this model is not re-embedded; a paper that changed in nothing is not written.
  */
-export async function ingestBatch(store: SqliteStore, embedder: Embedder, papers: PaperInput[]): Promise<BatchResult> {
+export function prepareBatch(store: SqliteStore, modelKey: string, papers: PaperInput[]): PreparedBatch {
   const ids = new Set(papers.map((p) => p.id));
   if (ids.size !== papers.length) throw new Error('ingestBatch needs distinct ids; split duplicates into later batches');
-  const result: BatchResult = { inserted: 0, updated: 0, unchanged: 0, changed: [] };
-  const writes: PaperWrite[] = [];
-  const toEmbed: { write: PaperWrite; text: string }[] = [];
+  const prepared: PreparedBatch = { counts: { inserted: 0, updated: 0, unchanged: 0 }, writes: [], toEmbed: [] };
   for (const incoming of papers) {
     const existing = store.getPaper(incoming.id);
     const paper = merge(incoming, existing);
     const text = paperText(paper.title, paper.abstract);
     const hash = contentHash(text);
-    const needsVector = !existing || store.vectorHash(existing.seq, embedder.modelKey) !== hash;
+    const needsVector = !existing || store.vectorHash(existing.seq, modelKey) !== hash;
     if (existing && !needsVector && sameMetadata(paper, existing)) {
-      result.unchanged++;
+      prepared.counts.unchanged++;
       continue;
     }
-    if (existing) result.updated++;
-    else result.inserted++;
+    if (existing) prepared.counts.updated++;
+    else prepared.counts.inserted++;
     const write: PaperWrite = { paper, contentHash: hash };
-    writes.push(write);
-    if (needsVector) toEmbed.push({ write, text });
+    prepared.writes.push(write);
+    if (needsVector) prepared.toEmbed.push({ write, text });
   }
-  if (toEmbed.length) {
-    const vectors = await embedder.embed(toEmbed.map((e) => e.text));
-    toEmbed.forEach((e, i) => (e.write.vector = vectors[i]));
+  return prepared;
+}
+
+/** The write half: the batch's papers and vectors (in `toEmbed` order) committed in one transaction. */
+export function commitBatch(store: SqliteStore, embedder: Embedder, prepared: PreparedBatch, vectors: Float32Array[]): BatchResult {
+  prepared.toEmbed.forEach((e, i) => (e.write.vector = vectors[i]));
+  const changed = prepared.writes.length ? store.writeBatch(prepared.writes, embedder.modelKey, embedder.dim) : [];
+  return { ...prepared.counts, changed };
+}
+
+function embedPrepared(embedder: Embedder, prepared: PreparedBatch): Promise<Float32Array[]> {
+  return prepared.toEmbed.length ? embedder.embed(prepared.toEmbed.map((e) => e.text)) : Promise.resolve([]);
+}
+
+/**
+ * Upserts one batch of distinct papers: unchanged text with a vector for this model is not re-embedded,
+ * and the batch's papers and vectors are committed in one transaction (a crash loses at most this batch).
+ */
+export async function ingestBatch(store: SqliteStore, embedder: Embedder, papers: PaperInput[]): Promise<BatchResult> {
+  const prepared = prepareBatch(store, embedder.modelKey, papers);
+  return commitBatch(store, embedder, prepared, await embedPrepared(embedder, prepared));
+}
+
+/**
+ * ingestBatch over a stream of batches, one batch ahead: the next batch is looked up and its embedding started
+ * before the current one commits, so an embedder in a worker thread keeps working while this thread writes. Only
+ * when the two batches share no id: a paper's next version is looked up after its previous one is committed.
+ * Each batch is still its own transaction, committed in order; `onBatch` sees each result as it commits.
+ */
+export async function ingestBatchesAhead(
+  store: SqliteStore,
+  embedder: Embedder,
+  batches: AsyncIterable<PaperInput[]> | Iterable<PaperInput[]>,
+  onBatch: (result: BatchResult, papers: PaperInput[]) => void | Promise<void>,
+): Promise<void> {
+  type Ahead = { papers: PaperInput[]; ids: Set<string>; prepared: PreparedBatch; vectors: Promise<Float32Array[]> };
+  let ahead: Ahead | undefined;
+  const commit = async (a: Ahead) => onBatch(commitBatch(store, embedder, a.prepared, await a.vectors), a.papers);
+  for await (const papers of batches) {
+    if (ahead && papers.some((p) => ahead!.ids.has(p.id))) {
+      await commit(ahead);
+      ahead = undefined;
+    }
+    const prepared = prepareBatch(store, embedder.modelKey, papers);
+    const next: Ahead = { papers, ids: new Set(papers.map((p) => p.id)), prepared, vectors: embedPrepared(embedder, prepared) };
+    next.vectors.catch(() => {}); // awaited by commit; no unhandled rejection if an earlier batch fails first
+    if (ahead) await commit(ahead);
+    ahead = next;
   }
-  if (writes.length) result.changed = store.writeBatch(writes, embedder.modelKey, embedder.dim);
-  return result;
+  if (ahead) await commit(ahead);
 }
 
 /**
