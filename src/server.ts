@@ -10,6 +10,9 @@ import type { WorkerEmbedder } from './embed/worker-embedder.js';
 
 export const SEED_FILES = ['arxiv-cs-sample.jsonl.gz', 'hf-daily-sample.jsonl.gz'].map((f) => path.join(PROJECT_ROOT, 'seed', f));
 
+/** While papers keep being written, the index is saved at most this often (see the sync loop in startServer). */
+export const SAVE_WHILE_WRITING_MS = 60_000;
+
 const FORBIDDEN_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);
 
 function problemResponse(status: number, detail: string, headers: Record<string, string> = {}): Response {
@@ -49,14 +52,24 @@ export async function startServer(config: Config, log: Log, started?: { embedder
       log(`seeded ${r.inserted} papers (${r.updated} updated, ${r.rejected.length} rejected) in ${r.seconds.toFixed(1)} s`);
     }
     await feed.loadIndex();
-    // Pick up papers that other processes (the ingest CLI) write, and save the index now and then.
+    // Pick up papers that other processes (the ingest CLI) write, and save the index now and then: once writes pause
+    // (no change since the previous tick), or every SAVE_WHILE_WRITING_MS while they go on. A save rewrites the whole
+    // file (~70 MB at 125k papers) and fsyncs it; the store is the truth, so a kill only means a longer catch-up.
     let busy = false;
+    let lastSave = Date.now();
+    let seenVersion = feed.index?.version;
     sync = setInterval(async () => {
       if (busy) return;
       busy = true;
       try {
         await feed.syncIndex();
-        await feed.saveIndex();
+        const version = feed.index?.version;
+        const quiet = version === seenVersion;
+        seenVersion = version;
+        if (quiet || Date.now() - lastSave >= SAVE_WHILE_WRITING_MS) {
+          await feed.saveIndex();
+          lastSave = Date.now();
+        }
       } catch (err) {
         log(`index sync failed: ${(err as Error).message}`);
       } finally {
