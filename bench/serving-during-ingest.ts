@@ -1,4 +1,4 @@
-// npm run bench:serving-ingest [-- --store /tmp/pf-full2 --n 20000 --batch 500 --rate 5 --idle-seconds 20 --profile]
+// npm run bench:serving-ingest [-- --store /tmp/pf-full2 --n 20000 --batch 500 --rate 5 --idle-seconds 20 --profile --server-log]
 //
 // Serving while ingesting: the real server (child process) on a copy of the full-corpus store. An open-loop client
 // sends GET /v1/papers/:id/similar at a fixed rate (each request on its own timer, so a stalled server cannot slow
@@ -8,6 +8,7 @@
 // new and embedded). Reports p50/p99 of /similar in each phase, their ratio (target ≤ 3×), errors, the ingest rate,
 // the server's CPU use and event-loop delay (prom-client's nodejs_eventloop_lag_*, reset at each phase start).
 // --profile: the server runs under `node --cpu-prof`; the main-thread profile of the ingest phase is summarised.
+// --server-log: print the server's own output (stdout and stderr) after it stopped.
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -148,6 +149,7 @@ const during = await phase('during ingest', async () => {
 const ready = (await (await fetch(`${base}/readyz`)).json()) as { indexed?: number };
 const after = await phase('after ingest (idle again)', () => sleep(Math.min(IDLE_SECONDS, 10) * 1000));
 const stopped = await server.stop();
+if (process.argv.includes('--server-log')) console.error(`--- server output ---\n${server.output()}--- end of server output ---`);
 const load1 = loadAvg();
 
 const inserted = writes.reduce((s, w) => s + w.inserted, 0);
