@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_MODEL, type Config } from '../config.js';
-import { loadPipeline } from './pipeline.mjs';
+import { loadPipeline, type PipelineOptions } from './pipeline.mjs';
 
 /** Text → unit-length vectors. One interface, whatever model sits behind it. */
 export interface Embedder {
@@ -17,14 +17,8 @@ export interface Embedder {
   embed(texts: string[]): Promise<Float32Array[]>;
 }
 
-export interface EmbedderOptions {
-  modelId: string;
-  modelsDir: string;
-  allowRemote?: boolean;
-  dtype?: 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4';
-  pooling?: 'mean' | 'cls';
-  batchSize?: number;
-}
+/** What loads a model: the same options the worker's plain-JS pipeline takes (declared in pipeline.d.mts). */
+export type EmbedderOptions = PipelineOptions;
 
 export class ModelNotFoundError extends Error {}
 
