@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Config } from './config.js';
-import { embedderOptions, type Embedder } from './embed/embedder.js';
+import { embedderOptions } from './embed/embedder.js';
 import { startWorkerEmbedder, type WorkerEmbedder } from './embed/worker-embedder.js';
 import { paperText } from './embed/text.js';
 import { zSum } from './recommend/affinity.js';
@@ -32,10 +32,10 @@ export class Paperfeed {
   private constructor(
     readonly config: Config,
     readonly store: SqliteStore,
-    readonly embedder: Embedder,
+    /** The model, in its worker thread (see WorkerEmbedder). */
+    readonly embedder: WorkerEmbedder,
     readonly adminToken: string,
     readonly log: Log,
-    private readonly worker: WorkerEmbedder,
   ) {
     this.users = new UserStore(store.db);
   }
@@ -59,7 +59,7 @@ export class Paperfeed {
       if (bound?.model === modelKey) embedder.expectDim(bound.dim);
       else await embedder.ready; // a new store, or a mismatch to report with the model's own dimension
       store.bindModel(embedder.modelKey, embedder.dim);
-      return new Paperfeed(config, store, embedder, resolveAdminToken(config, log), log, embedder);
+      return new Paperfeed(config, store, embedder, resolveAdminToken(config, log), log);
     } catch (err) {
       store?.close();
       await embedder.close();
@@ -69,11 +69,6 @@ export class Paperfeed {
 
   get ready(): boolean {
     return this.index !== null;
-  }
-
-  /** Resolves once the model is loaded (in its worker) and its dimension checked against the store's. */
-  get modelReady(): Promise<void> {
-    return this.worker.ready;
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {
@@ -96,7 +91,7 @@ export class Paperfeed {
       });
       // The index and the model load side by side; the index is published (what /readyz reports) once both are
       // there, so a ready server can embed too.
-      const [{ index, outcome, reason }] = await Promise.all([opened, this.worker.ready]);
+      const [{ index, outcome, reason }] = await Promise.all([opened, this.embedder.ready]);
       this.index = index;
       const how = outcome === 'loaded' ? 'loaded' : `rebuilt (${reason})`;
       this.log(`index: ${how}, ${index.size} vectors in ${Date.now() - started} ms`);
@@ -184,7 +179,7 @@ export class Paperfeed {
       await this.saveIndex();
     } finally {
       this.store.close();
-      await this.worker.close();
+      await this.embedder.close();
     }
   }
 }

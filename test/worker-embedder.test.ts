@@ -93,7 +93,7 @@ describe('Paperfeed.open with the model in a worker', () => {
     const again = await Paperfeed.open(loadConfig(env), () => {});
     expect(again.embedder.dim).toBe(100);
     await again.loadIndex();
-    await again.modelReady;
+    await again.embedder.ready;
     expect(again.index!.size).toBe(2);
     const [v] = await again.embedder.embed(['robot grasping']);
     expect(again.nearest(v, 1)[0].paper.id).toBe('a');
