@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
+import { problemJson, problemTitle } from './api/problem.js';
 import { PROJECT_ROOT, type Config } from './config.js';
 import { ingestFiles } from './ingest/files.js';
 import { Paperfeed, type Log } from './service.js';
@@ -16,11 +17,7 @@ export const SAVE_WHILE_WRITING_MS = 60_000;
 const FORBIDDEN_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);
 
 function problemResponse(status: number, detail: string, headers: Record<string, string> = {}): Response {
-  const title = status === 405 ? 'Method Not Allowed' : 'Error';
-  return new Response(JSON.stringify({ type: 'about:blank', title, status, detail }), {
-    status,
-    headers: { 'Content-Type': 'application/problem+json', ...headers },
-  });
+  return new Response(problemJson(status, detail), { status, headers: { 'Content-Type': 'application/problem+json', ...headers } });
 }
 
 export interface RunningServer {
@@ -98,7 +95,7 @@ export async function startServer(config: Config, log: Log, started?: { embedder
     const pathPart = target.split('?')[0];
     const reason = pathPart.includes('\\') ? 'a backslash in the path' : !req.headers.host ? 'no Host header' : undefined;
     if (!reason) return handle(req, res);
-    const body = JSON.stringify({ type: 'about:blank', title: 'Bad Request', status: 400, detail: `Invalid request target: ${reason}` });
+    const body = problemJson(400, `Invalid request target: ${reason}`);
     res.writeHead(400, { 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(body) }).end(body);
   });
   // Requests Node's HTTP parser refuses before the app sees them (URL/headers over 16 KB → 431, unknown method or
@@ -107,10 +104,10 @@ export async function startServer(config: Config, log: Log, started?: { embedder
     if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const detail = status === 431 ? 'The request line or headers are too large' : `Malformed HTTP request (${err.code ?? 'parse error'})`;
-    const body = JSON.stringify({ type: 'about:blank', title: status === 431 ? 'Request Header Fields Too Large' : 'Bad Request', status, detail });
+    const body = problemJson(status, detail);
     const head = Buffer.isBuffer(err.rawPacket) && err.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
     socket.end(
-      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/problem+json\r\n` +
+      `HTTP/1.1 ${status} ${problemTitle(status)}\r\nContent-Type: application/problem+json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`,
     );
   });

@@ -12,6 +12,7 @@ const TITLES: Record<number, string> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -21,10 +22,17 @@ export interface ProblemField {
   message: string;
 }
 
+/** The reason phrase of a status, as problem bodies and status lines carry it. */
+export const problemTitle = (status: number): string => TITLES[status] ?? 'Error';
+
+/** The JSON text of an RFC 9457 problem: every error this server sends, from Hono or from below it (server.ts). */
+export function problemJson(status: number, detail: string, errors?: ProblemField[]): string {
+  return JSON.stringify({ type: 'about:blank', title: problemTitle(status), status, detail, ...(errors ? { errors } : {}) });
+}
+
 /** An RFC 9457 problem+json response; `errors` names the fields at fault. */
 export function problem(c: Context, status: ContentfulStatusCode, detail: string, errors?: ProblemField[]): Response {
-  const body = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...(errors ? { errors } : {}) };
-  return c.body(JSON.stringify(body), status, { 'Content-Type': 'application/problem+json' });
+  return c.body(problemJson(status, detail, errors), status, { 'Content-Type': 'application/problem+json' });
 }
 
 /** Thrown by handlers; app.onError renders it as problem+json. */
