@@ -116,11 +116,7 @@ export class Paperfeed {
    */
   async addPapers(papers: PaperInput[]): Promise<WriteSummary> {
     const summary: WriteSummary = { inserted: 0, updated: 0, unchanged: 0 };
-    const size = this.config.INGEST_BATCH_SIZE;
-    const batches = async function* () {
-      for await (const batch of batchesOf(papers.map((paper) => ({ paper })), size)) yield batch.map((b) => b.paper);
-    };
-    await ingestBatchesAhead(this.store, this.embedder, batches(), (r) => {
+    await ingestBatchesAhead(this.store, this.embedder, batchesOf(papers, this.config.INGEST_BATCH_SIZE), (r) => {
       summary.inserted += r.inserted;
       summary.updated += r.updated;
       summary.unchanged += r.unchanged;

@@ -80,7 +80,7 @@ export async function ingestFiles(
       if (opts.progress) progress = new Progress(`ingest ${file}`, await countJsonlRecords(file));
       const valid = async function* () {
         for await (const rec of readPaperFile(file)) {
-          if (rec.ok) yield rec;
+          if (rec.ok) yield rec.paper;
           else {
             const rejection = { file, line: rec.line, reason: rec.reason };
             report.rejected.push(rejection);
@@ -89,11 +89,8 @@ export async function ingestFiles(
           }
         }
       };
-      const batches = async function* () {
-        for await (const batch of batchesOf(valid(), opts.batchSize)) yield batch.map((b) => b.paper);
-      };
       // One batch ahead: the next batch is parsed, looked up and embedding while this one commits.
-      await ingestBatchesAhead(store, embedder, batches(), async (r, papers) => {
+      await ingestBatchesAhead(store, embedder, batchesOf(valid(), opts.batchSize), async (r, papers) => {
         report.inserted += r.inserted;
         report.updated += r.updated;
         report.unchanged += r.unchanged;

@@ -135,17 +135,17 @@ export async function ingestBatchesAhead(
  * Groups a stream of papers into batches of distinct ids. A repeated id starts a new batch, so the later
  * record wins exactly as if the records were applied one by one.
  */
-export async function* batchesOf<T extends { paper: PaperInput }>(items: AsyncIterable<T> | Iterable<T>, size: number) {
-  let batch: T[] = [];
+export async function* batchesOf(papers: AsyncIterable<PaperInput> | Iterable<PaperInput>, size: number): AsyncGenerator<PaperInput[]> {
+  let batch: PaperInput[] = [];
   let ids = new Set<string>();
-  for await (const item of items) {
-    if (batch.length >= size || ids.has(item.paper.id)) {
+  for await (const paper of papers) {
+    if (batch.length >= size || ids.has(paper.id)) {
       yield batch;
       batch = [];
       ids = new Set();
     }
-    batch.push(item);
-    ids.add(item.paper.id);
+    batch.push(paper);
+    ids.add(paper.id);
   }
   if (batch.length) yield batch;
 }
