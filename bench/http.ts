@@ -9,7 +9,7 @@
 // `/similar` is compared with a bare single-threaded in-process loop over the same ids doing the same core work:
 // paper by id + its stored vector (better-sqlite3 prepared statements), hnswlib-node searchKnn on the same saved
 // index file (same efSearch), fetching the k papers by seq, JSON.stringify. Two variants: "plain" (k+1 neighbours,
-// no re-rank) and "re-rank" (the 200-candidate pool fetched and re-ranked with lexicalAffinity + zSum, as the
+// no re-rank) and "re-rank" (the 200-candidate pool fetched and re-ranked with fuseWithLexical, as the
 // service's similar() does now). The bare loop runs before and after the HTTP runs; the median is used.
 import Database from 'better-sqlite3';
 import hnswlib from 'hnswlib-node';
@@ -17,8 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { paperText } from '../src/embed/text.js';
-import { zSum } from '../src/recommend/affinity.js';
-import { lexicalAffinity, RERANK_POOL } from '../src/recommend/lexical.js';
+import { fuseWithLexical, RERANK_POOL } from '../src/recommend/lexical.js';
 import { arg, fmt, intArg, loadAvg, machine, markdownTable, median, now } from './lib.js';
 import {
   copyStore, createUserWithStars, DEFAULT_STORE, load, log, procRssMb, rotate, samplePapers, selfCpuMs, startServer,
@@ -61,27 +60,27 @@ const vector = (seq: number) => {
   return new Float32Array(new Uint8Array(b).buffer);
 };
 
+/** The n stored papers nearest to paper `p` by the saved index, itself excluded, with their cosine. */
+function neighbours(p: Row, n: number): { paper: Row; score: number }[] {
+  const { neighbors, distances } = hnsw.searchKnn(Array.from(vector(p.seq)), n + 1);
+  const out: { paper: Row; score: number }[] = [];
+  for (let i = 0; i < neighbors.length && out.length < n; i++) {
+    if (neighbors[i] !== p.seq) out.push({ paper: bySeq.get(neighbors[i])!, score: 1 - distances[i] });
+  }
+  return out;
+}
+
 /** The plain core of /similar: k nearest papers (itself excluded), fetched and serialised. */
 function barePlain(id: string): string {
-  const p = byId.get(id)!;
-  const { neighbors, distances } = hnsw.searchKnn(Array.from(vector(p.seq)), K + 1);
-  const items: { paper: Row; score: number }[] = [];
-  for (let i = 0; i < neighbors.length && items.length < K; i++) {
-    if (neighbors[i] !== p.seq) items.push({ paper: bySeq.get(neighbors[i])!, score: 1 - distances[i] });
-  }
-  return JSON.stringify({ items });
+  return JSON.stringify({ items: neighbours(byId.get(id)!, K) });
 }
 
 /** The same plus what similar() now does: a 200-candidate pool, tf-idf affinity, z-fusion, sort, top k. */
 function bareRerank(id: string): string {
   const p = byId.get(id)!;
-  const { neighbors, distances } = hnsw.searchKnn(Array.from(vector(p.seq)), RERANK_POOL + 1);
-  const pool: { paper: Row; score: number }[] = [];
-  for (let i = 0; i < neighbors.length && pool.length < RERANK_POOL; i++) {
-    if (neighbors[i] !== p.seq) pool.push({ paper: bySeq.get(neighbors[i])!, score: 1 - distances[i] });
-  }
-  const lexical = lexicalAffinity([paperText(p.title, p.abstract)], pool.map((c) => paperText(c.paper.title, c.paper.abstract)));
-  const fused = zSum([pool.map((c) => c.score), lexical]);
+  const pool = neighbours(p, RERANK_POOL);
+  const text = (r: Row) => paperText(r.title, r.abstract);
+  const fused = fuseWithLexical([text(p)], pool.map((c) => text(c.paper)), pool.map((c) => c.score));
   const items = pool
     .map((c, i) => ({ paper: c.paper, score: fused[i] }))
     .sort((a, b) => b.score - a.score || a.paper.seq - b.paper.seq)

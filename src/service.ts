@@ -3,8 +3,7 @@ import type { Config } from './config.js';
 import { embedderOptions } from './embed/embedder.js';
 import { startWorkerEmbedder, type WorkerEmbedder } from './embed/worker-embedder.js';
 import { paperText } from './embed/text.js';
-import { zSum } from './recommend/affinity.js';
-import { lexicalAffinity, RERANK_POOL } from './recommend/lexical.js';
+import { fuseWithLexical, RERANK_POOL } from './recommend/lexical.js';
 import { HnswIndex } from './index/hnsw-index.js';
 import { batchesOf, ingestBatchesAhead } from './ingest/pipeline.js';
 import { SqliteStore, type StoredPaper, type Window } from './store/store.js';
@@ -162,8 +161,8 @@ export class Paperfeed {
     const vec = this.vectorOf(paper);
     if (!vec) return [];
     const pool = this.nearest(vec, Math.max(RERANK_POOL, 2 * k), window, new Set([paper.seq]));
-    const lexical = lexicalAffinity([paperText(paper.title, paper.abstract)], pool.map((p) => paperText(p.paper.title, p.paper.abstract)));
-    const fused = zSum([pool.map((p) => p.score), lexical]);
+    const text = (p: StoredPaper) => paperText(p.title, p.abstract);
+    const fused = fuseWithLexical([text(paper)], pool.map((p) => text(p.paper)), pool.map((p) => p.score));
     return pool
       .map((p, i) => ({ paper: p.paper, score: fused[i] }))
       .sort((a, b) => b.score - a.score || a.paper.seq - b.paper.seq)

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { compareArxivIds, temporalSplit } from '../src/eval/feedtask.js';
 import { scoreLinear, trainPegasos } from '../src/recommend/linear.js';
 import { bootstrapMean, mrrOfList, ndcgAtK, pairedBootstrap, quantile, recallAtK, reciprocalRank } from '../src/eval/metrics.js';
-import { diversify } from '../src/recommend/affinity.js';
-import { maxAffinity, rankFeed, rrfFusion, zFusion } from '../src/eval/rankers.js';
+import { diversify, zSum } from '../src/recommend/affinity.js';
+import { maxAffinity, rankFeed, rrfFusion } from '../src/eval/rankers.js';
 import { buildTfidf, cosineAll, maxCosine, terms } from '../src/recommend/tfidf.js';
 import { rankOf, splitOf, topK } from '../src/eval/util.js';
 
@@ -123,9 +123,9 @@ describe('top-k and ranks', () => {
 
 describe('fusion', () => {
   it('z-sum of opposite signals is zero', () => {
-    expect(Array.from(zFusion([[1, 2, 3], [3, 2, 1]]))).toEqual([0, 0, 0]);
+    expect(Array.from(zSum([[1, 2, 3], [3, 2, 1]]))).toEqual([0, 0, 0]);
     // [0, 1]: z = [-1, 1]; with [0, 0] (σ floored) z = [0, 0]
-    expect(Array.from(zFusion([[0, 1], [5, 5]]))).toEqual([-1, 1]);
+    expect(Array.from(zSum([[0, 1], [5, 5]]))).toEqual([-1, 1]);
   });
 
   it('RRF sums 1/(k + rank)', () => {

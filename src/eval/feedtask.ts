@@ -6,9 +6,10 @@
 import type { EvalData } from './data.js';
 import { trainPegasos, scoreLinear } from '../recommend/linear.js';
 import { ndcgAtK, recallAtK } from './metrics.js';
-import { FEED_MAX_STARS_USED, FEED_POPULARITY_WEIGHT, maxAffinity, productionPool, rankFeed, zFusion } from './rankers.js';
+import { FEED_MAX_STARS_USED, FEED_POPULARITY_WEIGHT, maxAffinity, productionPool, rankFeed } from './rankers.js';
 import { maxCosine, type TfidfMatrix } from '../recommend/tfidf.js';
 import { feedSignals } from '../recommend/lexical.js';
+import { zSum } from '../recommend/affinity.js';
 import { rng, seedOf, splitOf, tieBreaker, topK, type Split } from './util.js';
 
 export interface FeedUser {
@@ -136,7 +137,7 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
     }
     const w = trainPegasos(tfidf, hist, negatives, { lambda: o.svmLambda, epochs: 10, seed: seedOf(`svm:${u.key}`) });
     add('tf-idf linear SVM (arxiv-sanity)', byScore(scoreLinear(tfidf, w, u.candidates)));
-    add('naive blend (tf-idf z + popularity z)', byScore(zFusion([tfMax, upvotes.map((x) => Math.log1p(x))])));
+    add('naive blend (tf-idf z + popularity z)', byScore(zSum([tfMax, upvotes.map((x) => Math.log1p(x))])));
 
     const liked = hist.map(vec);
     const candVecs = Array.from(u.candidates, vec);
@@ -173,7 +174,7 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
     add(`ours (${o.modelLabel}): dense + lexical + popularity (the ranker below 5 stars), no MMR`, rankFeed({ ...onPool, lexical }));
     if (tfidfOnly.userModel) {
       const svm = scatter(tfidfOnly.userModel)!;
-      const prev = zFusion([affinity, lexical, svm]).map((x, i) => x + FEED_POPULARITY_WEIGHT * (Math.log1p(upvotes[i]) / Math.log1p(100)));
+      const prev = zSum([affinity, lexical, svm]).map((x, i) => x + FEED_POPULARITY_WEIGHT * (Math.log1p(upvotes[i]) / Math.log1p(100)));
       add(`previous ranker: dense + lexical + tf-idf SVM + popularity, no MMR`, byScore(onPoolScores(prev, pool, C)));
     } else add(`previous ranker: dense + lexical + tf-idf SVM + popularity, no MMR`, rankFeed({ ...onPool, lexical }));
     add(`ours (${o.modelLabel}): dense + per-user model, no MMR`, rankFeed({ ...onPool, lexical, userModel }));

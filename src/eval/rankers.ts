@@ -4,7 +4,7 @@
  * rankFeed runs the production feed's own scoring (feedScores) and diversification (diversify) from
  * src/recommend on in-memory vectors: the harness measures the served ranker, not a copy of it.
  */
-import { diversify, dot, zSum } from '../recommend/affinity.js';
+import { diversify, dot } from '../recommend/affinity.js';
 import { feedScores, MAX_STARS_USED, POPULARITY_WEIGHT } from '../recommend/feed.js';
 import { topK } from './util.js';
 
@@ -86,9 +86,6 @@ export function rankFeed(input: FeedRankInput): number[] {
   const top = new Set(ranked.map((r) => r.seq));
   return [...ranked.map((r) => r.seq), ...scored.filter((r) => !top.has(r.seq)).map((r) => r.seq)];
 }
-
-/** Calibrated fusion, as production fuses signals (per-query z-scores summed). */
-export const zFusion = zSum;
 
 /**
  * Reciprocal-rank fusion (Cormack et al. 2009), k = 60 as in the hybrid search: Σ 1/(k + rank) over the lists in

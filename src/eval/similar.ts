@@ -6,9 +6,9 @@
 import type { EvalData } from './data.js';
 import { denseAll } from './embed-cache.js';
 import { recallAtK, reciprocalRank } from './metrics.js';
-import { rrfFusion, zFusion } from './rankers.js';
+import { rrfFusion } from './rankers.js';
 import { zSum } from '../recommend/affinity.js';
-import { lexicalAffinity, RERANK_POOL } from '../recommend/lexical.js';
+import { fuseWithLexical, RERANK_POOL } from '../recommend/lexical.js';
 import { cosineAll, type TfidfMatrix } from '../recommend/tfidf.js';
 import { rankOf, seedOf, splitOf, tieBreaker, topK, type Split } from './util.js';
 
@@ -100,7 +100,7 @@ export function runSimilar(
       add(`${m.label} dense`, qi, evaluate(dq));
       const dFinite = d.slice();
       dFinite[q.paper] = 0;
-      const zs = zFusion([dFinite, tfFinite]);
+      const zs = zSum([dFinite, tfFinite]);
       zs[q.paper] = -Infinity;
       add(`${m.label} hybrid z-sum`, qi, evaluate(zs));
       const rrf = rrfFusion(N, [topK(N, 1001, dq, tie), topK(N, 1001, tf, tie)].map((l) => l.filter((i) => i !== q.paper)));
@@ -108,8 +108,7 @@ export function runSimilar(
       add(`${m.label} hybrid RRF`, qi, evaluate(rrf));
       // As served: the dense top RERANK_POOL re-ranked by z(dense) + z(local tf-idf), the rest after them.
       const pool = topK(N, RERANK_POOL, dq, tie);
-      const lexical = lexicalAffinity([data.papers[q.paper].text], pool.map((i) => data.papers[i].text));
-      const fused = zSum([pool.map((i) => d[i]), lexical]);
+      const fused = fuseWithLexical([data.papers[q.paper].text], pool.map((i) => data.papers[i].text), pool.map((i) => d[i]));
       const served = Float64Array.from(dq, (x) => x - 1e3);
       pool.forEach((i, j) => (served[i] = fused[j]));
       served[q.paper] = -Infinity;

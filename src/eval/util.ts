@@ -5,7 +5,6 @@
 import crypto from 'node:crypto';
 import { rng } from '../util/random.js';
 export { rng };
-export { zScores } from '../recommend/affinity.js';
 
 
 /** A 32-bit unsigned seed from any string (first 4 bytes of its sha256). */

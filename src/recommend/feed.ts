@@ -3,7 +3,7 @@ import type { Paperfeed } from '../service.js';
 import type { StoredPaper, Window } from '../store/store.js';
 import { paperText } from '../embed/text.js';
 import { candidateSeqs, diversify, scoreAffinity, zSum, type Liked } from './affinity.js';
-import { feedSignalsOffThread, lexicalAffinity } from './lexical.js';
+import { feedSignalsOffThread, fuseWithLexical } from './lexical.js';
 import { storeCache } from './store-cache.js';
 import { STAR_WEIGHT, trending } from './trending.js';
 
@@ -186,11 +186,8 @@ export function recommendFromSet(
   const seqs = candidateSeqs(feed, liked, window, exclude, Math.max(2 * k, 50));
   const affinities = scoreAffinity(feed, seqs, liked, disliked);
   const papers = affinities.map((a) => feed.store.getPaperBySeq(a.seq)!);
-  const lexical = lexicalAffinity(
-    liked.map((l) => paperText(l.paper.title, l.paper.abstract)),
-    papers.map((p) => paperText(p.title, p.abstract)),
-  );
-  const fused = zSum([affinities.map((a) => a.score), lexical]);
+  const text = (p: StoredPaper) => paperText(p.title, p.abstract);
+  const fused = fuseWithLexical(liked.map((l) => text(l.paper)), papers.map(text), affinities.map((a) => a.score));
   return papers
     .map((paper, i) => ({ paper, score: fused[i] }))
     .sort((a, b) => b.score - a.score || a.paper.seq - b.paper.seq)

@@ -1,4 +1,5 @@
 import { paperText } from '../embed/text.js';
+import { zSum } from './affinity.js';
 import { runInWorker, siblingEntry } from '../util/worker.js';
 import { scoreLinear, trainPegasos, type DenseFeatures } from './linear.js';
 import { buildTfidf, maxCosine } from './tfidf.js';
@@ -22,6 +23,15 @@ export function lexicalAffinity(likedTexts: string[], candidateTexts: string[]):
 
 /** How many dense neighbours the lexical signal re-ranks for similar papers (and recommendations). */
 export const RERANK_POOL = 200;
+
+/**
+ * Similar papers' (and recommend's) fusion over a dense candidate pool: z(dense score) + z(tf-idf max cosine to the
+ * query texts), per pool entry in pool order. Shared by the API, the evaluation harness and the HTTP benchmark's
+ * bare loop, so all three measure one formula.
+ */
+export function fuseWithLexical(queryTexts: string[], poolTexts: string[], dense: ArrayLike<number>): Float64Array {
+  return zSum([dense, lexicalAffinity(queryTexts, poolTexts)]);
+}
 
 /** From this many liked papers on, a per-user linear model is trained (arxiv-sanity's method, widened). */
 export const MIN_LIKED_FOR_MODEL = 5;
