@@ -1,16 +1,7 @@
 // Worker thread entry: clusters one window (see run.ts) and posts the result back, its arrays transferred.
-import { parentPort } from 'node:worker_threads';
-import { computeTopics, type TopicJob } from './compute.js';
+import { answerOneJob } from '../util/worker.js';
+import { computeTopics, type TopicFit, type TopicJob } from './compute.js';
 
-const port = parentPort;
-if (!port) throw new Error('topics/worker.ts must run in a worker thread');
-
-port.once('message', (job: TopicJob) => {
-  try {
-    const fit = computeTopics(job);
-    const buffers = [fit.labels, fit.similarity, fit.xy, fit.sizes, fit.previousSizes].map((a) => a.buffer as ArrayBuffer);
-    port.postMessage({ ok: true, result: fit }, buffers);
-  } catch (err) {
-    port.postMessage({ ok: false, error: (err as Error).stack ?? String(err) });
-  }
-});
+answerOneJob<TopicJob, TopicFit>(computeTopics, (fit) =>
+  [fit.labels, fit.similarity, fit.xy, fit.sizes, fit.previousSizes].map((a) => a.buffer as ArrayBuffer),
+);

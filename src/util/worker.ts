@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { parentPort, Worker } from 'node:worker_threads';
 
 // The worker loads a TypeScript entry: loader hooks of the main thread (tsx, vitest) do not reach a worker
 // thread, so it registers tsx itself first (when running from .ts sources).
@@ -51,6 +51,23 @@ export function runInWorker<T>(entry: string, message: unknown, transfer: ArrayB
     worker.once('error', (err) => finish(() => reject(err)));
     worker.once('exit', (code) => finish(() => reject(new Error(`worker ${path.basename(entry)} exited with code ${code}`))));
     worker.postMessage(message, transfer);
+  });
+}
+
+/**
+ * The worker side of runInWorker: takes the one job posted, answers `{ok: true, result}` (transferring the buffers
+ * `transfer` picks from the result) or `{ok: false, error}`. Call it from the worker entry module.
+ */
+export function answerOneJob<J, R>(compute: (job: J) => R, transfer: (result: R) => ArrayBuffer[] = () => []): void {
+  const port = parentPort;
+  if (!port) throw new Error('answerOneJob must run in a worker thread');
+  port.once('message', (job: J) => {
+    try {
+      const result = compute(job);
+      port.postMessage({ ok: true, result }, transfer(result));
+    } catch (err) {
+      port.postMessage({ ok: false, error: (err as Error).stack ?? String(err) });
+    }
   });
 }
 
