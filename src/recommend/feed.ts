@@ -139,10 +139,10 @@ async function computeUserFeed(feed: Paperfeed, userId: string, window: Window &
   await yieldToEventLoop();
   const starCounts = papers.map((p) => stars(p.id));
   const popularity = papers.map((p, i) => popularityOf(p.upvotes ?? 0, starCounts[i]));
-  const rows = [...liked.map((l) => ({ paper: l.paper, vec: l.vec })), ...affinities.map((a, i) => ({ paper: papers[i], vec: feed.index!.vector(a.seq)! }))];
+  // The model's rows: liked papers, then candidates (scoreAffinity kept only candidates with a vector).
   const dim = feed.embedder.dim;
-  const vectors = new Float32Array(rows.length * dim);
-  rows.forEach((r, i) => vectors.set(r.vec, i * dim));
+  const vectors = new Float32Array((liked.length + affinities.length) * dim);
+  [...liked.map((l) => l.vec), ...affinities.map((a) => feed.index!.vector(a.seq)!)].forEach((v, i) => vectors.set(v, i * dim));
   const { lexical, userModel } = await feedSignalsOffThread({
     liked: liked.map(({ paper: { title, abstract } }) => ({ title, abstract })),
     candidates: papers.map(({ title, abstract }) => ({ title, abstract })),
