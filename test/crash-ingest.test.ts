@@ -5,26 +5,20 @@
 // CRASH_KILLS=<k> sets how many mid-ingest kill moments the accumulating scenario uses (default 4; e.g. 12 for a
 // longer fault run). CRASH_PAPERS=<n> sets how many papers are cut from the data set (default 3000).
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embedderOptions, loadEmbedder } from '../src/embed/embedder.js';
+import { embedderOptions, loadEmbedder, modelKeyFor } from '../src/embed/embedder.js';
 import { paperText } from '../src/embed/text.js';
 import { loadConfig } from '../src/config.js';
 import { HnswIndex } from '../src/index/hnsw-index.js';
 import { fromBlob, SqliteStore } from '../src/store/store.js';
+import { CLI, jsonlLines, ROOT, SEED_ARXIV } from './fault-helpers.js';
 import { exactTopK, tempDir } from './helpers.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'src', 'ingest', 'cli.ts');
 const DATASET = path.resolve(ROOT, '../shared/data/arxiv-cs-daily/papers-2026.jsonl.gz');
-const SEED = path.join(ROOT, 'seed', 'arxiv-cs-sample.jsonl.gz');
-const SOURCE = fs.existsSync(DATASET) ? DATASET : SEED;
+const SOURCE = fs.existsSync(DATASET) ? DATASET : SEED_ARXIV;
 
 const BATCH = 64;
 const WANT_PAPERS = Math.max(100, Number(process.env.CRASH_PAPERS) || 3000);
@@ -41,34 +35,13 @@ let MODEL = '';
 const PARAMS = { M: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION, efSearch: config.HNSW_EF_SEARCH };
 
 /**
- * The model's files. Vectors are compared bit for bit across processes, so the model must not change during the
- * file (e.g. `npm run build:model` in another shell rebuilding it under the same EMBED_MODEL name).
+ * The model's key (a hash of its files). Vectors are compared bit for bit across processes, so the model must not
+ * change during the file (e.g. `npm run build:model` in another shell rebuilding it under the same EMBED_MODEL name).
  */
-function modelFingerprint(): string {
-  const dir = path.join(config.MODELS_DIR, config.EMBED_MODEL);
-  const h = createHash('sha256');
-  for (const f of ['config.json', 'tokenizer.json', path.join('onnx', 'model.onnx')]) {
-    const file = path.join(dir, f);
-    if (fs.existsSync(file)) h.update(fs.readFileSync(file));
-  }
-  return h.digest('hex');
-}
+const modelFingerprint = () => modelKeyFor(embedderOptions(config));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The first n JSONL lines of a gzipped file, read as a stream (the full file is ~80 MB unzipped). */
-async function firstLines(file: string, n: number): Promise<string[]> {
-  const input = fs.createReadStream(file).pipe(zlib.createGunzip());
-  const rl = readline.createInterface({ input, crlfDelay: Infinity });
-  const out: string[] = [];
-  for await (const line of rl) {
-    if (line.trim()) out.push(line);
-    if (out.length >= n) break;
-  }
-  rl.close();
-  input.destroy();
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Running (and killing) the CLI
@@ -361,7 +334,7 @@ describe(`ingest CLI survives SIGKILL (${path.basename(SOURCE)}, batch ${BATCH})
   beforeAll(async () => {
     fingerprint = modelFingerprint();
     work = tempDir('paperfeed-crash-');
-    const lines = await firstLines(SOURCE, WANT_PAPERS);
+    const lines = await jsonlLines(SOURCE, WANT_PAPERS);
     total = new Set(lines.map((l) => JSON.parse(l).id)).size;
     expect(total).toBe(lines.length); // distinct ids: every batch is a full 64 (except the last)
     input = path.join(work, 'papers.jsonl');

@@ -143,6 +143,7 @@ export async function jsonlLines(file: string, max = Infinity): Promise<string[]
     if (out.length >= max) break;
   }
   rl.close();
+  (input as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.(); // stop reading the rest of a big file
   return out;
 }
 
