@@ -11,13 +11,18 @@ import { buildTfidf, maxCosine } from './tfidf.js';
  * strongest single one. Local idf keeps it index-free: the cost is one pass over the candidate texts.
  */
 export function lexicalAffinity(likedTexts: string[], candidateTexts: string[]): Float32Array {
-  if (likedTexts.length === 0 || candidateTexts.length === 0) return new Float32Array(candidateTexts.length);
+  return localTfidf(likedTexts, candidateTexts)?.lexical ?? new Float32Array(candidateTexts.length);
+}
+
+/** The local tf-idf (rows: liked texts, then candidates) and each candidate's max cosine to a liked one. */
+function localTfidf(likedTexts: string[], candidateTexts: string[]) {
+  if (likedTexts.length === 0 || candidateTexts.length === 0) return undefined;
   const m = buildTfidf([...likedTexts, ...candidateTexts], { minDf: 2, maxDf: 0.1, maxFeatures: 50_000 });
   const history = likedTexts.map((_, i) => i);
   const candidates = Int32Array.from(candidateTexts, (_, i) => likedTexts.length + i);
-  const best = maxCosine(m, history, candidates);
-  for (let i = 0; i < best.length; i++) if (!Number.isFinite(best[i])) best[i] = 0;
-  return best;
+  const lexical = maxCosine(m, history, candidates);
+  for (let i = 0; i < lexical.length; i++) if (!Number.isFinite(lexical[i])) lexical[i] = 0;
+  return { m, history, candidates, lexical };
 }
 
 
@@ -70,15 +75,11 @@ export interface FeedContentSignals {
  * do, curators of a niche list do not, and one fixed popularity weight fits neither (EVAL.md).
  */
 export function feedSignals(input: SignalInput): FeedContentSignals {
-  const { likedTexts, candidateTexts } = input;
-  const n = candidateTexts.length;
-  if (likedTexts.length === 0 || n === 0) return { lexical: new Float32Array(n) };
-  const m = buildTfidf([...likedTexts, ...candidateTexts], { minDf: 2, maxDf: 0.1, maxFeatures: 50_000 });
-  const history = likedTexts.map((_, i) => i);
-  const candidates = Int32Array.from(candidateTexts, (_, i) => likedTexts.length + i);
-  const lexical = maxCosine(m, history, candidates);
-  for (let i = 0; i < n; i++) if (!Number.isFinite(lexical[i])) lexical[i] = 0;
-  if (likedTexts.length < MIN_LIKED_FOR_MODEL) return { lexical };
+  const n = input.candidateTexts.length;
+  const local = localTfidf(input.likedTexts, input.candidateTexts);
+  if (!local) return { lexical: new Float32Array(n) };
+  const { m, history, candidates, lexical } = local;
+  if (history.length < MIN_LIKED_FOR_MODEL) return { lexical };
   const dense = userModelFeatures(input);
   const step = Math.max(1, Math.floor(n / MODEL_MAX_NEGATIVES));
   const negatives: number[] = [];
