@@ -36,7 +36,6 @@ const STARS = 50;
 const load0 = loadAvg();
 log(`${machine()}; load ${load0}`);
 const copy = copyStore(STORE);
-log(`copied ${STORE} → ${copy.dataDir} in ${fmt(copy.ms / 1000, 1)} s`);
 
 // Real papers: ids for /similar and the bare loop, title phrases for search, abstracts for embed, 50 stars.
 const sample = samplePapers(copy.dataDir, 5000);

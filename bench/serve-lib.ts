@@ -64,7 +64,9 @@ export function copyStore(source: string): { work: string; dataDir: string; ms: 
     if (f === 'admin-token' || f === COMPLETE_MARKER) continue; // we pass ADMIN_TOKEN
     fs.cpSync(path.join(source, f), path.join(dataDir, f), { recursive: true });
   }
-  return { work, dataDir, ms: performance.now() - t0 };
+  const ms = performance.now() - t0;
+  log(`copied ${source} → ${dataDir} in ${(ms / 1000).toFixed(1)} s`);
+  return { work, dataDir, ms };
 }
 
 export interface ChildServer {

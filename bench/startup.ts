@@ -18,7 +18,6 @@ const TARGET_MS = 2000;
 const load0 = loadAvg();
 log(`${machine()}; load ${load0}`);
 const copy = copyStore(STORE);
-log(`copied ${STORE} → ${copy.dataDir} in ${fmt(copy.ms / 1000, 1)} s`);
 const indexFile = fs.readdirSync(path.join(copy.dataDir, 'index')).find((f) => f.endsWith('.bin'));
 const indexBytes = indexFile ? fs.statSync(path.join(copy.dataDir, 'index', indexFile)).size : NaN;
 

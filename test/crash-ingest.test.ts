@@ -14,7 +14,7 @@ import { paperText } from '../src/embed/text.js';
 import { loadConfig } from '../src/config.js';
 import { HnswIndex } from '../src/index/hnsw-index.js';
 import { fromBlob, SqliteStore } from '../src/store/store.js';
-import { CLI, jsonlLines, ROOT, SEED_ARXIV } from './fault-helpers.js';
+import { CLI, jsonlLines, ROOT, SEED_ARXIV, type ChildResult } from './fault-helpers.js';
 import { exactTopK, tempDir } from './helpers.js';
 
 const DATASET = path.resolve(ROOT, '../shared/data/arxiv-cs-daily/papers-2026.jsonl.gz');
@@ -55,12 +55,7 @@ interface KillPlan {
   atStartup?: boolean;
 }
 
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
+interface RunResult extends ChildResult {
   /** Rows the poller saw when it decided to kill. */
   rowsSeen?: number;
   /** Rows committed after the process died (what survived the crash). */
