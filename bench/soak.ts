@@ -1,43 +1,29 @@
-// npm run soak -- [--minutes 10] [--data-dir /tmp/pf-full2] [--concurrency 8] [--write-every-ms 2000] [--write-batch 50]
+// npm run soak -- [--minutes 10] [--data-dir <store>] [--concurrency 8] [--write-every-ms 2000] [--write-batch 50]
 //
-// Soak test: copies an existing (large) store to a temp dir (the original is never touched), starts the server on
-// it as a child process (`src/main.ts`, like `npm start`), and runs mixed read traffic — similar, hybrid search,
+// Soak test: copies a large store to a temp dir (the original is never touched; default: the full-corpus benchmark
+// store, built from ../shared/data on first use), starts the server on it as a child process (`src/main.ts`, like
+// `npm start`, through bench/serve-lib.ts), and runs mixed read traffic — similar, hybrid search,
 // trending, the feed of a user with 50 stars, embed, recommend, paper lookups — while a writer POSTs batches of new
 // synthetic-but-realistic papers (titles and abstracts recombined from real ones, new ids). Reports requests,
 // errors, p50/p99 per kind, and the server's RSS sampled every 10 s (to see it level off), then stops the server
 // with SIGTERM and checks it exits 0 with every added paper stored and indexed.
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../src/config.js';
 import { arg, intArg, rng } from './lib.js';
+import { ADMIN_TOKEN as ADMIN, copyStore, DEFAULT_STORE, startServer } from './serve-lib.js';
 
 const minutes = Number(arg('minutes', '10'));
-const source = path.resolve(arg('data-dir', process.env.DATA_DIR ?? '/tmp/pf-full2')!);
+const source = path.resolve(arg('data-dir', process.env.DATA_DIR ?? DEFAULT_STORE)!);
 const concurrency = intArg('concurrency', 8);
 const writeEveryMs = intArg('write-every-ms', 2000);
 const writeBatch = intArg('write-batch', 50);
-const ADMIN = 'soak-admin-token-0123456789abcdef';
 const random = rng(20260821);
 const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)];
 
-if (!fs.existsSync(path.join(source, 'paperfeed.db'))) {
-  console.error(`no store at ${source} (pass --data-dir of a prepared store, e.g. one built with npm run ingest)`);
-  process.exit(2);
-}
-
 // 1. Copy the store (and its index) so the soak never modifies the original.
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-soak-'));
-const dataDir = path.join(work, 'data');
-let t0 = Date.now();
-{
-  // Fold the original's WAL into the copy by copying all three files (a read-only open never checkpoints).
-  fs.mkdirSync(dataDir);
-  for (const f of fs.readdirSync(source)) fs.cpSync(path.join(source, f), path.join(dataDir, f), { recursive: true });
-}
-console.log(`copied ${source} → ${dataDir} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+const { work, dataDir } = copyStore(source);
 
 // 2. Sample real papers (ids for lookups, texts for synthetic papers and embed calls).
 const db = new Database(path.join(dataDir, 'paperfeed.db'), { readonly: true, fileMustExist: true });
@@ -52,33 +38,10 @@ const sentences = sample.flatMap((p) => p.abstract.split(/(?<=\.)\s+/).filter((s
 const titleWords = sample.flatMap((p) => p.title.split(/\s+/));
 const queries = sample.slice(0, 500).map((p) => p.title.split(/\s+/).slice(0, 4).join(' '));
 
-// 3. Start the server.
-const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'main.ts')], {
-  cwd: PROJECT_ROOT,
-  env: { ...process.env, DATA_DIR: dataDir, PORT: '0', ADMIN_TOKEN: ADMIN, RATE_LIMIT_PER_MINUTE: '0', SEED_ON_EMPTY: 'false' },
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
-let serverOut = '';
-child.stdout.on('data', (d) => (serverOut += d));
-child.stderr.on('data', (d) => (serverOut += d));
-const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-const base = await new Promise<string>((resolve, reject) => {
-  const timer = setInterval(() => {
-    const m = /listening on (http:\/\/\S+)/.exec(serverOut);
-    if (m) {
-      clearInterval(timer);
-      resolve(m[1]);
-    }
-  }, 50);
-  void exited.then(() => reject(new Error(`server exited:\n${serverOut}`)));
-});
-t0 = Date.now();
-for (;;) {
-  const r = await fetch(`${base}/readyz`).catch(() => undefined);
-  if (r?.status === 200) break;
-  await new Promise((r) => setTimeout(r, 200));
-}
-console.log(`server ready at ${base} in ${((Date.now() - t0) / 1000).toFixed(1)} s (${startPapers} papers)`);
+// 3. Start the server and wait for /readyz.
+const server = await startServer(dataDir);
+const { base, child } = server;
+console.log(`server ready at ${base} in ${(server.readyMs / 1000).toFixed(1)} s (${startPapers} papers)`);
 
 const rssKb = () => {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
@@ -195,10 +158,7 @@ const ready = (await (await fetch(`${base}/readyz`)).json()) as { indexed?: numb
 const health = (await (await fetch(`${base}/healthz`)).json()) as { papers?: number };
 
 // 7. Stop (SIGTERM: in-flight done, index saved) and check the exit code.
-const stopStart = Date.now();
-child.kill('SIGTERM');
-const code = await exited;
-const stopMs = Date.now() - stopStart;
+const { code, ms: stopMs } = await server.stop();
 
 const q = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -217,8 +177,8 @@ const lines = [
   ...[...lat.entries()].map(([k, v]) => `| ${k} | ${v.length} | ${q(v, 0.5).toFixed(1)} | ${q(v, 0.99).toFixed(1)} |`),
   '',
   `RSS (MB) every 10 s: ${rss.map((r) => `${r.t}s ${r.mb.toFixed(0)}`).join(', ')}`,
-  `SIGTERM → exit code ${code} in ${stopMs} ms; 1-min load average ${loadStart.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at end`,
-  `server log: ${serverOut.split('\n').filter((l) => /index|error|failed/i.test(l)).slice(-6).join(' | ') || '(nothing about the index or errors)'}`,
+  `SIGTERM → exit code ${code} in ${stopMs.toFixed(0)} ms; 1-min load average ${loadStart.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at end`,
+  `server log: ${server.output().split('\n').filter((l) => /index|error|failed/i.test(l)).slice(-6).join(' | ') || '(nothing about the index or errors)'}`,
 ];
 console.log(lines.join('\n'));
 fs.rmSync(work, { recursive: true, force: true });
