@@ -201,10 +201,9 @@ export class HnswIndex {
     const file = path.join(this.dir, path.basename(m.file));
     if (!fs.existsSync(file)) throw new Error(`the index file ${m.file} is missing`);
     if ((await sha256File(file)) !== m.sha256) throw new Error(`the index file ${m.file} does not match its checksum`);
+    checkHnswHeader(file, this.dim, this.params.M); // dimension and M, before the native reader trusts the file
     const h = new HierarchicalNSW('cosine', this.dim);
-    checkHnswHeader(file, this.dim, this.params.M);
     await h.readIndex(file, false);
-    if (h.getNumDimensions() !== this.dim) throw new Error('the index file has another dimension');
     h.setEf(this.params.efSearch);
     this.hnsw = h;
     this.deleted = new Set(m.deleted);
