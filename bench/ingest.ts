@@ -5,8 +5,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import zlib from 'node:zlib';
 import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
 import { loadConfig } from '../src/config.js';
 import { paperText } from '../src/embed/text.js';
@@ -15,7 +13,7 @@ import { ingestFiles, type IngestReport } from '../src/ingest/files.js';
 import { readPaperFile } from '../src/ingest/parse.js';
 import { Paperfeed } from '../src/service.js';
 import {
-  arg, dirSize, loadAvg, exactTopK, flatten, fmt, fromRoot, intArg, machine, markdownTable, mb, mean, median, peakRss,
+  arg, dirSize, loadAvg, exactTopK, firstLines, flatten, fmt, fromRoot, intArg, machine, markdownTable, mb, mean, median, peakRss,
   permutation, recallAt, row, timed,
 } from './lib.js';
 
@@ -31,20 +29,6 @@ if (!fs.existsSync(SOURCE)) {
   process.exit(2);
 }
 
-/** Copies the first n non-blank lines verbatim, so (b) parses exactly what the CLI would. */
-async function writeFirstLines(src: string, dst: string, n: number): Promise<number> {
-  const input = fs.createReadStream(src).pipe(zlib.createGunzip());
-  const out = fs.createWriteStream(dst);
-  let written = 0;
-  for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {
-    if (line.trim() === '') continue;
-    if (!out.write(line + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
-    if (++written >= n) break;
-  }
-  input.destroy();
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-  return written;
-}
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-bench-'));
 const jsonl = path.join(tmp, 'papers.jsonl');
@@ -52,7 +36,10 @@ const dataDir = path.join(tmp, 'data');
 const config = loadConfig({ ...process.env, DATA_DIR: dataDir });
 log(`temp dir ${tmp}; model ${config.EMBED_MODEL}; ${machine()}`);
 
-const lines = await writeFirstLines(SOURCE, jsonl, N);
+// The first N non-blank lines verbatim, so (b) parses exactly what the CLI would.
+const firstN = await firstLines(SOURCE, N);
+fs.writeFileSync(jsonl, `${firstN.join('\n')}\n`);
+const lines = firstN.length;
 // Parse once up front (not timed) to get the texts for (a); also times the parser alone, for context.
 const parse = await timed(async () => {
   const texts: string[] = [];

@@ -2,6 +2,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
+import zlib from 'node:zlib';
 import { PROJECT_ROOT } from '../src/config.js';
 import { rng } from '../src/util/random.js';
 export { rng };
@@ -23,6 +25,20 @@ export function intArg(name: string, fallback: number): number {
 }
 
 /** Paths given on the command line are relative to the project root, so `npm run` and direct runs agree. */
+/** The first n non-blank lines of a (gzipped) JSONL file, read as a stream (the corpus files are ~80 MB unzipped). */
+export async function firstLines(file: string, n: number): Promise<string[]> {
+  const raw = fs.createReadStream(file);
+  const input = file.endsWith('.gz') ? raw.pipe(zlib.createGunzip()) : raw;
+  const out: string[] = [];
+  for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {
+    if (line.trim() === '') continue;
+    out.push(line);
+    if (out.length >= n) break;
+  }
+  raw.destroy();
+  return out;
+}
+
 export const fromRoot = (p: string) => path.resolve(PROJECT_ROOT, p);
 
 export const now = () => performance.now();

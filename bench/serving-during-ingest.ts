@@ -11,10 +11,8 @@
 // --server-log: print the server's own output (stdout and stderr) after it stopped.
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
-import zlib from 'node:zlib';
 import { blockingStretches, formatStretches, formatSummary, summarise } from './cpuprofile-top.js';
-import { arg, fmt, fromRoot, intArg, loadAvg, machine, markdownTable, quantile } from './lib.js';
+import { arg, firstLines, fmt, fromRoot, intArg, loadAvg, machine, markdownTable, quantile } from './lib.js';
 import {
   ADMIN_TOKEN, copyStore, DEFAULT_STORE, drain, log, metrics, procCpuMs, procRssMb, rotate, samplePapers, sleep, startServer,
 } from './serve-lib.js';
@@ -29,16 +27,10 @@ const PROFILE = process.argv.includes('--profile');
 const SUFFIX = `-ing${Date.now().toString(36)}`;
 
 async function readRecords(file: string, n: number): Promise<Record<string, unknown>[]> {
-  const input = fs.createReadStream(file).pipe(zlib.createGunzip());
-  const out: Record<string, unknown>[] = [];
-  for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {
-    if (!line.trim()) continue;
+  return (await firstLines(file, n)).map((line) => {
     const rec = JSON.parse(line) as Record<string, unknown>;
-    out.push({ ...rec, id: `${rec.id}${SUFFIX}` });
-    if (out.length >= n) break;
-  }
-  input.destroy();
-  return out;
+    return { ...rec, id: `${rec.id}${SUFFIX}` };
+  });
 }
 
 const load0 = loadAvg();
