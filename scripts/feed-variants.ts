@@ -30,21 +30,6 @@ const emb = await embedPapers(data.papers, values.model!, path.join(root, 'model
 const dim = emb.dim;
 const vec = (i: number) => emb.vectors.subarray(i * dim, (i + 1) * dim);
 
-/** Top-k mean of similarities to the history: smoother than max-sim, still multi-interest. */
-function topMeanAffinity(liked: Float32Array[], cands: Float32Array[], k: number): Float64Array {
-  const out = new Float64Array(cands.length);
-  const sims = new Float64Array(liked.length);
-  for (let i = 0; i < cands.length; i++) {
-    for (let j = 0; j < liked.length; j++) sims[j] = dot(cands[i], liked[j]);
-    sims.sort();
-    let s = 0;
-    const kk = Math.min(k, liked.length);
-    for (let j = 0; j < kk; j++) s += sims[liked.length - 1 - j];
-    out[i] = s / kk;
-  }
-  return out;
-}
-
 /**
  * PinnerSage-style: cluster the history (average-link agglomerative on cosine, merge while the best pair's mean
  * similarity is above `threshold`), represent each cluster by its medoid, weight clusters by recency-decayed size.
@@ -146,6 +131,7 @@ function evaluate(setName: string, users: FeedUser[]) {
     // The lexical max-sim and a tf-idf-only SVM (production's per-user model with its dense features zeroed).
     const rowsN = hist.length + pool.length;
     const { lexical, userModel: svm } = feedSignals({ likedTexts: hist.map(text), candidateTexts: pool.map(text), vectors: new Float32Array(rowsN * dim), dim, popularity: new Float32Array(rowsN) });
+    s.pin = pinnerSage(liked, pv, 0.55, 0.05);
     s.lex = Float64Array.from(lexical);
     s.svm = svm ? Float64Array.from(svm) : new Float64Array(P);
     const poolI = Int32Array.from(pool);
@@ -224,6 +210,8 @@ function evaluate(setName: string, users: FeedUser[]) {
     for (const pw of [0.25, 0.5, 1]) score(`dense+lex+svm, pop z ${pw}`, fuse(served, pw, 'z'));
     for (const pw of [0.25, 0.5, 1]) score(`dense+lex+svm, pop taste ${pw}`, fuse(served, pw, 'taste'));
     score('dense+lex+2svm, pop 0.5', fuse([['dense', 1], ['lex', 1], ['svm', 2]], 0.5));
+    score('pin+lex+svm, pop 0.5', fuse([['pin', 1], ['lex', 1], ['svm', 1]], 0.5));
+    score('dense+pin+lex+svm, pop 0.5', fuse([['dense', 1], ['pin', 1], ['lex', 1], ['svm', 1]], 0.5));
     score('dense+gtf+gsvmRand, pop 0.5', fuse([['dense', 1], ['gtf', 1], ['gsvmRand', 1]], 0.5));
     score('dense+gtf+gsvmPool, pop 0.5', fuse([['dense', 1], ['gtf', 1], ['gsvmPool', 1]], 0.5));
     score('dense+lex+gsvmRand, pop 0.5', fuse([['dense', 1], ['lex', 1], ['gsvmRand', 1]], 0.5));
