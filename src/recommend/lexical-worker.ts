@@ -1,8 +1,9 @@
-// Worker thread entry: computes a feed's content signals (see feedSignalsOffThread in lexical.ts).
-import { answerOneJob } from '../util/worker.js';
+// Worker thread entry: computes feeds' content signals, one request after another (see feedSignalsOffThread in
+// lexical.ts).
+import { answerRequests } from '../util/worker.js';
 import { feedSignalsForPapers, type FeedContentSignals, type PaperSignalInput } from './lexical.js';
 
-answerOneJob<PaperSignalInput, FeedContentSignals>(feedSignalsForPapers, (r) => [
+answerRequests<PaperSignalInput, FeedContentSignals>(feedSignalsForPapers, (r) => [
   r.lexical.buffer as ArrayBuffer,
   ...(r.userModel ? [r.userModel.buffer as ArrayBuffer] : []),
 ]);

@@ -1,6 +1,6 @@
 import { paperText } from '../embed/text.js';
 import { zSum } from './affinity.js';
-import { runInWorker, siblingEntry } from '../util/worker.js';
+import { LongLivedWorker, siblingEntry } from '../util/worker.js';
 import { scoreLinear, trainPegasos, type DenseFeatures } from './linear.js';
 import { buildTfidf, maxCosine } from './tfidf.js';
 
@@ -101,7 +101,8 @@ function userModelFeatures({ vectors, dim, popularity }: SignalInput): DenseFeat
 
 /** Candidate sets up to this size are scored on the event loop (a few ms); bigger ones in a worker thread. */
 const INLINE_MAX_CANDIDATES = 300;
-const lexicalWorker = siblingEntry(import.meta.url, 'lexical-worker');
+/** One thread for every feed (started on first use, idle threads never hold the process): no start-up per request. */
+let lexicalWorker: LongLivedWorker | undefined;
 
 export interface TitleAbstract {
   title: string;
@@ -122,5 +123,6 @@ export function feedSignalsForPapers({ liked, candidates, ...rest }: PaperSignal
  */
 export function feedSignalsOffThread(input: PaperSignalInput): Promise<FeedContentSignals> {
   if (input.candidates.length <= INLINE_MAX_CANDIDATES) return Promise.resolve().then(() => feedSignalsForPapers(input));
-  return runInWorker(lexicalWorker, input, [input.vectors.buffer as ArrayBuffer, input.popularity.buffer as ArrayBuffer]);
+  lexicalWorker ??= new LongLivedWorker(siblingEntry(import.meta.url, 'lexical-worker'));
+  return lexicalWorker.request(input, [input.vectors.buffer as ArrayBuffer, input.popularity.buffer as ArrayBuffer]);
 }

@@ -71,6 +71,23 @@ export function answerOneJob<J, R>(compute: (job: J) => R, transfer: (result: R)
   });
 }
 
+/**
+ * The worker side of LongLivedWorker: answers every `{id, message}` with `{id, ok: true, result}` (transferring the
+ * buffers `transfer` picks from the result) or `{id, ok: false, error}`, one at a time. Call it from the entry module.
+ */
+export function answerRequests<J, R>(compute: (job: J) => R, transfer: (result: R) => ArrayBuffer[] = () => []): void {
+  const port = parentPort;
+  if (!port) throw new Error('answerRequests must run in a worker thread');
+  port.on('message', ({ id, message }: { id: number; message: J }) => {
+    try {
+      const result = compute(message);
+      port.postMessage({ id, ok: true, result }, transfer(result));
+    } catch (err) {
+      port.postMessage({ id, ok: false, error: (err as Error).stack ?? String(err) });
+    }
+  });
+}
+
 type WireReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string } | { id?: undefined; ok: false; error: string };
 
 /**
