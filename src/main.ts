@@ -1,6 +1,7 @@
 // npm start: serve paperfeed (seeding an empty store with the bundled sample); SIGTERM/SIGINT stop it cleanly.
 import { loadConfig } from './config.js';
 import { embedderOptions } from './embed/embedder.js';
+import { explainStoreError } from './store/explain.js';
 import { startWorkerEmbedder, type WorkerEmbedder } from './embed/worker-embedder.js';
 
 /** Linux nice value of the embedding worker thread (BENCHMARKS.md: serving during ingest). */
@@ -8,15 +9,6 @@ const EMBED_WORKER_NICE = 10;
 
 const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
 
-/** The error's message, plus what to do when SQLite says the store file is damaged. */
-function explain(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(code)) {
-    return `${msg} (${code}): the store in DATA_DIR is damaged. Restore paperfeed.db from a backup, or move it away and re-ingest your files; the index is rebuilt from the store.`;
-  }
-  return msg;
-}
 
 // Exits wait for embedder.close(): it lets a model still loading finish (exiting under onnxruntime's start-up aborts).
 let embedder: WorkerEmbedder | undefined;
@@ -29,7 +21,7 @@ try {
   const { startServer } = await import('./server.js');
   const server = await startServer(config, log, { embedder: model });
   server.ready.catch(async (err) => {
-    log(`start-up failed: ${explain(err)}`);
+    log(`start-up failed: ${explainStoreError(err)}`);
     await model.close();
     process.exit(1);
   });
@@ -42,7 +34,7 @@ try {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 } catch (err) {
-  console.error(`paperfeed could not start: ${explain(err)}`);
+  console.error(`paperfeed could not start: ${explainStoreError(err)}`);
   await embedder?.close();
   process.exit(1);
 }

@@ -2,6 +2,7 @@
 import { loadConfig } from '../config.js';
 import { Paperfeed } from '../service.js';
 import { ingestFiles } from './files.js';
+import { explainStoreError } from '../store/explain.js';
 
 const files = process.argv.slice(2).filter((a) => a !== '--');
 if (files.length === 0 || files.includes('--help')) {
@@ -9,9 +10,10 @@ if (files.length === 0 || files.includes('--help')) {
   process.exit(files.length === 0 ? 2 : 0);
 }
 
+let feed: Paperfeed | undefined;
 try {
   const config = loadConfig();
-  const feed = await Paperfeed.open(config, (m) => console.error(m));
+  feed = await Paperfeed.open(config, (m) => console.error(m));
   let shown = 0;
   const report = await ingestFiles(feed.store, feed.embedder, files, {
     batchSize: config.INGEST_BATCH_SIZE,
@@ -34,11 +36,8 @@ try {
   );
   process.exit(report.failedFiles.length ? 1 : 0);
 } catch (err) {
-  // Name the likely cause for the file-system errors a user can fix (read-only or missing dir, full disk).
-  const code = String((err as { code?: unknown }).code ?? '');
-  const hint = /^(SQLITE_CANTOPEN|SQLITE_READONLY|EROFS|EACCES|EPERM)/.test(code)
-    ? ` (${code}: is the data directory ${process.env.DATA_DIR ?? './data'} there and writable?)`
-    : /^(SQLITE_FULL|ENOSPC)/.test(code) ? ` (${code}: the disk is full; free space and rerun, committed batches are kept)` : '';
-  console.error(`ingest failed: ${(err as Error).message}${hint}`);
+  console.error(`ingest failed: ${explainStoreError(err)}`);
+  // The model's worker thread stops before the process exits (exiting under onnxruntime can abort with SIGABRT).
+  await feed?.embedder.close().catch(() => {});
   process.exit(1);
 }
