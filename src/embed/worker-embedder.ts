@@ -9,7 +9,7 @@ type EmbedRequest = { kind: 'probe' } | { kind: 'embed'; texts: string[]; urgent
 type EmbedReply = { dim: number; data?: Float32Array };
 /** Bulk chunks sent to the worker ahead of time: 2 keeps it busy while the main thread handles a reply. */
 const BULK_IN_FLIGHT = 2;
-/** How long close() waits for a model still loading (see close). */
+/** How long close() waits for a model still loading, or for the batches the worker is embedding (see close). */
 const CLOSE_WAIT_MS = 10_000;
 /** Calls of at most this many texts (and one message) are urgent: queries, small /v1/embed calls. */
 const URGENT_MAX_TEXTS = 32;
@@ -42,6 +42,8 @@ export class WorkerEmbedder implements Embedder {
   private readonly worker: LongLivedWorker;
   private readonly bulk: Job[] = [];
   private bulkRunning = 0;
+  /** Requests the worker has been sent and not yet answered. */
+  private readonly sent = new Set<Promise<unknown>>();
   private readonly chunk: number;
 
   /**
@@ -118,21 +120,25 @@ export class WorkerEmbedder implements Embedder {
   }
 
   /**
-   * Terminates the worker; calls in flight or waiting are rejected. A model still loading is let finish first (up
-   * to CLOSE_WAIT_MS): stopping the thread, or exiting the process, in the middle of onnxruntime's start-up can
-   * abort the whole process (SIGABRT) instead of letting it exit with its own code.
+   * Terminates the worker; calls waiting are rejected. A model still loading, and the batches the worker is
+   * embedding, are let finish first (up to CLOSE_WAIT_MS): stopping the thread, or exiting the process, in the middle
+   * of onnxruntime's start-up or of a session run can abort the whole process (SIGABRT) instead of letting it exit
+   * with its own code.
    */
   async close(): Promise<void> {
     const err = new Error('the embedder was closed');
     for (const job of this.bulk.splice(0)) job.reject(err);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.ready.catch(() => {}), new Promise<void>((r) => (timer = setTimeout(r, CLOSE_WAIT_MS)))]);
+    const settled = Promise.allSettled([this.ready, ...this.sent]);
+    await Promise.race([settled, new Promise<void>((r) => (timer = setTimeout(r, CLOSE_WAIT_MS)))]);
     clearTimeout(timer);
     await this.worker.close();
   }
 
   private async send(texts: string[], urgent: boolean): Promise<Float32Array[]> {
-    const { dim, data } = await this.worker.request<Required<EmbedReply>>({ kind: 'embed', texts, urgent } satisfies EmbedRequest);
+    const request = this.worker.request<Required<EmbedReply>>({ kind: 'embed', texts, urgent } satisfies EmbedRequest);
+    this.sent.add(request);
+    const { dim, data } = await request.finally(() => this.sent.delete(request));
     const rows: Float32Array[] = [];
     for (let i = 0; i < texts.length; i++) rows.push(data.slice(i * dim, (i + 1) * dim));
     return rows;
