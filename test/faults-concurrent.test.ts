@@ -10,7 +10,7 @@ import { HnswIndex } from '../src/index/hnsw-index.js';
 import { startServer } from '../src/server.js';
 import { SqliteStore } from '../src/store/store.js';
 import { jsonlLines, killChildren, readManifest, ROOT, runCli, runNode, SEED_ARXIV, storeCounts } from './fault-helpers.js';
-import { changeLogOf, tempDir } from './helpers.js';
+import { changeLogOf, tempDir, until } from './helpers.js';
 
 const ADMIN = 'concurrent-admin-token-0123456789';
 const config = loadConfig({});
@@ -61,11 +61,14 @@ describe('concurrent writers', () => {
     const failures: string[] = [];
     for (let i = 0; i < rounds; i++) {
       const dir = path.join(work, `race-${i}`);
-      const at = String(Date.now() + 4000); // after all three have loaded, even on a busy machine
-      const runs = await Promise.all([0, 1, 2].map(() => runNode(path.join(ROOT, 'test', 'open-store-child.ts'), [dir, at], {})));
+      // A barrier: the three children load, announce themselves, and open the fresh store only once all are there.
+      const barrier = path.join(work, `barrier-${i}`);
+      fs.mkdirSync(barrier);
+      const racing = Promise.all([0, 1, 2].map(() => runNode(path.join(ROOT, 'test', 'open-store-child.ts'), [dir, barrier], {})));
+      await until(() => fs.readdirSync(barrier).filter((f) => f.startsWith('ready-')).length === 3, 60_000);
+      fs.writeFileSync(path.join(barrier, 'go'), '');
+      const runs = await racing;
       for (const r of runs) if (r.code !== 0) failures.push(r.stdout.trim() || r.stderr.trim());
-      // Each child was waiting before the instant, so all three opened the fresh file at the same moment.
-      for (const r of runs) expect(r.stdout, 'a child arrived after the start instant: no race').toMatch(/^ok \(waited \d+ ms\)/);
       const store = new SqliteStore(dir);
       expect(store.countPapers()).toBe(0);
       store.close();
