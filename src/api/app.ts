@@ -4,7 +4,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import type { Paperfeed } from '../service.js';
 import { authenticate, type AppEnv } from './auth.js';
-import { bodyLimit, rateLimit } from './middleware/limits.js';
+import { jsonRoutes } from './json-routes.js';
+import { rateLimit } from './middleware/limits.js';
 import { metricsMiddleware, opsRoutes } from './middleware/metrics.js';
 import { ApiProblem, problem, validationProblem } from './problem.js';
 import { atomRoutes } from './routes/atom.js';
@@ -31,7 +32,8 @@ export function createApp(feed: Paperfeed) {
   // Rate limiting keys on the token's hash (or the address), so it runs before authentication: failed logins count too.
   app.use('*', rateLimit(feed.config));
   app.use('*', authenticate(feed.adminToken, feed.users));
-  app.use('*', bodyLimit(feed.config));
+  // No body is read here: only routes that take JSON read theirs, after their access check (json-routes.ts).
+  jsonRoutes(app, feed);
 
   healthRoutes(app, feed);
   paperRoutes(app, feed);
