@@ -2,8 +2,8 @@ import path from 'node:path';
 import type { Config } from './config.js';
 import { embedderOptions } from './embed/embedder.js';
 import { startWorkerEmbedder, type WorkerEmbedder } from './embed/worker-embedder.js';
-import { paperText } from './embed/text.js';
-import { fuseWithLexical, RERANK_POOL } from './recommend/lexical.js';
+import { RERANK_POOL } from './recommend/lexical.js';
+import { fuseWithLexicalOffThread } from './recommend/rerank.js';
 import { HnswIndex } from './index/hnsw-index.js';
 import { batchesOf, ingestBatchesAhead } from './ingest/pipeline.js';
 import { SqliteStore, type StoredPaper, type Window } from './store/store.js';
@@ -157,12 +157,11 @@ export class Paperfeed {
    * z(cosine) + z(tf-idf cosine) so exact shared terms count too (EVAL.md measures the gain). `score` is that
    * fused value, in standard deviations over the pool.
    */
-  similar(paper: StoredPaper, k: number, window: Window = {}): { paper: StoredPaper; score: number }[] {
+  async similar(paper: StoredPaper, k: number, window: Window = {}): Promise<{ paper: StoredPaper; score: number }[]> {
     const vec = this.vectorOf(paper);
     if (!vec) return [];
     const pool = this.nearest(vec, Math.max(RERANK_POOL, 2 * k), window, new Set([paper.seq]));
-    const text = (p: StoredPaper) => paperText(p.title, p.abstract);
-    const fused = fuseWithLexical([text(paper)], pool.map((p) => text(p.paper)), pool.map((p) => p.score));
+    const fused = await fuseWithLexicalOffThread([paper], pool.map((p) => p.paper), pool.map((p) => p.score));
     return pool
       .map((p, i) => ({ paper: p.paper, score: fused[i] }))
       .sort((a, b) => b.score - a.score || a.paper.seq - b.paper.seq)

@@ -63,7 +63,7 @@ describe('GET /v1/users/:uid/feed', () => {
     const after = await ok(await call(`/v1/users/${u.id}/feed?k=20&since=2026-08-01&until=2026-08-22`, { token: u.token }));
     const afterIds = after.items.map((i: Item) => i.paper.id);
     expect(afterIds).not.toContain(dismissed);
-    const twin = server.feed.similar(server.feed.store.getPaper(dismissed)!, 1, { since: '2026-08-01', until: '2026-08-22' })[0].paper.id;
+    const twin = (await server.feed.similar(server.feed.store.getPaper(dismissed)!, 1, { since: '2026-08-01', until: '2026-08-22' }))[0].paper.id;
     const rankBefore = ids.indexOf(twin);
     const rankAfter = afterIds.indexOf(twin);
     if (rankBefore >= 0 && !starred.includes(twin)) expect(rankAfter === -1 || rankAfter >= rankBefore).toBe(true);

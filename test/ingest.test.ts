@@ -164,7 +164,7 @@ describe('models', () => {
     const switched = await Paperfeed.open(other, () => {});
     await switched.loadIndex();
     expect(switched.index!.size).toBe(2);
-    expect(switched.similar(switched.store.getPaper('a')!, 5).map((x) => x.paper.id)).toEqual(['b']);
+    expect((await switched.similar(switched.store.getPaper('a')!, 5)).map((x) => x.paper.id)).toEqual(['b']);
     await switched.close();
     await expect(Paperfeed.open(loadConfig(env), () => {})).rejects.toThrow(/npm run reembed/);
   });

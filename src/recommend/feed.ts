@@ -1,9 +1,9 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Paperfeed } from '../service.js';
 import type { StoredPaper, Window } from '../store/store.js';
-import { paperText } from '../embed/text.js';
 import { candidateSeqs, diversify, scoreAffinity, zSum, type Liked } from './affinity.js';
-import { feedSignalsOffThread, fuseWithLexical } from './lexical.js';
+import { feedSignalsOffThread } from './lexical.js';
+import { fuseWithLexicalOffThread } from './rerank.js';
 import { storeCache } from './store-cache.js';
 import { STAR_WEIGHT, trending } from './trending.js';
 
@@ -172,13 +172,13 @@ async function computeUserFeed(feed: Paperfeed, userId: string, window: Window &
  * Recommendations from a chosen set of papers (no user): close to any positive, pushed away from negatives,
  * the given papers themselves excluded.
  */
-export function recommendFromSet(
+export async function recommendFromSet(
   feed: Paperfeed,
   positive: StoredPaper[],
   negative: StoredPaper[],
   window: Window,
   k: number,
-): { paper: StoredPaper; score: number }[] {
+): Promise<{ paper: StoredPaper; score: number }[]> {
   const liked = likedPapers(feed, positive.map((p) => p.id));
   if (liked.length === 0) return [];
   const disliked = likedPapers(feed, negative.map((p) => p.id)).map((d) => d.vec);
@@ -186,8 +186,7 @@ export function recommendFromSet(
   const seqs = candidateSeqs(feed, liked, window, exclude, Math.max(2 * k, 50));
   const affinities = scoreAffinity(feed, seqs, liked, disliked);
   const papers = affinities.map((a) => feed.store.getPaperBySeq(a.seq)!);
-  const text = (p: StoredPaper) => paperText(p.title, p.abstract);
-  const fused = fuseWithLexical(liked.map((l) => text(l.paper)), papers.map(text), affinities.map((a) => a.score));
+  const fused = await fuseWithLexicalOffThread(liked.map((l) => l.paper), papers, affinities.map((a) => a.score));
   return papers
     .map((paper, i) => ({ paper, score: fused[i] }))
     .sort((a, b) => b.score - a.score || a.paper.seq - b.paper.seq)

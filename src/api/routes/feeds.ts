@@ -69,7 +69,7 @@ export function feedsRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
     return c.json({ items }, 200);
   });
 
-  app.openapi(recommendRoute, (c) => {
+  app.openapi(recommendRoute, async (c) => {
     const { positive, negative, k, ...window } = c.req.valid('json');
     const max = feed.config.RECOMMEND_MAX_IDS;
     if (positive.length + negative.length > max) {
@@ -82,7 +82,7 @@ export function feedsRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
         if (!p) throw new ApiProblem(404, `No paper with id "${id}"`, [{ field: `body.${field}.${i}`, message: 'unknown id' }]);
         return p;
       });
-    const items = recommendFromSet(feed, lookup(positive, 'positive'), lookup(negative, 'negative'), window, k);
+    const items = await recommendFromSet(feed, lookup(positive, 'positive'), lookup(negative, 'negative'), window, k);
     return c.json({ items: items.map((i) => ({ paper: toApiPaper(i.paper), score: i.score })) }, 200);
   });
 }

@@ -56,13 +56,13 @@ export function paperRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed) {
     return c.json({ ...toApiPaper(paper), vector: Array.from(vector), model: feed.embedder.modelId, modelKey: feed.embedder.modelKey }, 200);
   });
 
-  app.openapi(similar, (c) => {
+  app.openapi(similar, async (c) => {
     const { id } = c.req.valid('param');
     const { k, ...window } = c.req.valid('query');
     const paper = feed.store.getPaper(id);
     if (!paper) throw notFound(`paper with id "${id}"`, 'param.id');
     if (!feed.ready) throw new ApiProblem(503, 'The index is still loading; retry shortly');
-    const items = feed.similar(paper, k, window).map((r) => ({ paper: toApiPaper(r.paper), score: r.score }));
+    const items = (await feed.similar(paper, k, window)).map((r) => ({ paper: toApiPaper(r.paper), score: r.score }));
     return c.json({ items }, 200);
   });
 }
