@@ -5,7 +5,10 @@ import type { ZodError } from 'zod';
 import type { Paperfeed } from '../service.js';
 import { authenticate, type AppEnv } from './auth.js';
 import { jsonRoutes } from './json-routes.js';
+import { corsFor } from './middleware/cors.js';
 import { rateLimit } from './middleware/limits.js';
+import { loginFailureLimit } from './middleware/login-limit.js';
+import { securityHeaders } from './middleware/security-headers.js';
 import { metricsMiddleware, opsRoutes } from './middleware/metrics.js';
 import { ApiProblem, problem, validationProblem } from './problem.js';
 import { atomRoutes } from './routes/atom.js';
@@ -29,6 +32,9 @@ export function createApp(feed: Paperfeed) {
   });
 
   app.use('*', metricsMiddleware());
+  app.use('*', securityHeaders());
+  app.use('*', corsFor(feed.config.CORS_ORIGINS));
+  app.use('*', loginFailureLimit(feed.config.LOGIN_FAILURES_PER_MINUTE));
   // Rate limiting keys on the token's hash (or the address), so it runs before authentication: failed logins count too.
   app.use('*', rateLimit(feed.config));
   app.use('*', authenticate(feed.adminToken, feed.users));

@@ -7,6 +7,7 @@ import type { Paperfeed } from '../../service.js';
 import { ATOM_CONTENT_TYPE, renderAtom, type AtomEntry } from '../atom-xml.js';
 import { requireUserAccess, type AppEnv } from '../auth.js';
 import { ApiProblem } from '../problem.js';
+import { absoluteUrl } from '../public-url.js';
 import { K, problemResponse, sinceBeforeUntil, toApiPaper, WindowQuery } from '../schemas.js';
 import { UserId } from './users.js';
 
@@ -60,8 +61,10 @@ const feedAccess = (feed: Paperfeed): MiddlewareHandler<AppEnv> => async (c, nex
   await next();
 };
 
-function atomResponseFor(requestUrl: string, input: { id: string; title: string; subtitle: string; entries: AtomEntry[] }) {
-  const xml = renderAtom({ ...input, selfUrl: requestUrl, baseUrl: new URL(requestUrl).origin });
+/** Links are built from PUBLIC_URL, never from the Host header a client sent. */
+function atomResponseFor(feed: Paperfeed, requestUrl: string, input: { id: string; title: string; subtitle: string; entries: AtomEntry[] }) {
+  const { pathname, search } = new URL(requestUrl);
+  const xml = renderAtom({ ...input, selfUrl: absoluteUrl(feed.config, pathname + search), baseUrl: absoluteUrl(feed.config, '') });
   return new Response(xml, { status: 200, headers: { 'Content-Type': ATOM_CONTENT_TYPE } });
 }
 
@@ -76,7 +79,7 @@ export function atomRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
     const { k, ...query } = c.req.valid('query');
     const window = defaultWindow(query, DEFAULT_TRENDING_DAYS, feed.store.newestPublished());
     const entries = trending(feed, window, k).map((t) => ({ paper: toApiPaper(t.paper) }));
-    return atomResponseFor(c.req.url, {
+    return atomResponseFor(feed, c.req.url, {
       id: `urn:paperfeed:trending${query.category ? `:${encodeURIComponent(query.category)}` : ''}`,
       title: `paperfeed: trending${query.category ? ` in ${query.category}` : ''}`,
       subtitle: `Trending papers ${windowText(window)}`,
@@ -91,7 +94,7 @@ export function atomRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
     const window = defaultWindow(query, DEFAULT_FEED_DAYS, feed.store.newestPublished());
     const entries = (await userFeed(feed, uid, window, k)).map((r) => ({ paper: toApiPaper(r.paper), reason: r.reason }));
     const user = feed.users.get(uid)!;
-    return atomResponseFor(c.req.url, {
+    return atomResponseFor(feed, c.req.url, {
       id: `urn:paperfeed:user:${encodeURIComponent(uid)}:feed`,
       title: `paperfeed: recommendations for ${user.name}`,
       subtitle: `Papers ${windowText(window)}, picked from your stars`,

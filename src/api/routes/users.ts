@@ -4,6 +4,7 @@ import type { ZodError } from 'zod';
 import type { Paperfeed } from '../../service.js';
 import { requireAdmin, requireUserAccess, type AppEnv } from '../auth.js';
 import { ApiProblem, notFound } from '../problem.js';
+import { absoluteUrl } from '../public-url.js';
 import { PaperId, PaperSchema, problemResponse, toApiPaper } from '../schemas.js';
 
 export const UserId = z.string().min(1).max(200).openapi({ description: 'Opaque user id, percent-encoded in paths', example: 'u_3f2a9c0d1e4b5a67' });
@@ -116,7 +117,7 @@ const postFeedback = createRoute({
   responses: { 200: json(z.object({ ok: z.literal(true) }), 'Recorded'), ...authProblems, 415: problemResponse('Body not sent as application/json') },
 });
 
-const FeedKey = z.object({ key: z.string(), url: z.string() }).openapi('FeedKey');
+const FeedKey = z.object({ key: z.string(), url: z.string().openapi({ description: 'The absolute feed URL (from PUBLIC_URL)' }) }).openapi('FeedKey');
 const createFeedKey = createRoute({
   method: 'post',
   path: '/v1/users/{uid}/feed-key',
@@ -182,7 +183,7 @@ export function usersRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
   app.openapi(createFeedKey, (c) => {
     const { uid } = c.req.valid('param');
     const key = feed.users.createFeedKey(uid);
-    return c.json({ key, url: `/v1/users/${encodeURIComponent(uid)}/feed.atom?key=${encodeURIComponent(key)}` }, 201);
+    return c.json({ key, url: absoluteUrl(feed.config, `/v1/users/${encodeURIComponent(uid)}/feed.atom?key=${encodeURIComponent(key)}`) }, 201);
   });
 
   app.openapi(deleteFeedKey, (c) => {
