@@ -9,6 +9,7 @@ import { corsFor } from './middleware/cors.js';
 import { rateLimit } from './middleware/limits.js';
 import { loginFailureLimit } from './middleware/login-limit.js';
 import { securityHeaders } from './middleware/security-headers.js';
+import { sessionCookie } from './middleware/session.js';
 import { metricsMiddleware, opsRoutes } from './middleware/metrics.js';
 import { ApiProblem, problem, validationProblem } from './problem.js';
 import { atomRoutes } from './routes/atom.js';
@@ -19,6 +20,7 @@ import { healthRoutes } from './routes/health.js';
 import { paperRoutes } from './routes/papers.js';
 import { paperAdminRoutes } from './routes/papers-admin.js';
 import { searchRoutes } from './routes/search.js';
+import { sessionRoutes } from './routes/session.js';
 import { topicsRoutes } from './routes/topics.js';
 import { trendingRoutes } from './routes/trending.js';
 import { usersRoutes } from './routes/users.js';
@@ -37,6 +39,7 @@ export function createApp(feed: Paperfeed) {
   app.use('*', loginFailureLimit(feed.config.LOGIN_FAILURES_PER_MINUTE));
   // Rate limiting keys on the token's hash (or the address), so it runs before authentication: failed logins count too.
   app.use('*', rateLimit(feed.config));
+  app.use('*', sessionCookie(feed.users, () => feed.config.PUBLIC_URL));
   app.use('*', authenticate(feed.adminToken, feed.users));
   // No body is read here: only routes that take JSON read theirs, after their access check (json-routes.ts).
   jsonRoutes(app, feed);
@@ -47,6 +50,7 @@ export function createApp(feed: Paperfeed) {
   searchRoutes(app, feed);
   trendingRoutes(app, feed);
   usersRoutes(app, feed);
+  sessionRoutes(app, feed);
   feedsRoutes(app, feed);
   embedRoutes(app, feed);
   atomRoutes(app, feed);

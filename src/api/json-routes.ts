@@ -30,6 +30,7 @@ export function jsonRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
   app.on('POST', '/v1/papers', admin, jsonBody({ limit: BODY_LIMIT_BYTES }));
   app.on('POST', '/v1/users', admin, jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
   app.on('POST', '/v1/users/:uid/feedback', ownUser, jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
+  app.on('POST', '/v1/session', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
   app.on('POST', '/v1/recommend', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
   app.on('POST', '/v1/embed', jsonBody({ limit: upTo(EMBED_MAX_TEXTS * EMBED_MAX_TEXT_CHARS + EMBED_OVERHEAD) }));
 }

@@ -8,7 +8,7 @@ const WINDOW_MS = 60_000;
 const MAX_ADDRESSES = 100_000;
 
 /**
- * Failed logins per client address: a request that sent credentials (a bearer token or a feed key) and got 401
+ * Failed logins per client address: a request that sent credentials (a bearer token, a feed key, a sign-in) and got 401
  * counts against its address. Past `perMinute` failures in a one-minute window, every request with credentials
  * from that address is a 429 until the window ends, whatever token it tries. The general rate limit keys on the
  * token, so guessing with a fresh token per request used to get a fresh budget each time (issue 15, finding 5).
@@ -17,7 +17,9 @@ const MAX_ADDRESSES = 100_000;
 export function loginFailureLimit(perMinute: number, now: () => number = Date.now): MiddlewareHandler<AppEnv> {
   const failures = new Map<string, { start: number; count: number }>();
   return async (c, next) => {
-    const sentCredentials = c.req.header('authorization') !== undefined || c.req.query('key') !== undefined;
+    // Credentials: a bearer token, a feed key, or the dashboard's sign-in form (POST /v1/session).
+    const sentCredentials =
+      c.req.header('authorization') !== undefined || c.req.query('key') !== undefined || (c.req.method === 'POST' && c.req.path === '/v1/session');
     if (perMinute === 0 || !sentCredentials) return next();
     const t = now();
     for (const [address, w] of failures) {
