@@ -16,7 +16,11 @@ export const SAVE_WHILE_WRITING_MS = 60_000;
 
 const FORBIDDEN_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);
 /** A host name or address with an optional port; anything else (a quote, say) @hono/node-server answers with a bare 400. */
-const VALID_HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?$/;
+const VALID_HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(\d{1,5}))?$/;
+const validHost = (host: string) => {
+  const m = VALID_HOST.exec(host);
+  return m !== null && (m[2] === undefined || Number(m[2]) <= 65535);
+};
 
 function problemResponse(status: number, detail: string, headers: Record<string, string> = {}): Response {
   return new Response(problemJson(status, detail), { status, headers: { 'Content-Type': 'application/problem+json', ...headers } });
@@ -100,7 +104,7 @@ export async function startServer(config: Config, log: Log, started?: { embedder
       ? 'a backslash in the path'
       : !host
         ? 'no Host header'
-        : !VALID_HOST.test(host)
+        : !validHost(host)
           ? 'a malformed Host header'
           : undefined;
     if (!reason) return handle(req, res);
