@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -62,6 +63,12 @@ const ConfigSchema = z.object({
     .default('')
     .transform((s) => s.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter((o) => o.length > 0))
     .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^\s/?#]+)$/, 'CORS_ORIGINS: each entry must be an origin such as https://app.example.org, or *'))),
+  /** Reverse proxies (comma-separated addresses) whose X-Forwarded-For names the client address; empty: none. */
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((a) => a.trim()).filter((a) => a.length > 0))
+    .pipe(z.array(z.string().refine((a) => isIP(a) !== 0, 'TRUST_PROXY: each entry must be an IP address such as 127.0.0.1'))),
   /** Failed logins (401 for a token or feed key that was sent) per client address per minute; past it 429. 0 = off. */
   LOGIN_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(20),
 });

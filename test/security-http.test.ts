@@ -13,16 +13,18 @@ const APP = 'https://app.example.org';
 let server: RunningServer; // PUBLIC_URL, CORS_ORIGINS and a small failed-login budget
 let plain: RunningServer; // defaults: no CORS
 let guarded: RunningServer; // a small failed-login budget, for its own test only (a blocked address stays blocked)
+let proxied: RunningServer; // behind a "reverse proxy" at 127.0.0.1 (TRUST_PROXY)
 
 beforeAll(async () => {
   const quiet = () => {};
   const common = { PORT: '0', SEED_ON_EMPTY: 'false', ADMIN_TOKEN: ADMIN, RATE_LIMIT_PER_MINUTE: '0' };
-  [server, plain, guarded] = await Promise.all([
+  [server, plain, guarded, proxied] = await Promise.all([
     startServer(loadConfig({ ...common, DATA_DIR: tempDir(), PUBLIC_URL: `${PUBLIC}/`, CORS_ORIGINS: `${APP}, http://localhost:5173` }), quiet),
     startServer(loadConfig({ ...common, DATA_DIR: tempDir() }), quiet),
     startServer(loadConfig({ ...common, DATA_DIR: tempDir(), LOGIN_FAILURES_PER_MINUTE: '5' }), quiet),
+    startServer(loadConfig({ ...common, DATA_DIR: tempDir(), LOGIN_FAILURES_PER_MINUTE: '3', TRUST_PROXY: '127.0.0.1, ::1' }), quiet),
   ]);
-  await Promise.all([server.ready, plain.ready, guarded.ready]);
+  await Promise.all([server.ready, plain.ready, guarded.ready, proxied.ready]);
   const res = await fetch(`${server.url}/v1/papers`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
@@ -31,7 +33,7 @@ beforeAll(async () => {
   expect(res.status).toBe(200);
 }, 120_000);
 afterAll(async () => {
-  await Promise.all([server, plain, guarded].map((s) => s?.close()));
+  await Promise.all([server, plain, guarded, proxied].map((s) => s?.close()));
 });
 
 /** A raw request, so that Host (which fetch will not let us set) can be anything. */
@@ -90,6 +92,29 @@ describe('failed logins per address (finding 5)', () => {
     expect((await fetch(`${guarded.url}/v1/trending`)).status).toBe(200);
     // Another server (another budget) is not affected, and a correct token never counts as a failure.
     for (let i = 0; i < 8; i++) expect((await fetch(`${plain.url}/v1/trending`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
+  });
+});
+
+describe('client addresses behind a trusted reverse proxy (TRUST_PROXY)', () => {
+  it('counts failed logins per X-Forwarded-For client, the last hop the proxy added, not per proxy', async () => {
+    const attempt = (forwardedFor: string) =>
+      fetch(`${proxied.url}/v1/users/u_x/stars`, { headers: { authorization: `Bearer bogus-${Math.random()}`, 'x-forwarded-for': forwardedFor } });
+    const a: number[] = [];
+    // A client that writes its own X-Forwarded-For gets it prepended to: only the proxy's entry (the last) counts.
+    for (let i = 0; i < 5; i++) a.push((await attempt(`10.9.9.${i}, 203.0.113.7`)).status);
+    expect(a).toEqual([401, 401, 401, 429, 429]);
+    expect((await attempt('203.0.113.8')).status).toBe(401); // another client behind the same proxy: its own budget
+    // Without TRUST_PROXY the header is ignored: spoofing it does not buy a fresh budget.
+    const direct: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await fetch(`${guarded.url}/v1/users/u_x/stars`, { headers: { authorization: `Bearer bogus-${i}`, 'x-forwarded-for': `198.51.100.${i}` } });
+      direct.push(res.status);
+    }
+    expect(direct.every((s) => s === 429)).toBe(true); // the guarded test above already spent this address's budget
+  });
+
+  it('refuses a TRUST_PROXY entry that is not an IP address', () => {
+    expect(() => loadConfig({ TRUST_PROXY: 'proxy.local' })).toThrow(/TRUST_PROXY/);
   });
 });
 

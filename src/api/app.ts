@@ -36,7 +36,7 @@ export function createApp(feed: Paperfeed) {
   app.use('*', metricsMiddleware());
   app.use('*', securityHeaders());
   app.use('*', corsFor(feed.config.CORS_ORIGINS));
-  app.use('*', loginFailureLimit(feed.config.LOGIN_FAILURES_PER_MINUTE));
+  app.use('*', loginFailureLimit(feed.config.LOGIN_FAILURES_PER_MINUTE, feed.config.TRUST_PROXY));
   // Rate limiting keys on the token's hash (or the address), so it runs before authentication: failed logins count too.
   app.use('*', rateLimit(feed.config));
   app.use('*', sessionCookie(feed.users, () => feed.config.PUBLIC_URL));

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Config } from '../../config.js';
 import type { AppEnv } from '../auth.js';
+import { clientAddress } from '../client-address.js';
 import { ApiProblem } from '../problem.js';
 
 /** Routes probes and scrapers call often; never limited. */
@@ -17,14 +17,10 @@ interface Bucket {
 }
 
 /** Who a request counts against: its bearer token (hashed, never kept in clear), else the client address. */
-function clientKey(c: Context<AppEnv>): string {
+function clientKey(c: Context<AppEnv>, trustedProxies: readonly string[]): string {
   const match = /^Bearer\s+(\S+)/i.exec(c.req.header('authorization') ?? '');
   if (match) return `t:${crypto.createHash('sha256').update(match[1]).digest('base64url')}`;
-  try {
-    return `a:${getConnInfo(c).remote.address ?? 'unknown'}`;
-  } catch {
-    return 'a:unknown'; // not served by @hono/node-server (e.g. app.request in a unit test)
-  }
+  return `a:${clientAddress(c, trustedProxies)}`;
 }
 
 /**
@@ -48,7 +44,7 @@ export function rateLimit(config: Config, now: () => number = Date.now): Middlew
     if (limit === 0 || EXEMPT.has(c.req.path)) return next();
     const t = now();
     evict(t);
-    const key = clientKey(c);
+    const key = clientKey(c, config.TRUST_PROXY);
     let bucket = buckets.get(key);
     if (!bucket || t - bucket.start >= WINDOW_MS) {
       buckets.delete(key); // re-insert at the end: the Map stays in window-start order

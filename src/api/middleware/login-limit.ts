@@ -14,7 +14,7 @@ const MAX_ADDRESSES = 100_000;
  * token, so guessing with a fresh token per request used to get a fresh budget each time (issue 15, finding 5).
  * Register before authentication, so a blocked address's guesses are not even checked.
  */
-export function loginFailureLimit(perMinute: number, now: () => number = Date.now): MiddlewareHandler<AppEnv> {
+export function loginFailureLimit(perMinute: number, trustedProxies: readonly string[] = [], now: () => number = Date.now): MiddlewareHandler<AppEnv> {
   const failures = new Map<string, { start: number; count: number }>();
   return async (c, next) => {
     // Credentials: a bearer token, a feed key, or the dashboard's sign-in form (POST /v1/session).
@@ -26,7 +26,7 @@ export function loginFailureLimit(perMinute: number, now: () => number = Date.no
       if (t - w.start < WINDOW_MS && failures.size <= MAX_ADDRESSES) break;
       failures.delete(address);
     }
-    const address = clientAddress(c);
+    const address = clientAddress(c, trustedProxies);
     let window = failures.get(address);
     if (window && t - window.start >= WINDOW_MS) {
       failures.delete(address);
