@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -54,6 +55,22 @@ const ConfigSchema = z.object({
   PAPERS_MAX_PER_REQUEST: z.coerce.number().int().min(1).default(5000),
   /** How often the server picks up papers written by other processes (e.g. the ingest CLI), in ms. */
   INDEX_SYNC_MS: z.coerce.number().int().min(100).default(5000),
+  /** Absolute base URL for every link the service hands out (Atom, feed-key URLs); default http://HOST:PORT. */
+  PUBLIC_URL: z.string().regex(/^https?:\/\/[^\s?#]+$/, 'PUBLIC_URL must be an absolute http(s) URL without query or fragment').optional(),
+  /** Origins whose web apps may call the API from a browser (CORS), comma-separated; empty: none. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter((o) => o.length > 0))
+    .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^\s/?#]+)$/, 'CORS_ORIGINS: each entry must be an origin such as https://app.example.org, or *'))),
+  /** Reverse proxies (comma-separated addresses) whose X-Forwarded-For names the client address; empty: none. */
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((a) => a.trim()).filter((a) => a.length > 0))
+    .pipe(z.array(z.string().refine((a) => isIP(a) !== 0, 'TRUST_PROXY: each entry must be an IP address such as 127.0.0.1'))),
+  /** Failed logins (401 for a token or feed key that was sent) per client address per minute; past it 429. 0 = off. */
+  LOGIN_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(20),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -14,6 +14,12 @@ export const SEED_FILES = ['arxiv-cs-sample.jsonl.gz', 'hf-daily-sample.jsonl.gz
 
 
 const FORBIDDEN_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);
+/** A host name or address with an optional port; anything else (a quote, say) @hono/node-server answers with a bare 400. */
+const VALID_HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(\d{1,5}))?$/;
+const validHost = (host: string) => {
+  const m = VALID_HOST.exec(host);
+  return m !== null && (m[2] === undefined || Number(m[2]) <= 65535);
+};
 
 function problemResponse(status: number, detail: string, headers: Record<string, string> = {}): Response {
   return new Response(problemJson(status, detail), { status, headers: { 'Content-Type': 'application/problem+json', ...headers } });
@@ -68,7 +74,14 @@ export async function startServer(config: Config, log: Log, started?: { embedder
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const target = req.url ?? '';
     const pathPart = target.split('?')[0];
-    const reason = pathPart.includes('\\') ? 'a backslash in the path' : !req.headers.host ? 'no Host header' : undefined;
+    const host = req.headers.host;
+    const reason = pathPart.includes('\\')
+      ? 'a backslash in the path'
+      : !host
+        ? 'no Host header'
+        : !validHost(host)
+          ? 'a malformed Host header'
+          : undefined;
     if (!reason) return handle(req, res);
     const body = problemJson(400, `Invalid request target: ${reason}`);
     res.writeHead(400, { 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(body) }).end(body);
@@ -99,6 +112,8 @@ export async function startServer(config: Config, log: Log, started?: { embedder
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   log(`listening on ${url}`);
+  // Absolute links (Atom, feed-key URLs) default to where we listen, the real port once PORT=0 picked one.
+  config.PUBLIC_URL ??= url;
 
   return {
     runtime,

@@ -167,7 +167,7 @@ describe('users, stars and feedback over HTTP', () => {
     const first = await call('POST', `/v1/users/${a.id}/feed-key`, a.token);
     expect(first.status).toBe(201);
     const { key, url } = await first.json();
-    expect(url).toBe(`/v1/users/${a.id}/feed.atom?key=${key}`);
+    expect(url).toBe(`${server.url}/v1/users/${a.id}/feed.atom?key=${key}`); // absolute (PUBLIC_URL defaults to where we listen)
     const { key: second } = await (await call('POST', `/v1/users/${a.id}/feed-key`, a.token)).json();
     expect(second).not.toBe(key);
     expect(await server.runtime.engine.users.userForFeedKey(key)).toBeUndefined();

@@ -93,13 +93,17 @@ describe.skipIf(!hasChromium)('dashboard in a real browser (seeded server, Chrom
     expect(await page.locator('[data-testid=similar-papers] .card').count()).toBe(8);
     await page.locator('#drawer-close').click();
 
-    // Sign in with the user id and token; they are kept in localStorage.
+    // Sign in with the user id and token: the session is an HttpOnly, SameSite=Strict cookie, so no page script
+    // (and no injected one) can read the token; nothing is kept in local or session storage.
     await page.click('#account-toggle');
     await page.fill('#uid', user.id);
     await page.fill('#token', user.token);
     await page.click('#account-form button[type=submit]');
     await page.waitForSelector('.tabs [data-tab=feed][aria-selected=true]');
-    expect(JSON.parse((await page.evaluate(() => localStorage.getItem('paperfeed.user')))!)).toEqual({ uid: user.id, token: user.token });
+    const session = (await context.cookies()).find((c) => c.name === 'pf_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    const readable = await page.evaluate(() => document.cookie + JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+    expect(readable).not.toContain(user.token);
 
     // Star the first paper of the feed; it shows up under "Starred" and in the API.
     await page.waitForSelector('#list .card button.star');
@@ -130,6 +134,21 @@ describe.skipIf(!hasChromium)('dashboard in a real browser (seeded server, Chrom
     await context.close();
 
     expect(errors).toEqual([]);
+  });
+
+  it('renders /docs under the same strict Content-Security-Policy, and cannot be framed', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    await page.route('**/*', (route) => (route.request().url().startsWith(server.url) ? route.continue() : route.abort()));
+    const res = await page.goto(`${server.url}/docs`);
+    expect(res!.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    await page.waitForSelector('.swagger-ui .info .title');
+    await page.waitForSelector('.swagger-ui .opblock');
+    expect(problems).toEqual([]);
+    await context.close();
   });
 
   it('escapes paper text: a title with markup stays text', async () => {

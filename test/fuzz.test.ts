@@ -5,8 +5,11 @@
 // invalid UTF-8, 10k chars), query values (FTS5/SQL syntax, boundary numbers, duplicates, malformed escapes),
 // a body (schema-shaped with wrong types and boundary values, random JSON, deeply nested, over BODY_LIMIT_BYTES,
 // invalid UTF-8 bytes, odd content types, chunked) and a principal (admin, user A, user B, none, unknown or
-// malformed tokens). Every answer must be < 500, and every 4xx an application/problem+json with a detail; the
-// server must still answer /healthz afterwards, and no token (or its sha256) may appear in the log.
+// malformed tokens), and now and then an odd Host header (never reflected in an answer), an Origin, or a CORS
+// preflight (answered only for the allowed origin, never with `*` or credentials). Every answer must be < 500, and
+// every 4xx an application/problem+json with a detail; the server must still answer /healthz afterwards, and no
+// token (or its sha256) may appear in the log. A second case sends a body nested past the depth limit to every
+// route that takes JSON: each must refuse it with 400 before parsing it.
 //
 // FUZZ_REQUESTS=<n> (default 10000), FUZZ_SEED=<n> (default: random, printed), FUZZ_CONCURRENCY=<n> (16).
 import crypto from 'node:crypto';
@@ -52,7 +55,7 @@ function send(req: RawRequest, keepAlive = true): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const headers = { ...req.headers };
     if (req.body && !req.chunked) headers['content-length'] = String(req.body.length);
-    const r = http.request({ host, port, method: req.method, path: req.path, headers, agent: keepAlive ? agent : false }, (res) => {
+    const r = http.request({ host, port, method: req.method, path: req.path, headers, agent: keepAlive ? agent : false, setHost: headers.host === undefined }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -224,6 +227,10 @@ function deepNested(depth: number): string {
   return kind[0].repeat(depth) + '1' + kind[1].repeat(depth);
 }
 
+const ALLOWED_ORIGIN = 'https://app.example.org';
+const ODD_HOSTS = ['evil.example:1', 'EVIL.example', 'evil".example', "evil'.example", 'evil example', 'evil<x>.example', '[::1', 'x:y:z', 'localhost:99999', 'localhost:65536', '', 'evil.example:1@localhost', 'evil.example/x', '\u00ff.example', 'h'.repeat(300)];
+const ORIGINS = [ALLOWED_ORIGIN, 'https://evil.example', 'null', 'http://app.example.org', `${ALLOWED_ORIGIN}.evil.example`, '*'];
+
 const VALID_PAPERS = ['2607.28629', '2608.00725', '2608.00730', '10.1145/3292500.3330701'];
 const validIds = () => [...VALID_PAPERS, userA?.id ?? 'u_x', userB?.id ?? 'u_y'];
 
@@ -267,7 +274,7 @@ function token(r: Rand): { label: string; header?: string } {
 /** One generated request; `desc` is what a failure report shows. */
 function generate(r: Rand, routes: Route[]): { req: RawRequest; desc: string; route: string } {
   const route = pick(r, routes);
-  const method = chance(r, 0.85) ? route.method : pick(r, ODD_METHODS);
+  let method = chance(r, 0.85) ? route.method : pick(r, ODD_METHODS);
   // Path: each {param} → a segment; sometimes a hostile suffix or a case change.
   let path = route.path.replace(/\{(\w+)\}/g, () => pathSegment(r, validIds()));
   if (chance(r, 0.05)) path += pick(r, ['/', '//', '/..', '/%2e%2e', '/x', '.json', ';x']);
@@ -300,9 +307,14 @@ function generate(r: Rand, routes: Route[]): { req: RawRequest; desc: string; ro
     } else if (k < 0.72) {
       body = Buffer.from(JSON.stringify(randomJson(r)) ?? 'null');
       bodyKind = 'random';
-    } else if (k < 0.78) {
+    } else if (k < 0.75) {
       body = Buffer.from(deepNested(pick(r, [100, 1000, 5000, BODY_LIMIT / 2 - 10])));
       bodyKind = 'nested';
+    } else if (k < 0.78) {
+      // Schema-shaped, with one field nested just past (or well past) the depth limit.
+      const field = pick(r, ['papers', 'positive', 'texts', 'name', 'paperId']);
+      body = Buffer.from(`{"${field}":${deepNested(pick(r, [31, 33, 64, 2000]))}}`);
+      bodyKind = 'nested-field';
     } else if (k < 0.84) {
       body = Buffer.from(JSON.stringify({ texts: ['x'.repeat(BODY_LIMIT * pick(r, [1, 4]))], papers: [], positive: [] }));
       bodyKind = 'huge';
@@ -320,7 +332,17 @@ function generate(r: Rand, routes: Route[]): { req: RawRequest; desc: string; ro
     if (headers['content-type'] === '') delete headers['content-type'];
     chunked = chance(r, 0.15);
   }
-  const desc = `${method} ${path.length > 300 ? `${path.slice(0, 300)}…(${path.length})` : path} token=${t.label} body=${bodyKind}${body ? `(${body.length} B${chunked ? ', chunked' : ''}, ${headers['content-type'] ?? 'no type'})` : ''}`;
+  // Odd Host headers, Origins and CORS preflights.
+  if (chance(r, 0.05)) headers.host = pick(r, ODD_HOSTS);
+  let origin = '';
+  if (chance(r, 0.08)) headers.origin = origin = pick(r, ORIGINS);
+  if (chance(r, 0.04)) {
+    method = 'OPTIONS';
+    headers.origin = origin = pick(r, ORIGINS);
+    headers['access-control-request-method'] = pick(r, ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'TRACE', 'x']);
+    if (chance(r, 0.7)) headers['access-control-request-headers'] = pick(r, ['authorization', 'content-type', 'authorization, content-type', 'x-paperfeed-csrf', 'cookie']);
+  }
+  const desc = `${method} ${path.length > 300 ? `${path.slice(0, 300)}…(${path.length})` : path} token=${t.label} body=${bodyKind}${body ? `(${body.length} B${chunked ? ', chunked' : ''}, ${headers['content-type'] ?? 'no type'})` : ''}${headers.host !== undefined ? ` host=${JSON.stringify(headers.host.slice(0, 40))}` : ''}${origin ? ` origin=${origin}` : ''}`;
   return { req: { method, path, headers, body, chunked }, desc, route: `${route.method} ${route.path}` };
 }
 
@@ -333,11 +355,13 @@ beforeAll(async () => {
     PORT: '0',
     ADMIN_TOKEN: ADMIN,
     RATE_LIMIT_PER_MINUTE: '0',
+    LOGIN_FAILURES_PER_MINUTE: '0',
     BODY_LIMIT_BYTES: String(BODY_LIMIT),
     EMBED_MAX_TEXTS: '32',
     EMBED_MAX_TEXT_CHARS: '4000',
     RECOMMEND_MAX_IDS: '50',
     PAPERS_MAX_PER_REQUEST: '20',
+    CORS_ORIGINS: ALLOWED_ORIGIN,
   });
   server = await startServer(config, (m) => logLines.push(m));
   await server.ready;
@@ -396,6 +420,14 @@ describe(`fuzzing every route (${REQUESTS} requests, seed ${SEED})`, () => {
         byClass[cls] = (byClass[cls] ?? 0) + 1;
         byStatus[res.status] = (byStatus[res.status] ?? 0) + 1;
         perRoute.set(requests[i].route, (perRoute.get(requests[i].route) ?? 0) + 1);
+        const allowOrigin = res.headers['access-control-allow-origin'];
+        if (allowOrigin !== undefined && (allowOrigin !== ALLOWED_ORIGIN || req.headers.origin !== ALLOWED_ORIGIN)) {
+          failures.push(`#${i} ${desc} → CORS allowed origin ${allowOrigin}`);
+        }
+        if (res.headers['access-control-allow-credentials'] !== undefined) failures.push(`#${i} ${desc} → CORS credentials allowed`);
+        if (/evil/i.test(req.headers.host ?? '') && res.body.toString().toLowerCase().includes('evil')) {
+          failures.push(`#${i} ${desc} → the Host header is reflected in the answer`);
+        }
         if (res.status >= 500 || res.status < 100) {
           failures.push(`#${i} ${desc} → ${res.status} ${res.body.toString().slice(0, 300)}`);
         } else if (res.status >= 400 && req.method !== 'HEAD') {
@@ -441,4 +473,16 @@ describe(`fuzzing every route (${REQUESTS} requests, seed ${SEED})`, () => {
     // Every documented route was hit many times.
     for (const rt of routes) expect(perRoute.get(`${rt.method} ${rt.path}`) ?? 0, `${rt.method} ${rt.path}`).toBeGreaterThan(REQUESTS / routes.length / 3);
   }, 300_000);
+
+  it('refuses a body nested past the depth limit on every route that takes JSON, before parsing it', async () => {
+    const doc = JSON.parse((await send({ method: 'GET', path: '/openapi.json', headers: {} })).body.toString());
+    const withBody = routesOf(doc).filter((rt) => rt.body !== undefined);
+    expect(withBody.length).toBeGreaterThanOrEqual(5);
+    for (const rt of withBody) {
+      const path = rt.path.replace('{uid}', userA.id).replace(/\{\w+\}/g, VALID_PAPERS[0]);
+      const res = await send({ method: rt.method, path, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: Buffer.from(`{"x":${deepNested(1000)}}`) });
+      expect(res.status, `${rt.method} ${rt.path}`).toBe(400);
+      expect(JSON.parse(res.body.toString()).detail, `${rt.method} ${rt.path}`).toMatch(/nests deeper than/);
+    }
+  });
 });

@@ -5,7 +5,12 @@ import type { ZodError } from 'zod';
 import { IndexNotReadyError } from '../index/sync.js';
 import { authenticate, type AppEnv } from './auth.js';
 import type { ApiDeps } from './deps.js';
-import { bodyLimit, rateLimit } from './middleware/limits.js';
+import { jsonRoutes } from './json-routes.js';
+import { corsFor } from './middleware/cors.js';
+import { rateLimit } from './middleware/limits.js';
+import { loginFailureLimit } from './middleware/login-limit.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import { sessionCookie } from './middleware/session.js';
 import { metricsMiddleware, opsRoutes } from './middleware/metrics.js';
 import { ApiProblem, problem, validationProblem } from './problem.js';
 import { atomRoutes } from './routes/atom.js';
@@ -16,6 +21,7 @@ import { healthRoutes } from './routes/health.js';
 import { paperRoutes } from './routes/papers.js';
 import { paperAdminRoutes } from './routes/papers-admin.js';
 import { searchRoutes } from './routes/search.js';
+import { sessionRoutes } from './routes/session.js';
 import { topicsRoutes } from './routes/topics.js';
 import { trendingRoutes } from './routes/trending.js';
 import { usersRoutes } from './routes/users.js';
@@ -29,10 +35,15 @@ export function createApp(d: ApiDeps) {
   });
 
   app.use('*', metricsMiddleware());
+  app.use('*', securityHeaders());
+  app.use('*', corsFor(d.config.CORS_ORIGINS));
+  app.use('*', loginFailureLimit(d.config.LOGIN_FAILURES_PER_MINUTE, d.config.TRUST_PROXY));
   // Rate limiting keys on the token's hash (or the address), so it runs before authentication: failed logins count too.
   app.use('*', rateLimit(d.config));
+  app.use('*', sessionCookie(d.users, () => d.config.PUBLIC_URL));
   app.use('*', authenticate(d.adminToken, d.users));
-  app.use('*', bodyLimit(d.config));
+  // No body is read here: only routes that take JSON read theirs, after their access check (json-routes.ts).
+  jsonRoutes(app, d);
 
   healthRoutes(app, d);
   paperRoutes(app, d);
@@ -40,6 +51,7 @@ export function createApp(d: ApiDeps) {
   searchRoutes(app, d);
   trendingRoutes(app, d);
   usersRoutes(app, d);
+  sessionRoutes(app, d);
   feedsRoutes(app, d);
   embedRoutes(app, d);
   atomRoutes(app, d);

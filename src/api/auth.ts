@@ -4,10 +4,11 @@ import type { Users } from '../store/ports.js';
 import { ApiProblem } from './problem.js';
 
 export type Principal = { kind: 'admin' } | { kind: 'user'; userId: string } | { kind: 'anonymous' };
-export type AppEnv = { Variables: { principal: Principal } };
+/** `sessionToken`: the token of the dashboard's session cookie, once middleware/session.ts accepted it. */
+export type AppEnv = { Variables: { principal: Principal; sessionToken?: string } };
 
 /** Equal-length digests compared in constant time, so response timing says nothing about the admin token. */
-function sameSecret(a: string, b: string): boolean {
+export function sameSecret(a: string, b: string): boolean {
   const da = crypto.createHash('sha256').update(a).digest();
   const db = crypto.createHash('sha256').update(b).digest();
   return crypto.timingSafeEqual(da, db);
@@ -19,7 +20,8 @@ function sameSecret(a: string, b: string): boolean {
  */
 export function authenticate(adminToken: string, users: Pick<Users, 'userForToken'>): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const header = c.req.header('authorization');
+    const session = c.get('sessionToken');
+    const header = c.req.header('authorization') ?? (session !== undefined ? `Bearer ${session}` : undefined);
     let principal: Principal = { kind: 'anonymous' };
     if (header !== undefined) {
       const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);

@@ -10,6 +10,10 @@ import type { PaperInput } from "../types.js";
 export const MAX_ID_LENGTH = 200;
 export const MAX_TITLE_LENGTH = 2_000;
 export const MAX_ABSTRACT_LENGTH = 100_000;
+/** The longest real author lists (particle physics) have ~3,000 names; a record with more is refused, not cut. */
+export const MAX_AUTHORS = 5_000;
+export const MAX_AUTHOR_LENGTH = 500;
+export const MAX_CATEGORIES = 100;
 
 export type NormalizeResult = { ok: true; paper: PaperInput } | { ok: false; reason: string };
 
@@ -80,10 +84,12 @@ const paperSchema = z.object({
   abstract: textField(MAX_ABSTRACT_LENGTH),
   authors: z
     .array(authorSchema, { error: typeError("an array") })
+    .max(MAX_AUTHORS, `more than ${MAX_AUTHORS.toLocaleString("en-US")} authors`)
     .nullish()
     .transform((list) =>
       (list ?? []).map((a) => collapseWhitespace(typeof a === "string" ? a : a.name)).filter((a) => a.length > 0),
-    ),
+    )
+    .refine((list) => list.every((a) => a.length <= MAX_AUTHOR_LENGTH), `an author name longer than ${MAX_AUTHOR_LENGTH} characters`),
   published: z
     .string({ error: typeError("a date string") })
     .nullish()
@@ -98,6 +104,7 @@ const paperSchema = z.object({
     }),
   categories: z
     .array(z.string({ error: typeError("a string") }), { error: typeError("an array") })
+    .max(MAX_CATEGORIES, `more than ${MAX_CATEGORIES} categories`)
     .nullish()
     .transform((list) => [...new Set((list ?? []).map((c) => c.trim()).filter((c) => c.length > 0))]),
   upvotes: z

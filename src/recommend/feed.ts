@@ -1,9 +1,9 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { DatedWindow, StoredPaper, Users, Window } from '../store/ports.js';
-import { paperText } from '../embed/text.js';
 import { candidateSeqs, diversify, scoreAffinity, type Affinity, type Liked } from './affinity.js';
 import { withVectors, type Catalog } from './catalog.js';
-import { feedSignalsOffThread, fuseWithLexical } from './lexical.js';
+import { feedSignalsOffThread } from './lexical.js';
+import { fuseWithLexicalOffThread } from './rerank.js';
 import type { ResultCache } from './result-cache.js';
 import { zSum } from './stats.js';
 import { STAR_WEIGHT, trending, type TrendingInput } from './trending.js';
@@ -188,8 +188,7 @@ export async function recommendFromSet(
   const exclude = new Set([...positive, ...negative].map((p) => p.seq));
   const seqs = await candidateSeqs(c, liked, window, exclude, Math.max(2 * k, 50));
   const { affinities, papers } = await withPapers(c, scoreAffinity(c.index, seqs, liked, disliked));
-  const text = (p: StoredPaper) => paperText(p.title, p.abstract);
-  const fused = fuseWithLexical(liked.map((l) => text(l.paper)), papers.map(text), affinities.map((a) => a.score));
+  const fused = await fuseWithLexicalOffThread(liked.map((l) => l.paper), papers, affinities.map((a) => a.score));
   return papers
     .map((paper, i) => ({ paper, score: fused[i] }))
     .sort((a, b) => b.score - a.score || a.paper.seq - b.paper.seq)

@@ -1,7 +1,7 @@
-import { paperText } from '../embed/text.js';
 import type { StoredPaper, Window } from '../store/ports.js';
 import { nearest, withVectors, type Catalog, type Scored } from './catalog.js';
-import { fuseWithLexical, RERANK_POOL } from './lexical.js';
+import { RERANK_POOL } from './lexical.js';
+import { fuseWithLexicalOffThread } from './rerank.js';
 
 /**
  * Papers most similar to a stored paper, itself excluded: the nearest RERANK_POOL by embedding, re-ranked by
@@ -12,8 +12,7 @@ export async function similarPapers(c: Catalog, paper: StoredPaper, k: number, w
   const [query] = await withVectors(c, [paper]);
   if (!query) return [];
   const pool = await nearest(c, query.vec, Math.max(RERANK_POOL, 2 * k), window, new Set([paper.seq]));
-  const text = (p: StoredPaper) => paperText(p.title, p.abstract);
-  const fused = fuseWithLexical([text(paper)], pool.map((p) => text(p.paper)), pool.map((p) => p.score));
+  const fused = await fuseWithLexicalOffThread([paper], pool.map((p) => p.paper), pool.map((p) => p.score));
   return pool
     .map((p, i) => ({ paper: p.paper, score: fused[i] }))
     .sort((a, b) => b.score - a.score || a.paper.seq - b.paper.seq)

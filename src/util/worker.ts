@@ -24,6 +24,9 @@ function tsxApiUrl(): string {
   return pathToFileURL(path.join(path.dirname(pkgFile), entry)).href;
 }
 
+/** tsx only for TypeScript entries: the built server (dist/*.js) runs without it. */
+const tsxFor = (entry: string): string | undefined => (entry.endsWith('.ts') ? tsxApiUrl() : undefined);
+
 /** The URL of a sibling module with the caller's own extension (.ts from sources, .js when built). */
 export function siblingEntry(callerUrl: string, name: string): string {
   const ext = path.extname(new URL(callerUrl).pathname);
@@ -36,7 +39,7 @@ export function siblingEntry(callerUrl: string, name: string): string {
  */
 export function runInWorker<T>(entry: string, message: unknown, transfer: ArrayBuffer[] = []): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry, tsx: tsxApiUrl() } });
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry, tsx: tsxFor(entry) } });
     worker.unref(); // a job in flight must not keep a stopping server alive
     let settled = false;
     const finish = (fn: () => void) => {
@@ -143,7 +146,7 @@ export class LongLivedWorker {
 
   private ensure(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry: this.entry, tsx: tsxApiUrl(), data: this.data } });
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { entry: this.entry, tsx: tsxFor(this.entry), data: this.data } });
     this.starts++;
     worker.unref();
     worker.on('message', (msg: WireReply) => {

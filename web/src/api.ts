@@ -56,9 +56,9 @@ export interface Filters {
   until?: string;
   category?: string;
 }
+/** The signed-in user. Their token lives only in the server's HttpOnly session cookie, out of this page's reach. */
 export interface User {
   uid: string;
-  token: string;
 }
 
 export class ApiError extends Error {
@@ -70,9 +70,10 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(path: string, init: RequestInit = {}, user?: User | null): Promise<T> {
+async function call<T>(path: string, init: RequestInit = {}, _user?: User | null): Promise<T> {
   const headers = new Headers(init.headers);
-  if (user) headers.set('Authorization', `Bearer ${user.token}`);
+  // The session cookie goes along by itself (same origin); this header proves the request comes from our page.
+  headers.set('X-Paperfeed-CSRF', '1');
   if (init.body) headers.set('Content-Type', 'application/json');
   const res = await fetch(path, { ...init, headers });
   if (!res.ok) {
@@ -96,7 +97,12 @@ function query(params: Record<string, string | number | undefined>): string {
 
 const enc = encodeURIComponent;
 
+type Session = { user: { id: string; name: string } | null };
+
 export const api = {
+  session: () => call<Session>('/v1/session'),
+  signIn: (userId: string, token: string) => call<Session>('/v1/session', { method: 'POST', body: JSON.stringify({ userId, token }) }),
+  signOut: () => call<Session>('/v1/session', { method: 'DELETE' }),
   trending: (f: Filters, k = 30) => call<{ items: Scored[] }>(`/v1/trending${query({ k, ...f })}`),
   search: (q: string, f: Filters, k = 30) => call<{ items: Scored[] }>(`/v1/search${query({ q, k, category: f.category })}`),
   similar: (id: string, k = 8) => call<{ items: Scored[] }>(`/v1/papers/${enc(id)}/similar${query({ k })}`),

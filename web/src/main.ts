@@ -5,7 +5,8 @@ import { byId, growthBadge, h, message, paperCard, setStarButton, topicDot, type
 import { TopicMap } from './topic-map';
 
 type Tab = 'trending' | 'feed' | 'stars' | 'search';
-const USER_KEY = 'paperfeed.user';
+/** Where earlier versions kept the user's token in clear; removed on load. */
+const LEGACY_USER_KEY = 'paperfeed.user';
 
 const state = {
   days: 30,
@@ -14,7 +15,7 @@ const state = {
   corpusEnd: null as string | null,
   tab: 'trending' as Tab,
   query: '',
-  user: loadUser(),
+  user: null as User | null,
   starred: new Set<string>(),
   topics: null as Topics | null,
 };
@@ -24,10 +25,12 @@ const drawer = byId('drawer');
 const drawerBody = byId('drawer-body');
 const map = new TopicMap(byId<HTMLCanvasElement>('map'), (id) => void openTopic(id));
 
-function loadUser(): User | null {
+/** Who the session cookie signs in (the page never sees the token). */
+async function loadUser(): Promise<User | null> {
+  localStorage.removeItem(LEGACY_USER_KEY);
   try {
-    const u = JSON.parse(localStorage.getItem(USER_KEY) ?? 'null');
-    return u && typeof u.uid === 'string' && typeof u.token === 'string' ? u : null;
+    const { user } = await api.session();
+    return user ? { uid: user.id } : null;
   } catch {
     return null;
   }
@@ -209,20 +212,25 @@ function renderAccount(): void {
 
 async function signIn(uid: string, token: string): Promise<void> {
   const status = byId('account-status');
-  const user = { uid: uid.trim(), token: token.trim() };
   status.textContent = 'Checking…';
   try {
+    const { user: signedIn } = await api.signIn(uid.trim(), token.trim());
+    const user = { uid: signedIn!.id };
     const stars = await api.stars(user);
     state.user = user;
     state.starred = new Set(stars.items.map((s) => s.paperId));
-    localStorage.setItem(USER_KEY, JSON.stringify(user));
     status.textContent = '';
     byId('account').hidden = true;
     renderAccount();
     state.tab = 'feed';
     void renderList();
   } catch (err) {
-    status.textContent = err instanceof ApiError && (err.status === 401 || err.status === 404) ? 'Unknown user id or token.' : errorText(err);
+    status.textContent =
+      err instanceof ApiError && (err.status === 401 || err.status === 404)
+        ? 'Unknown user id or token.'
+        : err instanceof ApiError && err.status === 400
+          ? err.message
+          : errorText(err);
   }
 }
 
@@ -237,7 +245,7 @@ function bind(): void {
     void signIn(byId<HTMLInputElement>('uid').value, byId<HTMLInputElement>('token').value);
   });
   byId('sign-out').addEventListener('click', () => {
-    localStorage.removeItem(USER_KEY);
+    void api.signOut().catch(() => {});
     state.user = null;
     state.starred.clear();
     byId('account').hidden = true;
@@ -272,6 +280,7 @@ function bind(): void {
 
 async function start(): Promise<void> {
   bind();
+  state.user = await loadUser();
   renderAccount();
   const user = state.user;
   if (user) state.tab = 'feed';

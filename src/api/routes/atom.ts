@@ -8,6 +8,7 @@ import { ATOM_CONTENT_TYPE, renderAtom, type AtomEntry } from '../atom-xml.js';
 import { requireUserAccess, type AppEnv } from '../auth.js';
 import { feedInputOf, trendingInputOf, type ApiDeps } from '../deps.js';
 import { ApiProblem } from '../problem.js';
+import { absoluteUrl } from '../public-url.js';
 import { K, problemResponse, sinceBeforeUntil, toApiPaper, WindowQuery } from '../schemas.js';
 import { UserId } from './users.js';
 
@@ -61,15 +62,17 @@ const feedAccess = (users: Pick<Users, 'get' | 'userForFeedKey'>): MiddlewareHan
   await next();
 };
 
-function atomResponseFor(requestUrl: string, input: { id: string; title: string; subtitle: string; entries: AtomEntry[] }) {
-  const xml = renderAtom({ ...input, selfUrl: requestUrl, baseUrl: new URL(requestUrl).origin });
+/** Links are built from PUBLIC_URL, never from the Host header a client sent. */
+function atomResponseFor(d: Pick<ApiDeps, 'config'>, requestUrl: string, input: { id: string; title: string; subtitle: string; entries: AtomEntry[] }) {
+  const { pathname, search } = new URL(requestUrl);
+  const xml = renderAtom({ ...input, selfUrl: absoluteUrl(d.config, pathname + search), baseUrl: absoluteUrl(d.config, '') });
   return new Response(xml, { status: 200, headers: { 'Content-Type': ATOM_CONTENT_TYPE } });
 }
 
 const windowText = (w: { since: string; until: string; category?: string }) =>
   `published ${w.since} up to (not including) ${w.until}${w.category ? ` in ${w.category}` : ''}`;
 
-export function atomRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers' | 'index' | 'model' | 'users' | 'caches'>): void {
+export function atomRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'config' | 'papers' | 'index' | 'model' | 'users' | 'caches'>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'feedKey', { type: 'apiKey', in: 'query', name: 'key' });
   app.use('/v1/users/:uid/feed.atom', feedAccess(d.users));
 
@@ -77,7 +80,7 @@ export function atomRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers' |
     const { k, ...query } = c.req.valid('query');
     const window = defaultWindow(query, DEFAULT_TRENDING_DAYS, await d.papers.newestPublished());
     const entries = (await trending(trendingInputOf(d), window, k)).map((t) => ({ paper: toApiPaper(t.paper) }));
-    return atomResponseFor(c.req.url, {
+    return atomResponseFor(d, c.req.url, {
       id: `urn:paperfeed:trending${query.category ? `:${encodeURIComponent(query.category)}` : ''}`,
       title: `paperfeed: trending${query.category ? ` in ${query.category}` : ''}`,
       subtitle: `Trending papers ${windowText(window)}`,
@@ -92,7 +95,7 @@ export function atomRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers' |
     const window = defaultWindow(query, DEFAULT_FEED_DAYS, await d.papers.newestPublished());
     const entries = (await userFeed(input, uid, window, k)).map((r) => ({ paper: toApiPaper(r.paper), reason: r.reason }));
     const user = (await d.users.get(uid))!;
-    return atomResponseFor(c.req.url, {
+    return atomResponseFor(d, c.req.url, {
       id: `urn:paperfeed:user:${encodeURIComponent(uid)}:feed`,
       title: `paperfeed: recommendations for ${user.name}`,
       subtitle: `Papers ${windowText(window)}, picked from your stars`,

@@ -5,6 +5,7 @@ import type { Users } from '../../store/ports.js';
 import { requireAdmin, requireUserAccess, type AppEnv } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiProblem, notFound } from '../problem.js';
+import { absoluteUrl } from '../public-url.js';
 import { PaperId, PaperSchema, problemResponse, toApiPaper } from '../schemas.js';
 
 export const UserId = z.string().min(1).max(200).openapi({ description: 'Opaque user id, percent-encoded in paths', example: 'u_3f2a9c0d1e4b5a67' });
@@ -117,7 +118,7 @@ const postFeedback = createRoute({
   responses: { 200: json(z.object({ ok: z.literal(true) }), 'Recorded'), ...authProblems, 415: problemResponse('Body not sent as application/json') },
 });
 
-const FeedKey = z.object({ key: z.string(), url: z.string() }).openapi('FeedKey');
+const FeedKey = z.object({ key: z.string(), url: z.string().openapi({ description: 'The absolute feed URL (from PUBLIC_URL)' }) }).openapi('FeedKey');
 const createFeedKey = createRoute({
   method: 'post',
   path: '/v1/users/{uid}/feed-key',
@@ -137,7 +138,7 @@ const deleteFeedKey = createRoute({
   responses: { 200: json(z.object({ revoked: z.literal(true) }), 'Revoked'), ...authProblems },
 });
 
-export function usersRoutes(app: OpenAPIHono<AppEnv>, { users, papers }: Pick<ApiDeps, 'users' | 'papers'>): void {
+export function usersRoutes(app: OpenAPIHono<AppEnv>, { users, papers, config }: Pick<ApiDeps, 'users' | 'papers' | 'config'>): void {
   const exists = async (paperId: string) => (await papers.byIds([paperId]))[0] !== undefined;
   const own = ownUserOnly(users);
   for (const path of ['/v1/users/:uid/stars', '/v1/users/:uid/stars/*', '/v1/users/:uid/feedback', '/v1/users/:uid/feed-key']) {
@@ -186,7 +187,7 @@ export function usersRoutes(app: OpenAPIHono<AppEnv>, { users, papers }: Pick<Ap
   app.openapi(createFeedKey, async (c) => {
     const { uid } = c.req.valid('param');
     const key = await users.createFeedKey(uid);
-    return c.json({ key, url: `/v1/users/${encodeURIComponent(uid)}/feed.atom?key=${encodeURIComponent(key)}` }, 201);
+    return c.json({ key, url: absoluteUrl(config, `/v1/users/${encodeURIComponent(uid)}/feed.atom?key=${encodeURIComponent(key)}`) }, 201);
   });
 
   app.openapi(deleteFeedKey, async (c) => {

@@ -1,0 +1,91 @@
+// Issue 15, finding 1: a 10 MB body of 5 million nested arrays, sent without credentials to a route that does not
+// exist (and to routes that do take JSON), must not freeze the server. The server runs as its own process
+// (`src/main.ts`), three attackers send the body over and over, and /healthz is timed meanwhile: p99 ≤ 100 ms.
+// Before the fix every body was JSON-parsed on the main thread before routing and authentication (3.8 s each).
+import fs from 'node:fs';
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killChildren, startMain, waitFor200, type MainProcess } from './fault-helpers.js';
+import { tempDir } from './helpers.js';
+
+const ADMIN = 'nested-json-admin-token-0123456789';
+const LEVELS = 5_000_000;
+const NESTED = Buffer.from(`{"positive":${'['.repeat(LEVELS)}${']'.repeat(LEVELS)}}`);
+const ATTACK_MS = 6_000;
+
+let dir: string;
+let main: MainProcess;
+
+beforeAll(async () => {
+  dir = tempDir('paperfeed-nested-json-');
+  main = await startMain({ DATA_DIR: dir, ADMIN_TOKEN: ADMIN, RATE_LIMIT_PER_MINUTE: '0' });
+  await waitFor200(`${main.url}/readyz`);
+}, 120_000);
+afterAll(() => {
+  killChildren();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** POSTs the nested body; resolves with the status (or 0 when the server closed the connection, which is fine too). */
+function attack(path: string, token?: string): Promise<number> {
+  const u = new URL(main.url);
+  return new Promise((resolve) => {
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path,
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': NESTED.length, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(0));
+      },
+    );
+    req.on('error', () => resolve(0));
+    req.end(NESTED);
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+describe('nested-JSON attack (finding 1)', () => {
+  it('keeps /healthz p99 ≤ 100 ms while three clients post 10 MB of nested arrays', async () => {
+    const statuses: number[] = [];
+    const until = Date.now() + ATTACK_MS;
+    const targets: [string, string?][] = [['/no-such-route'], ['/v1/recommend'], ['/v1/papers', ADMIN]];
+    const attackers = targets.map(async ([path, token]) => {
+      while (Date.now() < until) statuses.push(await attack(path, token));
+    });
+    const latencies: number[] = [];
+    const probe = (async () => {
+      while (Date.now() < until) {
+        const started = performance.now();
+        const res = await fetch(`${main.url}/healthz`);
+        await res.arrayBuffer();
+        latencies.push(performance.now() - started);
+        expect(res.status).toBe(200);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await Promise.all([...attackers, probe]);
+    latencies.sort((a, b) => a - b);
+    const p99 = percentile(latencies, 99);
+    console.log(`healthz during the attack: ${latencies.length} probes, p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms; attack answers ${JSON.stringify(count(statuses))}`);
+    expect(latencies.length).toBeGreaterThan(50);
+    expect(p99).toBeLessThanOrEqual(100);
+    // Every answer is a refusal: unknown route, body too large for the route, or too deeply nested.
+    for (const s of statuses) expect([0, 400, 404, 413]).toContain(s);
+  }, 60_000);
+});
+
+function count(xs: number[]): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const x of xs) out[x] = (out[x] ?? 0) + 1;
+  return out;
+}
