@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { z } from 'zod';
+import { SOURCE_CONFIG } from './ingest/sources/config.js';
 
 /** The project root (one level above src/), so defaults work from any cwd. */
 /** The default embedding model: shipped packed in assets/models, unpacked by npm install. */
@@ -54,6 +55,7 @@ const ConfigSchema = z.object({
   PAPERS_MAX_PER_REQUEST: z.coerce.number().int().min(1).default(5000),
   /** How often the server picks up papers written by other processes (e.g. the ingest CLI), in ms. */
   INDEX_SYNC_MS: z.coerce.number().int().min(100).default(5000),
+  ...SOURCE_CONFIG,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -8,6 +8,8 @@ import { PROJECT_ROOT, type Config } from './config.js';
 import { ingestFiles } from './ingest/files.js';
 import { Paperfeed, type Log } from './service.js';
 import type { WorkerEmbedder } from './embed/worker-embedder.js';
+import { createSourceScheduler } from './ingest/sources/build.js';
+import type { SourceScheduler } from './ingest/sources/scheduler.js';
 
 export const SEED_FILES = ['arxiv-cs-sample.jsonl.gz', 'hf-daily-sample.jsonl.gz'].map((f) => path.join(PROJECT_ROOT, 'seed', f));
 
@@ -22,6 +24,8 @@ function problemResponse(status: number, detail: string, headers: Record<string,
 
 export interface RunningServer {
   feed: Paperfeed;
+  /** The built-in sources (arXiv, HF) on SYNC_SCHEDULE; started once the index is ready. */
+  sources: SourceScheduler;
   url: string;
   /** Resolves once the index is loaded (what /readyz reports). */
   ready: Promise<void>;
@@ -41,6 +45,17 @@ export async function startServer(config: Config, log: Log, started?: { embedder
   // Seeding and the index load start before the HTTP side is imported and listening: the index file is hashed and
   // read (off the event loop) while the API's modules load.
   let sync: NodeJS.Timeout | undefined;
+  const sources = createSourceScheduler(
+    config,
+    {
+      addPapers: (papers) => feed.addPapers(papers),
+      deletePaper: (id) => feed.deletePaper(id),
+      paperSource: (id) => feed.store.getPaper(id)?.source,
+      db: feed.store.db,
+    },
+    log,
+  );
+  let closing = false;
   const ready = (async () => {
     if (feed.store.countPapers() === 0 && config.SEED_ON_EMPTY) {
       const files = SEED_FILES.filter((f) => fs.existsSync(f));
@@ -74,11 +89,12 @@ export async function startServer(config: Config, log: Log, started?: { embedder
       }
     }, config.INDEX_SYNC_MS);
     sync.unref();
+    if (!closing) sources.start();
   })();
   ready.catch(() => {}); // reported to whoever awaits `ready` (main.ts), not as an unhandled rejection meanwhile
 
   const { createApp } = await import('./api/app.js');
-  const app = createApp(feed);
+  const app = createApp(feed, { sources });
   // TRACE/TRACK/CONNECT are "forbidden methods" for the WHATWG Request, which throws when one is rebuilt with a
   // body (a 500): answer them here, as problem+json like every other error.
   const fetch: typeof app.fetch = (req, ...rest) =>
@@ -130,10 +146,13 @@ export async function startServer(config: Config, log: Log, started?: { embedder
 
   return {
     feed,
+    sources,
     url,
     ready,
     async close() {
+      closing = true;
       clearInterval(sync);
+      await sources.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ready.catch(() => {});
       await feed.close();

@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
+import type { SourceScheduler } from '../ingest/sources/scheduler.js';
 import type { Paperfeed } from '../service.js';
 import { authenticate, type AppEnv } from './auth.js';
 import { bodyLimit, rateLimit } from './middleware/limits.js';
@@ -15,12 +16,13 @@ import { healthRoutes } from './routes/health.js';
 import { paperRoutes } from './routes/papers.js';
 import { paperAdminRoutes } from './routes/papers-admin.js';
 import { searchRoutes } from './routes/search.js';
+import { sourcesRoutes } from './routes/sources.js';
 import { topicsRoutes } from './routes/topics.js';
 import { trendingRoutes } from './routes/trending.js';
 import { usersRoutes } from './routes/users.js';
 
 /** The HTTP app: every route validated by its zod schema, every error a problem+json. */
-export function createApp(feed: Paperfeed) {
+export function createApp(feed: Paperfeed, extra: { sources?: SourceScheduler } = {}) {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) return validationProblem(c, result.target === 'json' ? 'body' : result.target, result.error as unknown as ZodError);
@@ -45,6 +47,7 @@ export function createApp(feed: Paperfeed) {
   topicsRoutes(app, feed);
   dashboardRoutes(app, feed);
   opsRoutes(app, feed);
+  if (extra.sources) sourcesRoutes(app, extra.sources);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {
