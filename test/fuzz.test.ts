@@ -338,6 +338,7 @@ beforeAll(async () => {
     EMBED_MAX_TEXT_CHARS: '4000',
     RECOMMEND_MAX_IDS: '50',
     PAPERS_MAX_PER_REQUEST: '20',
+    SYNC_SCHEDULE: 'off',
   });
   server = await startServer(config, (m) => logLines.push(m));
   await server.ready;

@@ -60,7 +60,8 @@ export class SourceScheduler extends EventEmitter<{ run: [RunEvent] }> {
       })
       .catch((err: Error) => {
         const next = this.jobs.get(name)?.nextRun();
-        this.log(`sync ${name}: failed: ${err.message}${next ? `; next run at ${next.toISOString()}` : ''}`);
+        if (this.abort.signal.aborted) this.log(`sync ${name}: stopped by shutdown; the next run resumes from its checkpoint`);
+        else this.log(`sync ${name}: failed: ${err.message}${next ? `; next run at ${next.toISOString()}` : ''}`);
         this.emit('run', { source: name, ok: false, error: err.message });
         throw err;
       })
