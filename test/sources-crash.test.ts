@@ -23,8 +23,8 @@ interface Run {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>;
 }
 
-function startSync(dataDir: string): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', SYNC_CLI, ...ARGS], {
+function startSync(dataDir: string, args = ARGS): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', SYNC_CLI, ...args], {
     cwd: ROOT,
     env: { ...process.env, DATA_DIR: dataDir, ARXIV_OAI_URL: `${upstream.url}/oai`, ARXIV_DELAY_MS: '0', INGEST_BATCH_SIZE: '8', SYNC_SCHEDULE: 'off' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -133,5 +133,24 @@ describe('SIGKILL mid-harvest, then rerun', () => {
     expect(after).toEqual(reference);
     expect(new Set(after.papers.map((p) => (p as { id: string }).id)).size).toBe(RECORDS.length);
     expect(fs.existsSync(path.join(dir, 'index'))).toBe(true);
+  });
+});
+
+describe('npm run sync arguments', () => {
+  it('refuses bad arguments with the option named, before touching the store', async () => {
+    const dir = tempDir('paperfeed-sync-args-');
+    for (const [args, message] of [
+      [['--from', '2026-13-01'], /--from: not a real date/],
+      [['--source', 'biorxiv'], /--source: Invalid option/],
+      [['--until', '2026-08-01'], /--until: --until needs --from/],
+      [['--from', '2026-08-05', '--until', '2026-08-01'], /--from: --from must not be after --until/],
+      [['--bogus', 'x'], /--arguments: Unrecognized key: "bogus"|bogus/],
+    ] as const) {
+      const r = await startSync(dir, [...args]).done;
+      expect(r.code, r.out).toBe(2);
+      expect(r.out).toMatch(message);
+      expect(r.out).toContain('usage: npm run sync');
+    }
+    expect(fs.existsSync(path.join(dir, 'paperfeed.db'))).toBe(false);
   });
 });
