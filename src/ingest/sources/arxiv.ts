@@ -69,7 +69,7 @@ export class ArxivSource implements Source {
         const url = token
           ? this.url({ verb: 'ListRecords', resumptionToken: token })
           : this.url({ verb: 'ListRecords', metadataPrefix: this.opts.metadataPrefix ?? 'arXivRaw', set, from: range.from, until: range.until });
-        const page = parseListRecords(await this.opts.http.getText(url, this.opts.delayMs, signal));
+        const page = await parseListRecords(await this.opts.http.getText(url, this.opts.delayMs, signal));
         if (page.error) {
           if (page.error.code === 'noRecordsMatch') break;
           // Tokens expire (arXiv's last about a day): start the set again; the upserts make the repeat harmless.

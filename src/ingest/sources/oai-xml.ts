@@ -62,12 +62,39 @@ export interface OaiPage {
 
 export class OaiFormatError extends Error {}
 
-/** Parses one response; throws OaiFormatError for invalid XML, a DTD, or something that is not OAI-PMH. */
-export function parseListRecords(xml: string): OaiPage {
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new OaiFormatError('the response declares a DTD or entities; refusing to process it');
+/** How many records are parsed between two yields to the event loop (a few ms of work: the server keeps serving). */
+const RECORDS_PER_SLICE = 25;
+const RECORD = /<record[\s>][\s\S]*?<\/record\s*>/g;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function validated(xml: string, lineOffset: number): XmlObject {
   const valid = XMLValidator.validate(xml);
-  if (valid !== true) throw new OaiFormatError(`invalid XML at line ${valid.err.line}: ${valid.err.msg}`);
-  const doc = parser.parse(xml) as XmlObject;
+  if (valid !== true) throw new OaiFormatError(`invalid XML at line ${valid.err.line + lineOffset}: ${valid.err.msg}`);
+  return parser.parse(xml) as XmlObject;
+}
+
+/**
+ * Parses one response; throws OaiFormatError for invalid XML, a DTD, or something that is not OAI-PMH. A page of
+ * 1,000 arXivRaw records is ~2 MB and takes a few hundred ms to parse at once, so the envelope (the document
+ * without its records) and each record are validated and parsed on their own, yielding to the event loop between
+ * slices of records.
+ */
+export async function parseListRecords(xml: string): Promise<OaiPage> {
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new OaiFormatError('the response declares a DTD or entities; refusing to process it');
+  const spans: { text: string; line: number }[] = [];
+  let envelope = '';
+  let last = 0;
+  let line = 0;
+  let counted = 0;
+  for (const m of xml.matchAll(RECORD)) {
+    for (let nl = xml.indexOf('\n', counted); nl !== -1 && nl < m.index; nl = xml.indexOf('\n', nl + 1)) line++;
+    counted = m.index;
+    spans.push({ text: m[0], line });
+    envelope += xml.slice(last, m.index);
+    last = m.index + m[0].length;
+  }
+  envelope += xml.slice(last);
+  const doc = validated(envelope, 0);
   const root = doc['OAI-PMH'];
   if (typeof root !== 'object' || root === null) throw new OaiFormatError('not an OAI-PMH response (no <OAI-PMH> root)');
   const oai = root as XmlObject;
@@ -76,13 +103,15 @@ export function parseListRecords(xml: string): OaiPage {
     const first = errors[0];
     return { records: [], token: null, error: { code: xmlAttr(first, 'code') ?? 'unknown', message: (xmlText(first) ?? '').trim() } };
   }
-  const list = oai.ListRecords;
-  if (typeof list !== 'object' || list === null) {
-    if (list === '') return { records: [], token: null }; // an empty <ListRecords/>
-    throw new OaiFormatError('not a ListRecords response');
+  if (!('ListRecords' in oai)) throw new OaiFormatError('not a ListRecords response');
+  const l = typeof oai.ListRecords === 'object' && oai.ListRecords !== null ? (oai.ListRecords as XmlObject) : {};
+  const records: OaiRecord[] = [];
+  for (let i = 0; i < spans.length; i++) {
+    if (i > 0 && i % RECORDS_PER_SLICE === 0) await yieldToLoop();
+    const parsed = validated(spans[i].text, spans[i].line);
+    const rec = Array.isArray(parsed.record) ? toRecord(parsed.record[0] as XmlObject) : null;
+    if (rec) records.push(rec);
   }
-  const l = list as XmlObject;
-  const records = (Array.isArray(l.record) ? l.record : []).map((r) => toRecord(r as XmlObject)).filter((r): r is OaiRecord => r !== null);
   const tokenNode = l.resumptionToken;
   const token = (xmlText(tokenNode) ?? '').trim() || null;
   const size = Number(xmlAttr(tokenNode, 'completeListSize'));

@@ -54,7 +54,16 @@ export async function runSource(source: Source, deps: RunDeps, opts: RunOptions 
     source: source.name, describe: plan.describe, pages: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, rejected: [], skipped: 0, seconds: 0,
   };
   try {
-    for await (const page of plan.pages) {
+    // One page ahead: the next page is fetched and parsed while this one is embedded and committed. Its cursor is
+    // saved only after its own commit, so a crash still resumes at the first page not committed.
+    const pages = plan.pages[Symbol.asyncIterator]();
+    let ahead = pages.next();
+    for (;;) {
+      const next = await ahead;
+      if (next.done) break;
+      const page = next.value;
+      ahead = pages.next();
+      ahead.catch(() => {}); // awaited on the next turn; no unhandled rejection if this page's commit fails first
       const summary = page.papers.length ? await deps.addPapers(page.papers) : { inserted: 0, updated: 0, unchanged: 0 };
       let deleted = 0;
       for (const id of page.deleted) if (await deps.deleteFromSource?.(id, PAPER_SOURCE[source.name] ?? source.name)) deleted++;
