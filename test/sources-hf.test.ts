@@ -145,3 +145,19 @@ describe('Hugging Face Daily Papers source', () => {
     await expect(runSource(source(2), deps, { now: NOW })).rejects.toThrow(/invalid JSON/);
   });
 });
+
+describe('extras through the file readers (npm run ingest, the seed)', () => {
+  it('keeps the HF fields of flat hf-daily-papers records and of raw daily_papers API entries', async () => {
+    const { normalizePaper } = await import('../src/ingest/normalize.js');
+    const flat = normalizePaper(RICH[0]);
+    expect(flat.ok && flat.paper.meta).toEqual({
+      hfDate: RICH[0].hf_daily_date, submittedBy: RICH[0].submitted_by, numComments: RICH[0].num_comments,
+      githubRepo: RICH[0].github_repo, githubStars: RICH[0].github_stars ?? 0, aiKeywords: RICH[0].ai_keywords,
+    });
+    const api = normalizePaper(toHfEntry(RICH[1], '2026-08-04'));
+    expect(api.ok && api.paper.meta).toMatchObject({ hfDate: '2026-08-04', submittedBy: RICH[1].submitted_by, githubRepo: RICH[1].github_repo });
+    // A record without extras has no meta at all (unchanged shape).
+    const plain = normalizePaper({ id: 'x1', title: 'T', abstract: 'A.' });
+    expect(plain.ok && 'meta' in plain.paper).toBe(false);
+  });
+});

@@ -3,8 +3,8 @@
  * day, so every run re-reads the last HF_REPOLL_DAYS days (plus any days missed since the last run).
  */
 import { z } from 'zod';
-import { cleanMeta } from '../../store/paper-meta.js';
 import type { SourceState } from '../../store/sources.js';
+import { extrasOf } from '../extras.js';
 import { normalizePaper } from '../normalize.js';
 import type { PoliteHttp } from './polite-http.js';
 import { addDays, type DateRange, type HarvestPage, type Source, type SourceRun } from './source.js';
@@ -66,17 +66,7 @@ export function hfEntryToPaper(raw: unknown, day: string): { ok: true; paper: im
     source: 'hf-daily-papers',
   });
   if (!result.ok) return { ok: false, id: typeof p.id === 'string' ? p.id : '?', reason: result.reason };
-  const meta = cleanMeta({
-    hfDate: day,
-    submittedBy: e.submittedBy?.name ?? p.submittedOnDailyBy?.user,
-    numComments: e.numComments,
-    githubRepo: p.githubRepo,
-    githubStars: p.githubStars,
-    projectPage: p.projectPage,
-    aiSummary: p.ai_summary,
-    aiKeywords: p.ai_keywords,
-    thumbnail: e.thumbnail,
-  });
+  const meta = extrasOf(e, day);
   return { ok: true, paper: { ...result.paper, meta } };
 }
 
