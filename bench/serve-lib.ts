@@ -100,6 +100,7 @@ export async function startServer(
       ADMIN_TOKEN,
       RATE_LIMIT_PER_MINUTE: '0',
       SEED_ON_EMPTY: 'false',
+      SYNC_SCHEDULE: 'off',
       EMBED_MODEL,
       ...opts.env,
     },

@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const COMMANDS = {
   start: ['main.js', 'serve the API and the dashboard (SIGTERM/SIGINT stop it cleanly, saving the index)'],
   ingest: ['ingest/cli.js', 'FILE…  add papers from JSONL / JSON / arXiv Atom files (gzipped or not)'],
+  sync: ['ingest/sync-cli.js', '[--source arxiv|hf] [--from YYYY-MM-DD --until YYYY-MM-DD]  fetch new papers now (or a backfill)'],
   reembed: ['ingest/reembed-cli.js', 'recompute every vector with EMBED_MODEL and switch the store to it'],
   export: ['export-cli.js', '--format npy|jsonl --out DIR  export every vector'],
   backup: ['backup-cli.js', 'FILE  a consistent copy of the store, safe while the server runs and ingests'],

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { SOURCE_CONFIG } from './ingest/sources/config.js';
 
 /** The project root (one level above src/), so defaults work from any cwd. */
 /** The default embedding model: shipped packed in assets/models, unpacked by npm install. */
@@ -71,6 +72,7 @@ const ConfigSchema = z.object({
     .pipe(z.array(z.string().refine((a) => isIP(a) !== 0, 'TRUST_PROXY: each entry must be an IP address such as 127.0.0.1'))),
   /** Failed logins (401 for a token or feed key that was sent) per client address per minute; past it 429. 0 = off. */
   LOGIN_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(20),
+  ...SOURCE_CONFIG,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -7,6 +7,8 @@ import { problemJson, problemTitle } from './api/problem.js';
 import { PROJECT_ROOT, type Config } from './config.js';
 import { ingestFiles } from './ingest/files.js';
 import type { ApiDeps } from './api/deps.js';
+import { createSourceScheduler, sourceEngineOf } from './ingest/sources/build.js';
+import type { SourceScheduler } from './ingest/sources/scheduler.js';
 import { openRuntime, type Log, type Runtime } from './runtime.js';
 import type { WorkerEmbedder } from './embed/worker-embedder.js';
 
@@ -27,6 +29,8 @@ function problemResponse(status: number, detail: string, headers: Record<string,
 
 export interface RunningServer {
   runtime: Runtime;
+  /** The built-in sources (arXiv, HF) on SYNC_SCHEDULE; started once the index is ready. */
+  sources: SourceScheduler | undefined;
   url: string;
   /** Resolves once the index is loaded (what /readyz reports). */
   ready: Promise<void>;
@@ -46,6 +50,10 @@ export async function startServer(config: Config, log: Log, started?: { embedder
 
   // Seeding and the index load start before the HTTP side is imported and listening: the index file is hashed and
   // read (off the event loop) while the API's modules load.
+  const sourceEngine = sourceEngineOf(runtime);
+  const sources = sourceEngine && createSourceScheduler(config, sourceEngine, log);
+  if (!sourceEngine) log('sources: off (this storage engine keeps no source checkpoints yet)');
+  let closing = false;
   const ready = (async () => {
     if ((await engine.papers.count()) === 0 && config.SEED_ON_EMPTY) {
       const files = SEED_FILES.filter((f) => fs.existsSync(f));
@@ -55,11 +63,12 @@ export async function startServer(config: Config, log: Log, started?: { embedder
     }
     await index.load(embedder.ready);
     index.follow(config.INDEX_SYNC_MS); // papers other processes (the ingest CLI) write
+    if (!closing) sources?.start();
   })();
   ready.catch(() => {}); // reported to whoever awaits `ready` (main.ts), not as an unhandled rejection meanwhile
 
   const { createApp } = await import('./api/app.js');
-  const app = createApp(apiDeps(runtime));
+  const app = createApp({ ...apiDeps(runtime), sources });
   // TRACE/TRACK/CONNECT are "forbidden methods" for the WHATWG Request, which throws when one is rebuilt with a
   // body (a 500): answer them here, as problem+json like every other error.
   const fetch: typeof app.fetch = (req, ...rest) =>
@@ -106,7 +115,11 @@ export async function startServer(config: Config, log: Log, started?: { embedder
     });
   } catch (err) {
     // Port taken, say: report it now; the start-up under way (index load, model worker) is closed once it settles.
-    void ready.catch(() => {}).then(() => runtime.close().catch(() => {}));
+    closing = true;
+    void ready.catch(() => {}).then(async () => {
+      await sources?.stop();
+      await runtime.close().catch(() => {});
+    });
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -117,9 +130,12 @@ export async function startServer(config: Config, log: Log, started?: { embedder
 
   return {
     runtime,
+    sources,
     url,
     ready,
     async close() {
+      closing = true;
+      await sources?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ready.catch(() => {});
       await runtime.close();

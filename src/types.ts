@@ -1,3 +1,5 @@
+import type { PaperMeta } from './store/paper-meta.js';
+
 /** A paper as it enters the system, after parsing and validation (see src/ingest/parse.ts). */
 export interface PaperInput {
   /** Opaque id, 1..200 chars: arXiv id, DOI, numeric id … never assume one format. */
@@ -12,6 +14,8 @@ export interface PaperInput {
   upvotes: number | null;
   /** Where the record came from, e.g. "arxiv", "hf-daily-papers", "github:owner/repo". */
   source: string | null;
+  /** Source extras (arXiv comments/DOI/version, HF submitter/GitHub/…); absent = none. See src/store/paper-meta.ts. */
+  meta?: PaperMeta;
 }
 
 /** One record read from an input file: either a valid paper or the reason it was rejected. */

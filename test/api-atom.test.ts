@@ -136,7 +136,7 @@ describe('Atom routes (real server, seeded store)', () => {
   let b: { id: string; token: string; key: string };
 
   beforeAll(async () => {
-    server = await startServer(loadConfig({ DATA_DIR: tempDir(), PORT: '0', ADMIN_TOKEN: ADMIN }), () => {});
+    server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', ADMIN_TOKEN: ADMIN }), () => {});
     await server.ready;
     await server.runtime.writer.addPapers([
       paper(TRICKY_ID, { title: TRICKY_TITLE, abstract: 'We show a < b & c > d.', published: '2021-03-04', categories: ['test.xml'], upvotes: 5 }),

@@ -61,7 +61,7 @@ beforeAll(async () => {
     restore.push(() => (stream.write = write));
   }
   dataDir = tempDir();
-  server = await startServer(loadConfig({ DATA_DIR: dataDir, PORT: '0', ADMIN_TOKEN: ADMIN, RATE_LIMIT_PER_MINUTE: '0', LOGIN_FAILURES_PER_MINUTE: '0' }), (m) => logged.push(m));
+  server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: dataDir, PORT: '0', ADMIN_TOKEN: ADMIN, RATE_LIMIT_PER_MINUTE: '0', LOGIN_FAILURES_PER_MINUTE: '0' }), (m) => logged.push(m));
   await server.ready;
   a = await createUser('Alice');
   b = await createUser('Bob');

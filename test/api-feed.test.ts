@@ -29,7 +29,7 @@ async function newUser(name: string): Promise<{ id: string; token: string }> {
 }
 
 beforeAll(async () => {
-  server = await startServer(loadConfig({ DATA_DIR: tempDir(), PORT: '0', ADMIN_TOKEN: ADMIN }), () => {});
+  server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', ADMIN_TOKEN: ADMIN }), () => {});
   await server.ready;
   const all = sqliteOf(server).db.prepare('SELECT id, title, abstract FROM papers').all() as { id: string; title: string; abstract: string }[];
   baseRate = all.filter((p) => robotic.test(`${p.title} ${p.abstract}`)).length / all.length;

@@ -12,9 +12,9 @@ let small: RunningServer;
 beforeAll(async () => {
   const quiet = () => {};
   [main, limited, small] = await Promise.all([
-    startServer(loadConfig({ DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', EMBED_MAX_TEXTS: '8', EMBED_MAX_TEXT_CHARS: '500' }), quiet),
-    startServer(loadConfig({ DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '5', SEED_ON_EMPTY: 'false' }), quiet),
-    startServer(loadConfig({ DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', BODY_LIMIT_BYTES: '2048', SEED_ON_EMPTY: 'false' }), quiet),
+    startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', EMBED_MAX_TEXTS: '8', EMBED_MAX_TEXT_CHARS: '500' }), quiet),
+    startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '5', SEED_ON_EMPTY: 'false' }), quiet),
+    startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', BODY_LIMIT_BYTES: '2048', SEED_ON_EMPTY: 'false' }), quiet),
   ]);
   await Promise.all([main.ready, limited.ready, small.ready]);
 }, 120_000);

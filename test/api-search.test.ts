@@ -28,7 +28,7 @@ const HOSTILE = ['"', '*', 'NEAR(', 'OR OR', 'a AND', '(((', 'title:x', '-x', ')
   "'); DROP TABLE papers; --", '\u0000', '\ud800', 'na\u0308ive', 'naïve', '🤖 robot 🦾', '机器人 robot', '@#$%&!', '   '];
 
 beforeAll(async () => {
-  server = await startServer(loadConfig({ DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0' }), () => {});
+  server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0' }), () => {});
   await server.ready;
 });
 afterAll(() => server?.close());

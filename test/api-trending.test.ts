@@ -44,7 +44,7 @@ function expectOrderMatches(got: Item[], expected: { id: string; score: number }
 }
 
 beforeAll(async () => {
-  server = await startServer(loadConfig({ DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0' }), () => {});
+  server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0' }), () => {});
   await server.ready;
 });
 afterAll(() => server?.close());

@@ -39,7 +39,7 @@ const starIds = async (uid: string, token = ADMIN, query = '') => {
 
 beforeAll(async () => {
   dataDir = tempDir();
-  server = await startServer(loadConfig({ DATA_DIR: dataDir, PORT: '0', ADMIN_TOKEN: ADMIN }), () => {});
+  server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: dataDir, PORT: '0', ADMIN_TOKEN: ADMIN }), () => {});
   await server.ready;
   await server.runtime.writer.addPapers([paper(DOI, { title: 'Graph neural networks at web scale' }), paper('test-users-p3')]);
   a = await createUser('Alice');

@@ -21,7 +21,7 @@ describe.skipIf(!hasChromium)('dashboard in a real browser (seeded server, Chrom
 
   beforeAll(async () => {
     await buildWeb();
-    server = await startServer(loadConfig({ DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', ADMIN_TOKEN: ADMIN }), () => {});
+    server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', ADMIN_TOKEN: ADMIN }), () => {});
     await server.ready;
     const res = await fetch(`${server.url}/v1/users`, {
       method: 'POST',

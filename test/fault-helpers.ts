@@ -75,7 +75,7 @@ export interface MainProcess {
 export async function startMain(env: Record<string, string>, timeoutMs = 60_000): Promise<MainProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', SEED_ON_EMPTY: 'false', ...env },
+    env: { ...process.env, PORT: '0', SEED_ON_EMPTY: 'false', SYNC_SCHEDULE: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

@@ -105,7 +105,7 @@ describe('concurrent writers', () => {
     const base = writeJsonl('base.jsonl', papers.slice(0, 100));
     expect((await runCli(dir, [base])).code).toBe(0);
     const server = await startServer(
-      loadConfig({ DATA_DIR: dir, PORT: '0', ADMIN_TOKEN: ADMIN, SEED_ON_EMPTY: 'false', INDEX_SYNC_MS: '200', RATE_LIMIT_PER_MINUTE: '0' }),
+      loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: dir, PORT: '0', ADMIN_TOKEN: ADMIN, SEED_ON_EMPTY: 'false', INDEX_SYNC_MS: '200', RATE_LIMIT_PER_MINUTE: '0' }),
       () => {},
     );
     try {

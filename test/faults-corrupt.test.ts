@@ -188,7 +188,7 @@ describe('a damaged or newer SQLite store → the server refuses to start with a
     fs.truncateSync(path.join(dir, 'paperfeed.db'), 4096 * 3);
     const child = spawn('npm', ['start', '--silent'], {
       cwd: ROOT,
-      env: { ...process.env, DATA_DIR: dir, PORT: '0', SEED_ON_EMPTY: 'false' },
+      env: { ...process.env, DATA_DIR: dir, PORT: '0', SEED_ON_EMPTY: 'false', SYNC_SCHEDULE: 'off' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

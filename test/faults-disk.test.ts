@@ -68,7 +68,7 @@ afterAll(() => {
 
 /** What a client sees: the paper count and the top similar ids of a fixed paper, through a real server. */
 async function served(dir: string) {
-  const server = await startServer(loadConfig({ DATA_DIR: dir, PORT: '0', SEED_ON_EMPTY: 'false', ADMIN_TOKEN: ADMIN }), () => {});
+  const server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: dir, PORT: '0', SEED_ON_EMPTY: 'false', ADMIN_TOKEN: ADMIN }), () => {});
   try {
     await server.ready;
     const health = await (await fetch(`${server.url}/healthz`)).json();

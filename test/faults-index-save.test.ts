@@ -94,7 +94,7 @@ describe('crash during index save (PAPERFEED_FAULT seam in HnswIndex.save)', () 
       expect(checked.size).toBe(total);
 
       // A real server on this data dir serves every paper.
-      const server = await startServer(loadConfig({ DATA_DIR: dir, PORT: '0', SEED_ON_EMPTY: 'false' }), () => {});
+      const server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: dir, PORT: '0', SEED_ON_EMPTY: 'false' }), () => {});
       try {
         await server.ready;
         const ready = await (await fetch(`${server.url}/readyz`)).json();

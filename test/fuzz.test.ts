@@ -362,6 +362,7 @@ beforeAll(async () => {
     RECOMMEND_MAX_IDS: '50',
     PAPERS_MAX_PER_REQUEST: '20',
     CORS_ORIGINS: ALLOWED_ORIGIN,
+    SYNC_SCHEDULE: 'off',
   });
   server = await startServer(config, (m) => logLines.push(m));
   await server.ready;

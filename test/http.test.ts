@@ -9,7 +9,7 @@ const get = (path: string) => fetch(server.url + path);
 
 beforeAll(async () => {
   // The same start-up as `npm start`: empty data dir → seeded from the bundled sample, index built.
-  server = await startServer(loadConfig({ DATA_DIR: tempDir(), PORT: '0' }), () => {});
+  server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0' }), () => {});
   await server.ready;
   await server.runtime.writer.addPapers([
     paper('10.1145/3292500.3330701', { title: 'Graph neural networks for recommendation at web scale' }),

@@ -130,7 +130,7 @@ describe('GET /v1/topics (real server, real model, real cs.RO and cs.CL papers)'
   const get = (p: string) => fetch(server.url + p);
 
   beforeAll(async () => {
-    server = await startServer(loadConfig({ DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', SEED_ON_EMPTY: 'false', ADMIN_TOKEN: ADMIN }), () => {});
+    server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', SEED_ON_EMPTY: 'false', ADMIN_TOKEN: ADMIN }), () => {});
     await server.ready;
     const papers = await roboticsAndLanguage(path.join(PROJECT_ROOT, 'seed/arxiv-cs-sample.jsonl.gz'), 1000);
     if (fs.existsSync(SHARED_2026)) {

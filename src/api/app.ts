@@ -22,6 +22,7 @@ import { paperRoutes } from './routes/papers.js';
 import { paperAdminRoutes } from './routes/papers-admin.js';
 import { searchRoutes } from './routes/search.js';
 import { sessionRoutes } from './routes/session.js';
+import { sourcesRoutes } from './routes/sources.js';
 import { topicsRoutes } from './routes/topics.js';
 import { trendingRoutes } from './routes/trending.js';
 import { usersRoutes } from './routes/users.js';
@@ -58,6 +59,7 @@ export function createApp(d: ApiDeps) {
   topicsRoutes(app, d);
   dashboardRoutes(app);
   opsRoutes(app, d);
+  if (d.sources) sourcesRoutes(app, d.sources);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

@@ -50,6 +50,32 @@ const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 const element = (name: string, text: string, attrs = '') => `<${name}${attrs}>${xmlEscape(text)}</${name}>`;
 
+/** One line naming what the sources add (submitter, discussion, code, project page, arXiv comments), or "". */
+export function extrasLine(meta: ApiPaper['meta']): string {
+  if (!meta) return '';
+  const parts = [
+    meta.submittedBy && `Submitted to Hugging Face Daily Papers by ${meta.submittedBy}`,
+    meta.numComments !== undefined && `${meta.numComments} comment${meta.numComments === 1 ? '' : 's'} on Hugging Face`,
+    meta.githubRepo && `Code: ${meta.githubRepo}${meta.githubStars !== undefined ? ` (${meta.githubStars} stars)` : ''}`,
+    meta.projectPage && `Project page: ${meta.projectPage}`,
+    meta.comments && `arXiv comments: ${meta.comments}`,
+    meta.journalRef && `Journal: ${meta.journalRef}`,
+  ];
+  return parts.filter(Boolean).join(' · ');
+}
+
+/** Related links of a paper's extras (RFC 4287 rel="related"), and its license as <rights>. */
+function extraElements(meta: ApiPaper['meta']): string[] {
+  if (!meta) return [];
+  const link = (href: string, title: string) => `    <link rel="related" type="text/html" title="${xmlEscape(title)}" href="${xmlEscape(href)}"/>`;
+  return [
+    ...(meta.githubRepo ? [link(meta.githubRepo, 'Code')] : []),
+    ...(meta.projectPage ? [link(meta.projectPage, 'Project page')] : []),
+    ...(meta.doi ? [link(`https://doi.org/${encodeURI(meta.doi)}`, 'DOI')] : []),
+    ...(meta.license ? [`    ${element('rights', meta.license, ' type="text"')}`] : []),
+  ];
+}
+
 function renderEntry(entry: AtomEntry, baseUrl: string, fallbackDate: string): string {
   const p = entry.paper;
   const date = p.published ? dayToTimestamp(p.published) : fallbackDate;
@@ -59,13 +85,18 @@ function renderEntry(entry: AtomEntry, baseUrl: string, fallbackDate: string): s
     `    ${element('id', paperEntryId(p.id))}`,
     `    ${element('title', oneLine(p.title) || p.id, ' type="text"')}`,
     `    <link rel="alternate" href="${xmlEscape(link)}"/>`,
+    ...extraElements(p.meta),
     `    ${element('published', date)}`,
     `    ${element('updated', date)}`,
     ...p.authors.map((name) => `    <author>${element('name', oneLine(name))}</author>`),
     ...p.categories.map((term) => `    <category term="${xmlEscape(term)}"/>`),
     `    ${element('summary', p.abstract, ' type="text"')}`,
   ];
-  if (entry.reason) lines.push(`    ${element('content', `${entry.reason}\n\n${p.abstract}`, ' type="text"')}`);
+  const extras = extrasLine(p.meta);
+  if (entry.reason || extras) {
+    const text = [entry.reason, extras, p.abstract].filter(Boolean).join('\n\n');
+    lines.push(`    ${element('content', text, ' type="text"')}`);
+  }
   lines.push('  </entry>');
   return lines.join('\n');
 }

@@ -8,6 +8,7 @@ import type { FeedInput, FeedItem } from '../recommend/feed.js';
 import type { ResultCache } from '../recommend/result-cache.js';
 import type { TrendingInput, TrendingItem } from '../recommend/trending.js';
 import type { ChangeLog, PaperReads, Users } from '../store/ports.js';
+import type { SourceScheduler } from '../ingest/sources/scheduler.js';
 import type { TopicEngine } from '../topics/engine.js';
 
 /** The model as the API shows and uses it. */
@@ -30,6 +31,8 @@ export interface ApiDeps {
   topics: TopicEngine;
   adminToken: string;
   log: (msg: string) => void;
+  /** The built-in sources on their schedule (absent where the engine keeps no checkpoints). */
+  sources?: SourceScheduler;
 }
 
 /** The recommenders' view of the store and the index; throws IndexNotReadyError (→ 503) while the index loads. */

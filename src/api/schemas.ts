@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { PaperMetaSchema } from '../store/paper-meta.js';
 import type { StoredPaper } from '../store/store.js';
 
 export const PaperId = z
@@ -17,6 +18,11 @@ export const PaperSchema = z
     categories: z.array(z.string()),
     upvotes: z.number().int().nullable(),
     url: z.string().nullable(),
+    meta: z.object(PaperMetaSchema.shape).openapi('PaperMeta', {
+      description:
+        'What the built-in sources add: arXiv (version, comments, journalRef, doi, license) and Hugging Face Daily Papers ' +
+        '(hfDate, submittedBy, numComments, githubRepo, githubStars, aiKeywords, aiSummary, projectPage, thumbnail); {} when none',
+    }).optional(),
   })
   .openapi('Paper');
 
@@ -92,5 +98,6 @@ export function toApiPaper(p: StoredPaper): z.infer<typeof PaperSchema> {
     categories: p.categories,
     upvotes: p.upvotes,
     url: paperUrl(p.id),
+    meta: p.meta ?? {},
   };
 }

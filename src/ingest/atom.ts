@@ -82,6 +82,10 @@ export function atomEntryToRaw(entry: Record<string, unknown>): AtomEntry {
       published: text(entry.published) ?? text(entry.updated),
       categories: terms.filter((t): t is string => t !== undefined && ARXIV_CATEGORY.test(t.trim())),
       source: "arxiv",
+      // arXiv's own elements (arxiv:comment, arxiv:journal_ref, arxiv:doi): kept as the paper's extras.
+      comments: text(entry.comment)?.trim(),
+      journal_ref: text(entry.journal_ref)?.trim(),
+      doi: text(entry.doi)?.trim(),
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import type { PaperInput } from "../types.js";
+import { extrasOf } from "./extras.js";
 
 export const MAX_ID_LENGTH = 200;
 export const MAX_TITLE_LENGTH = 2_000;
@@ -157,5 +158,7 @@ export function normalizePaper(raw: unknown, defaults?: { source?: string }): No
       .join("; ");
     return { ok: false, reason };
   }
-  return { ok: true, paper: result.data };
+  // Source extras (HF submitter, GitHub, comments; arXiv DOI, journal-ref, …) when the record has any.
+  const meta = extrasOf(raw);
+  return { ok: true, paper: Object.keys(meta).length ? { ...result.data, meta } : result.data };
 }

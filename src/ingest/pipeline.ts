@@ -1,6 +1,7 @@
 import type { Embedder } from '../embed/embedder.js';
 import { contentHash, paperText } from '../embed/text.js';
 import type { PaperWrite, PaperWrites, StoredPaper } from '../store/ports.js';
+import { metaJson } from '../store/paper-meta.js';
 import type { PaperInput } from '../types.js';
 
 export interface BatchResult {
@@ -31,6 +32,9 @@ export function merge(incoming: PaperInput, existing: StoredPaper | undefined): 
     categories: pick(incoming.categories, existing.categories, isEmptyList),
     upvotes: incoming.upvotes ?? existing.upvotes,
     source: existing.source ?? incoming.source,
+    // Each source brings its own keys (arXiv: version, DOI, …; HF: submitter, GitHub, …): the record's keys update,
+    // the others stay, so neither source erases what the other added.
+    meta: { ...existing.meta, ...incoming.meta },
   };
 }
 
@@ -42,7 +46,8 @@ function sameMetadata(a: PaperInput, b: StoredPaper): boolean {
     a.upvotes === b.upvotes &&
     a.source === b.source &&
     JSON.stringify(a.authors) === JSON.stringify(b.authors) &&
-    JSON.stringify(a.categories) === JSON.stringify(b.categories)
+    JSON.stringify(a.categories) === JSON.stringify(b.categories) &&
+    metaJson(a.meta) === metaJson(b.meta)
   );
 }
 

@@ -77,6 +77,25 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (user_id, paper_id, kind)
   ) WITHOUT ROWID;
   `,
+  // Source extras (src/store/paper-meta.ts) and per-source harvest checkpoints (src/store/sources.ts).
+  `
+  ALTER TABLE papers ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
+  CREATE TABLE source_state (
+    source          TEXT PRIMARY KEY,           -- "arxiv", "hf"
+    harvested_until TEXT,                       -- YYYY-MM-DD: the last day a completed run covered
+    newest_datestamp TEXT,                      -- the newest record datestamp seen (for the lag metric)
+    cursor          TEXT,                       -- JSON: where an unfinished run stopped (range, set, resumption token)
+    last_run_at     TEXT,
+    last_success_at TEXT,
+    last_error      TEXT,
+    last_error_at   TEXT,
+    runs            INTEGER NOT NULL DEFAULT 0,
+    failures        INTEGER NOT NULL DEFAULT 0,
+    papers_added    INTEGER NOT NULL DEFAULT 0, -- inserted over all runs
+    papers_updated  INTEGER NOT NULL DEFAULT 0,
+    last_run_added  INTEGER NOT NULL DEFAULT 0
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 import { ModelMismatchError, type DatedWindow, type IngestLookup, type ModelInfo, type PaperWrite, type Ranked, type StoredPaper, type TrendingFormula, type Window } from './ports.js';
 import { KeywordSearch } from './search.js';
+import { metaJson, readMeta } from './paper-meta.js';
 
 export { ModelMismatchError, type ModelInfo, type PaperWrite, type StoredPaper, type Window } from './ports.js';
 
@@ -25,6 +26,7 @@ interface PaperRow {
   upvotes: number | null;
   source: string | null;
   content_hash: string;
+  meta: string;
 }
 
 const now = () => new Date().toISOString();
@@ -48,6 +50,7 @@ function rowToPaper(r: PaperRow): StoredPaper {
     categories: JSON.parse(r.categories),
     upvotes: r.upvotes,
     source: r.source,
+    meta: readMeta(r.meta),
     contentHash: r.content_hash,
   };
 }
@@ -88,12 +91,12 @@ export class SqliteStore {
       byId: db.prepare<[string], PaperRow>('SELECT * FROM papers WHERE id = ?'),
       bySeq: db.prepare<[number], PaperRow>('SELECT * FROM papers WHERE seq = ?'),
       insertPaper: db.prepare(
-        `INSERT INTO papers (id, title, abstract, authors, published, categories, upvotes, source, content_hash, created_at, updated_at)
-         VALUES (@id, @title, @abstract, @authors, @published, @categories, @upvotes, @source, @content_hash, @now, @now)`,
+        `INSERT INTO papers (id, title, abstract, authors, published, categories, upvotes, source, meta, content_hash, created_at, updated_at)
+         VALUES (@id, @title, @abstract, @authors, @published, @categories, @upvotes, @source, @meta, @content_hash, @now, @now)`,
       ),
       updatePaper: db.prepare(
         `UPDATE papers SET title = @title, abstract = @abstract, authors = @authors, published = @published,
-           categories = @categories, upvotes = @upvotes, source = @source, content_hash = @content_hash, updated_at = @now
+           categories = @categories, upvotes = @upvotes, source = @source, meta = @meta, content_hash = @content_hash, updated_at = @now
          WHERE seq = @seq`,
       ),
       deletePaper: db.prepare('DELETE FROM papers WHERE seq = ?'),
@@ -244,6 +247,7 @@ export class SqliteStore {
           categories: JSON.stringify(paper.categories),
           upvotes: paper.upvotes,
           source: paper.source,
+          meta: metaJson(paper.meta),
           content_hash: contentHash,
           now: ts,
         };

@@ -9,6 +9,20 @@ export interface Paper {
   categories: string[];
   upvotes: number | null;
   url: string | null;
+  /** What the built-in sources add (see the Paper schema in /openapi.json). */
+  meta?: {
+    version?: string;
+    comments?: string;
+    journalRef?: string;
+    doi?: string;
+    license?: string;
+    submittedBy?: string;
+    numComments?: number;
+    githubRepo?: string;
+    githubStars?: number;
+    aiKeywords?: string[];
+    projectPage?: string;
+  };
 }
 export interface Scored {
   paper: Paper;

@@ -65,6 +65,7 @@ export function paperCard(item: Scored, actions: CardActions, note?: string): HT
     h('div', { class: 'meta' }, meta),
     p.authors.length ? h('div', { class: 'authors' }, p.authors.slice(0, 4).join(', ') + (p.authors.length > 4 ? ' et al.' : '')) : null,
     h('p', { class: 'abstract' }, p.abstract),
+    sourceExtras(p),
     note || item.reason ? h('div', { class: 'reason' }, note ?? item.reason) : null,
   );
   const bar = h('div', { class: 'actions' });
@@ -76,9 +77,30 @@ export function paperCard(item: Scored, actions: CardActions, note?: string): HT
     bar.append(btn);
   }
   if (actions.dismiss) bar.append(h('button', { type: 'button', class: 'ghost', onclick: () => actions.dismiss!(p, card) }, 'Not interested'));
+  if (p.meta?.githubRepo) bar.append(external(p.meta.githubRepo, `Code${p.meta.githubStars ? ` ★ ${p.meta.githubStars}` : ''} ↗`));
+  if (p.meta?.projectPage) bar.append(external(p.meta.projectPage, 'Project page ↗'));
   if (p.url) bar.append(h('a', { href: p.url, target: '_blank', rel: 'noopener noreferrer', class: 'ext' }, p.url.includes('arxiv.org') ? 'arXiv ↗' : 'Open ↗'));
   card.append(bar);
   return card;
+}
+
+/** Only http(s) links from upstream data become anchors (the API validates them too). */
+function external(href: string, text: string): HTMLElement | string {
+  return /^https?:\/\//i.test(href) ? h('a', { href, target: '_blank', rel: 'noopener noreferrer', class: 'ext' }, text) : '';
+}
+
+/** Hugging Face's submitter and discussion, arXiv's comments and version: one muted line, or nothing. */
+function sourceExtras(p: Paper): HTMLElement | null {
+  const m = p.meta;
+  if (!m) return null;
+  const parts = [
+    m.submittedBy ? `submitted by ${m.submittedBy}` : null,
+    m.numComments !== undefined ? `💬 ${m.numComments} comment${m.numComments === 1 ? '' : 's'}` : null,
+    m.version && m.version !== 'v1' ? m.version : null,
+    m.comments ?? null,
+    m.journalRef ?? null,
+  ].filter((x): x is string => Boolean(x));
+  return parts.length ? h('div', { class: 'extras' }, parts.join('  ·  ')) : null;
 }
 
 export function setStarButton(btn: HTMLButtonElement, on: boolean): void {

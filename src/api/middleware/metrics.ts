@@ -156,6 +156,11 @@ const assetRoute = createRoute({
   },
 });
 
+/** The registry /metrics serves, for routes that add their own metrics (e.g. the sources' status). */
+export function appMetricsRegistry(app: OpenAPIHono<AppEnv>): Registry | undefined {
+  return app.routes.map((r) => byMiddleware.get(r.handler as MiddlewareHandler<AppEnv>)).find((m) => m !== undefined)?.registry;
+}
+
 /** GET /metrics (Prometheus text) and GET /docs (interactive API docs, offline). */
 export function opsRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers' | 'index'>): void {
   const metrics = app.routes.map((r) => byMiddleware.get(r.handler as MiddlewareHandler<AppEnv>)).find((m) => m !== undefined);
