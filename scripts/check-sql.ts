@@ -2,7 +2,9 @@
 // statement or a better-sqlite3 import anywhere else under src/, naming file and line.
 import fs from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../src/config.js';
+import { fileURLToPath } from 'node:url';
+
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const SRC = path.join(PROJECT_ROOT, 'src');
 const ALLOWED = path.join(SRC, 'store') + path.sep;
