@@ -8,6 +8,8 @@ import { PROJECT_ROOT, type Config } from './config.js';
 import { ingestFiles } from './ingest/files.js';
 import { Paperfeed, type Log } from './service.js';
 import type { WorkerEmbedder } from './embed/worker-embedder.js';
+import { digestsFor, startDigestSchedule } from './digest/wire.js';
+import { publicBase } from './digest/links.js';
 
 export const SEED_FILES = ['arxiv-cs-sample.jsonl.gz', 'hf-daily-sample.jsonl.gz'].map((f) => path.join(PROJECT_ROOT, 'seed', f));
 
@@ -127,6 +129,11 @@ export async function startServer(config: Config, log: Log, started?: { embedder
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   log(`listening on ${url}`);
+  // Digests: links are built from PUBLIC_URL (or the address we listen on); the due check runs on a croner schedule.
+  const digests = digestsFor(feed);
+  digests.setPublicUrl(publicBase(config.PUBLIC_URL, url));
+  let digestSchedule: ReturnType<typeof startDigestSchedule> = null;
+  void ready.then(() => (digestSchedule = startDigestSchedule(digests, config, log)), () => {});
 
   return {
     feed,
@@ -134,8 +141,10 @@ export async function startServer(config: Config, log: Log, started?: { embedder
     ready,
     async close() {
       clearInterval(sync);
+      digestSchedule?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ready.catch(() => {});
+      await digests.close();
       await feed.close();
     },
   };

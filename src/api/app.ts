@@ -9,6 +9,8 @@ import { metricsMiddleware, opsRoutes } from './middleware/metrics.js';
 import { ApiProblem, problem, validationProblem } from './problem.js';
 import { atomRoutes } from './routes/atom.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { digestRoutes } from './routes/digests.js';
+import { digestsFor } from '../digest/wire.js';
 import { embedRoutes } from './routes/embed.js';
 import { feedsRoutes } from './routes/feeds.js';
 import { healthRoutes } from './routes/health.js';
@@ -44,6 +46,7 @@ export function createApp(feed: Paperfeed) {
   atomRoutes(app, feed);
   topicsRoutes(app, feed);
   dashboardRoutes(app, feed);
+  digestRoutes(app, digestsFor(feed), feed.users);
   opsRoutes(app, feed);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

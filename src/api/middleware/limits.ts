@@ -6,6 +6,9 @@ import type { AppEnv } from '../auth.js';
 import { ApiProblem } from '../problem.js';
 
 const JSON_MEDIA = /^application\/([\w.-]+\+)?json$/i;
+// Mail links (/digest/…) are POSTed by the confirm pages' forms and by mail clients' one-click unsubscribe (RFC 8058):
+// form bodies, which those routes do not read.
+const FORM_MEDIA = /^(application\/x-www-form-urlencoded|multipart\/form-data)$/i;
 
 /** Reads a body stream into memory, refusing it as soon as it passes `limit` bytes (whatever Content-Length said). */
 async function readLimited(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
@@ -59,7 +62,8 @@ export function bodyLimit(config: Config): MiddlewareHandler<AppEnv> {
     // Every route with a body takes JSON: anything else is a 415 naming the header (not the validator's 500).
     const contentType = c.req.header('content-type');
     const isJson = contentType !== undefined && JSON_MEDIA.test(contentType.split(';')[0].trim());
-    if (bytes.byteLength > 0 && !isJson) {
+    const isMailLinkForm = c.req.path.startsWith('/digest/') && contentType !== undefined && FORM_MEDIA.test(contentType.split(';')[0].trim());
+    if (bytes.byteLength > 0 && !isJson && !isMailLinkForm) {
       throw new ApiProblem(415, 'Send the body as application/json', [{ field: 'header.content-type', message: 'expected application/json' }]);
     }
     if (isJson) {

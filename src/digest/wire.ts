@@ -1,0 +1,46 @@
+// Builds the digest service for a running engine, once, and hangs its check on a croner schedule.
+import { Cron } from 'croner';
+import type { Config } from '../config.js';
+import type { Paperfeed } from '../service.js';
+import { DigestStore } from '../store/digests.js';
+import { feedSource } from './feed-source.js';
+import { smtpMailer } from './mailer.js';
+import { DigestService } from './service.js';
+
+const services = new WeakMap<Paperfeed, DigestService>();
+
+/** The engine's digest service (the same one for the routes, the schedule and the CLI). Logs once when mail is off. */
+export function digestsFor(feed: Paperfeed): DigestService {
+  let s = services.get(feed);
+  if (!s) {
+    const c = feed.config;
+    if (!c.SMTP_URL) feed.log('digests: off (SMTP_URL is not set): no mail is sent and subscribing answers 503');
+    s = new DigestService({
+      store: new DigestStore(feed.store.db),
+      source: feedSource(feed),
+      mailer: c.SMTP_URL ? smtpMailer(c.SMTP_URL, c.MAIL_FROM) : null,
+      limits: { maxPerAddress: c.DIGEST_MAX_PER_ADDRESS, linkMailsPerHour: c.DIGEST_CONFIRM_MAILS_PER_HOUR },
+      log: feed.log,
+    });
+    services.set(feed, s);
+  }
+  return s;
+}
+
+/**
+ * Checks for due digests on DIGEST_SCHEDULE (croner; `protect` skips a tick while the previous run goes on). Returns
+ * null when mail is off or the schedule is "off". At merge time this can move onto the shared sources scheduler.
+ */
+export function startDigestSchedule(service: DigestService, config: Config, log: (msg: string) => void): Cron | null {
+  if (!service.enabled || config.DIGEST_SCHEDULE === 'off') return null;
+  return new Cron(config.DIGEST_SCHEDULE, { protect: true, unref: true }, async () => {
+    try {
+      const r = await service.runDueDigests(new Date());
+      if (r.planned || r.sent || r.retry || r.failed || r.errors) {
+        log(`digests: planned ${r.planned} (${r.empty} empty), sent ${r.sent}, retry ${r.retry}, failed ${r.failed}, errors ${r.errors}`);
+      }
+    } catch (err) {
+      log(`digests: run failed: ${(err as Error).message}`);
+    }
+  });
+}
