@@ -1,5 +1,6 @@
 // npm run digest -- --send-now                              send every digest due, or due later today (cron, tests)
 // npm run digest -- --dry-run --user UID [--out DIR]         write the user's next digest to files instead of mailing it
+// --now ISO-TIME: act as if it were then (which day's digests are due; tests pin the clock with it)
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,12 +13,12 @@ import { composeEml } from './mailer.js';
 import { digestsFor } from './wire.js';
 
 const log = (msg: string) => console.error(`${new Date().toISOString()} ${msg}`);
-const USAGE = 'usage: npm run digest -- --send-now | --dry-run --user UID [--out DIR]';
+const USAGE = 'usage: npm run digest -- --send-now | --dry-run --user UID [--out DIR]  [--now ISO-TIME]';
 
 let args;
 try {
   args = parseArgs({
-    options: { 'send-now': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, user: { type: 'string' }, out: { type: 'string' } },
+    options: { 'send-now': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, user: { type: 'string' }, out: { type: 'string' }, now: { type: 'string' } },
     strict: true,
   }).values;
 } catch (err) {
@@ -26,6 +27,12 @@ try {
 }
 if (!!args['send-now'] === !!args['dry-run'] || (args['dry-run'] && !args.user)) {
   console.error(USAGE);
+  process.exit(2);
+}
+
+const now = args.now ? new Date(args.now) : new Date();
+if (Number.isNaN(now.getTime())) {
+  console.error(`--now: not a date: ${args.now}\n${USAGE}`);
   process.exit(2);
 }
 
@@ -40,7 +47,7 @@ try {
 
   if (args['send-now']) {
     if (!digests.enabled) throw new Error('SMTP_URL is not set: nothing can be sent');
-    const r = await digests.runDueDigests(new Date(), { dueToday: true });
+    const r = await digests.runDueDigests(now, { dueToday: true });
     console.log(`planned ${r.planned} (${r.empty} without new papers), sent ${r.sent}, retry later ${r.retry}, failed ${r.failed}, cancelled ${r.cancelled}, errors ${r.errors}`);
     if (r.errors || r.failed) code = 1;
   } else {
@@ -64,7 +71,7 @@ try {
       createdAt: new Date().toISOString(),
       updatedAt: new Date().toISOString(),
     };
-    const d = await digests.preview(sub);
+    const d = await digests.preview(sub, now);
     if (!d.message) {
       console.log(`no new papers for ${uid}: the ${d.period} digest would not be sent`);
     } else {
