@@ -110,9 +110,10 @@ describe('digests by mail', () => {
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(store.subscriptionsOfEmail('reader@example.org')[0].status).toBe('pending');
     await confirm('reader@example.org');
-    const again = await fetch(link, { method: 'POST' });
+    const again = await fetch(link, { method: 'POST', headers: { accept: 'text/html' } });
     expect(again.status).toBe(409);
     expect(await again.text()).toContain('already used');
+    expect((await expectProblem(await fetch(link, { method: 'POST' }), 409, 'param.token')).detail).toContain('already used');
 
     expect((await run(0)).sent).toBe(1);
     const digest = box.to('reader@example.org')[1];
@@ -288,9 +289,11 @@ describe('digests by mail', () => {
   });
 
   it('unknown, tampered and expired links get a plain page and change nothing', async () => {
-    const unknown = await fetch(`${server.url}/digest/not-a-token`);
+    const unknown = await fetch(`${server.url}/digest/not-a-token`, { headers: { accept: 'text/html,application/xhtml+xml' } });
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await unknown.text()).toContain('This link is not valid');
+    await expectProblem(await fetch(`${server.url}/digest/not-a-token`), 404, 'param.token');
     const sub = store.subscriptionsOfUser(users[0].id)[0];
     const links = new Links(store.secret(), server.url);
     const good = links.action('unsubscribe', sub.id, new Date()).url;
@@ -299,9 +302,10 @@ describe('digests by mail', () => {
     const forged = new Links(Buffer.alloc(32, 7), server.url).action('unsubscribe', sub.id, new Date()).url;
     expect((await fetch(forged, { method: 'POST' })).status).toBe(404);
     const expired = links.action('unsubscribe', sub.id, new Date(Date.now() - 3 * 86_400_000), undefined, 1).url;
-    const res = await fetch(expired, { method: 'POST' });
+    const res = await fetch(expired, { method: 'POST', headers: { accept: 'text/html' } });
     expect(res.status).toBe(410);
     expect(await res.text()).toContain('expired');
+    await expectProblem(await fetch(expired), 410, 'param.token');
     expect(store.subscription(sub.id)!.status).toBe('confirmed');
   });
 

@@ -146,11 +146,15 @@ const requestManage = createRoute({
 });
 
 const Token = z.object({ token: z.string().min(1).max(2000) });
+const pageOrProblem = (description: string) => ({
+  content: { 'text/html': { schema: z.string() }, ...problemResponse(description).content },
+  description: `${description} (a page for browsers, which ask for text/html; problem+json otherwise)`,
+});
 const pageResponses = {
   200: { content: { 'text/html': { schema: z.string() } }, description: 'A page saying what the link does (GET) or did (POST)' },
-  404: { content: { 'text/html': { schema: z.string() } }, description: 'Unknown or damaged link' },
-  409: { content: { 'text/html': { schema: z.string() } }, description: 'A confirmation link used before' },
-  410: { content: { 'text/html': { schema: z.string() } }, description: 'Expired link' },
+  404: pageOrProblem('Unknown or damaged link'),
+  409: pageOrProblem('A confirmation link used before, or a subscription ended since'),
+  410: pageOrProblem('Expired link'),
 };
 const linkRoute = (method: 'get' | 'post') =>
   createRoute({
@@ -165,8 +169,14 @@ const linkRoute = (method: 'get' | 'post') =>
     responses: pageResponses,
   });
 
-/** The pages behind mail links: plain HTML (no script, no styles) under the dashboard's strict CSP. */
+/**
+ * The pages behind mail links: plain HTML (no script, no styles) under the dashboard's strict CSP. A client that
+ * does not ask for HTML (an RFC 8058 one-click POST from a mail provider, a script) gets errors as problem+json.
+ */
 function page(c: Context<AppEnv>, p: LinkPage): Response {
+  if (p.status >= 400 && !/\btext\/html\b/i.test(c.req.header('accept') ?? '')) {
+    throw new ApiProblem(p.status as 404, `${p.title}. ${p.lines.join(' ')}`, [{ field: 'param.token', message: p.title }]);
+  }
   return c.html(renderPage(p), p.status, { 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
 }
 
