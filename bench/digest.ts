@@ -45,16 +45,22 @@ db.transaction(() => {
 
 // Each digest ends with its outbox row: the time between two rows is one digest.
 const done: number[] = [];
+let t0 = 0;
 const timedStore = Object.create(store) as DigestStore;
 timedStore.plan = (...a: Parameters<DigestStore['plan']>) => {
   const r = store.plan(...a);
   done.push(performance.now());
+  if (done.length % 50 === 0) {
+    // Progress, so a run cut short (a busy machine) still leaves figures behind.
+    const per = done.map((t, i) => t - (i === 0 ? t0 : done[i - 1]));
+    log(`${done.length}/${USERS} digests in ${fmt((done.at(-1)! - t0) / 1000, 1)} s; median ${fmt(median(per))} ms; event-loop delay p99 ${fmt(delay.percentile(99) / 1e6, 1)} ms, max ${fmt(delay.max / 1e6, 1)} ms; load ${loadAvg()}`);
+  }
   return r;
 };
 const delay = monitorEventLoopDelay({ resolution: 10 });
 const rssBefore = process.memoryUsage().rss;
 delay.enable();
-const t0 = performance.now();
+t0 = performance.now();
 const result = await planDue({ store: timedStore, source: feedSource(feed), links: new Links(store.secret(), 'https://paperfeed.example.org'), log }, new Date(), true);
 const total = performance.now() - t0;
 delay.disable();
@@ -65,7 +71,7 @@ await feed.close();
 fs.rmSync(copy.work, { recursive: true, force: true });
 
 const ms = (ns: number) => ns / 1e6;
-console.log(`\nDigests for ${USERS} users (3–30 stars, k = 10, default 7-day window), ${feed.store.file ? '' : ''}full corpus; seed ${SEED}\n`);
+console.log(`\nDigests for ${USERS} users (3–30 stars, k = 10, default 7-day window), full corpus; seed ${SEED}; load ${loadAvg()}\n`);
 console.log(
   markdownTable(
     ['digests planned', 'empty', 'errors', 'total s', 'median ms / digest', 'p90 ms', 'event-loop delay p99 ms', 'max ms', 'papers sent', 'median message KB', 'RSS growth MB'],

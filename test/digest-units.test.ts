@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { renderDigest } from '../src/digest/render.js';
+import type { DigestService } from '../src/digest/service.js';
+import { startDigestSchedule } from '../src/digest/wire.js';
 import { dueCheck, isoWeek, isTimeZone, localTime } from '../src/digest/schedule.js';
 import { signToken, verifyToken } from '../src/digest/tokens.js';
 
@@ -74,5 +77,28 @@ describe('digest rendering', () => {
     expect(m.html).toContain('Ada &quot;Countess&quot; Lovelace');
     expect(m.text).toContain('1. A <script>alert(1)</script> B\n');
     expect(m.headers).toEqual({ 'List-Unsubscribe': '<https://p.example/digest/u>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
+  });
+});
+
+describe('digest schedule (croner)', () => {
+  const config = (DIGEST_SCHEDULE: string) => loadConfig({ DIGEST_SCHEDULE });
+  const zeros = { planned: 0, empty: 0, errors: 0, sent: 0, retry: 0, failed: 0, cancelled: 0 };
+
+  it('calls runDueDigests on its pattern, and not at all when off or when mail is off', async () => {
+    const calls: Date[] = [];
+    const service = { enabled: true, runDueDigests: async (now: Date) => (calls.push(now), zeros) } as unknown as DigestService;
+    const lines: string[] = [];
+    const job = startDigestSchedule(service, config('* * * * * *'), (m) => lines.push(m))!; // every second
+    try {
+      const deadline = Date.now() + 5000;
+      while (calls.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(calls.length).toBeGreaterThan(0);
+      expect(lines).toEqual(['digests: on, checking for due digests on "* * * * * *"']);
+    } finally {
+      job.stop();
+    }
+    expect(startDigestSchedule(service, config('off'), () => {})).toBeNull();
+    expect(startDigestSchedule({ ...service, enabled: false } as unknown as DigestService, config('* * * * * *'), () => {})).toBeNull();
+    expect(() => config('every day')).toThrow(/DIGEST_SCHEDULE/);
   });
 });

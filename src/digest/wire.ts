@@ -33,6 +33,7 @@ export function digestsFor(feed: Paperfeed): DigestService {
  */
 export function startDigestSchedule(service: DigestService, config: Config, log: (msg: string) => void): Cron | null {
   if (!service.enabled || config.DIGEST_SCHEDULE === 'off') return null;
+  log(`digests: on, checking for due digests on "${config.DIGEST_SCHEDULE}"`);
   return new Cron(config.DIGEST_SCHEDULE, { protect: true, unref: true }, async () => {
     try {
       const r = await service.runDueDigests(new Date());
