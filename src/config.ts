@@ -64,7 +64,7 @@ const ConfigSchema = z.object({
   PAPERS_MAX_PER_REQUEST: z.coerce.number().int().min(1).default(5000),
   /** How often the server picks up papers written by other processes (e.g. the ingest CLI), in ms. */
   INDEX_SYNC_MS: z.coerce.number().int().min(100).default(5000),
-  /** Absolute base URL for links this server hands out (mail, feeds); unset: http://HOST:PORT (see publicUrl). */
+  /** Absolute base URL for links this server hands out (mail, feeds); unset: http://HOST:PORT, the address the server listens on. */
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Digests: SMTP server (smtp://user:pass@host:587, smtps://…); unset switches mail off. */
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'SMTP_URL must be an smtp:// or smtps:// URL' }).optional(),
