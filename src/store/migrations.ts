@@ -135,6 +135,11 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (subscription_id, paper_id)
   ) WITHOUT ROWID;
   `,
+  // Star counts per paper (feed popularity, trending): without this, each count scans every star of every user; a
+  // feed over a week of the full corpus counts ~3,000 papers (BENCHMARKS.md, bench:digest with 1,000 users).
+  `
+  CREATE INDEX stars_paper ON stars(paper_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
