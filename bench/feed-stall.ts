@@ -5,11 +5,10 @@
 // records the longest gap between its ticks while the feed is computed; the tf-idf and per-user model part runs in a
 // worker thread and does not count against the event loop.
 import { loadConfig } from '../src/config.js';
-import { apiDeps } from '../src/server.js';
 import { feedInputOf } from '../src/api/deps.js';
 import { userFeed, DEFAULT_FEED_DAYS } from '../src/recommend/feed.js';
 import { defaultWindow } from '../src/recommend/window.js';
-import { openRuntime } from '../src/runtime.js';
+import { apiDeps, openRuntime } from '../src/runtime.js';
 import type { SqliteEngine } from '../src/store/sqlite-engine.js';
 import { arg, fmt, intArg, loadAvg, machine, markdownTable, median } from './lib.js';
 import { copyStore, DEFAULT_STORE, EMBED_MODEL, log } from './serve-lib.js';

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { SOURCE_CONFIG } from './ingest/sources/config.js';
 
@@ -9,6 +10,15 @@ import { SOURCE_CONFIG } from './ingest/sources/config.js';
 export const DEFAULT_MODEL = 'paperfeed-arxiv-100d';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const validCron = (pattern: string) => {
+  try {
+    new Cron(pattern, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -73,6 +83,19 @@ const ConfigSchema = z.object({
   /** Failed logins (401 for a token or feed key that was sent) per client address per minute; past it 429. 0 = off. */
   LOGIN_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(20),
   ...SOURCE_CONFIG,
+  /** Digests: SMTP server (smtp://user:pass@host:587, smtps://…); unset switches mail off. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'SMTP_URL must be an smtp:// or smtps:// URL' }).optional(),
+  /** Digests: the From address, `Name <addr@host>` or `addr@host` (one line). */
+  MAIL_FROM: z.string().max(200).regex(/^[^\r\n]*$/, 'MAIL_FROM must be one line').default('paperfeed <paperfeed@localhost>'),
+  /** Digests: a croner pattern for the due-digest check, or "off" (then only `npm run digest -- --send-now` sends). */
+  DIGEST_SCHEDULE: z
+    .string()
+    .min(1)
+    .refine((v) => v === 'off' || validCron(v), 'DIGEST_SCHEDULE must be a cron pattern (e.g. "*/5 * * * *") or "off"')
+    .default('*/5 * * * *'),
+  /** Digests: live subscriptions per address, and confirmation or manage mails per address per hour. */
+  DIGEST_MAX_PER_ADDRESS: z.coerce.number().int().min(1).default(5),
+  DIGEST_CONFIRM_MAILS_PER_HOUR: z.coerce.number().int().min(1).default(3),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

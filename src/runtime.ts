@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { ApiDeps } from './api/deps.js';
 import { resolveAdminToken } from './admin-token.js';
 import type { Config } from './config.js';
 import { embedderOptions } from './embed/embedder.js';
@@ -92,5 +93,24 @@ function assemble(config: Config, engine: Engine, embedder: WorkerEmbedder, admi
         await embedder.close();
       }
     },
+  };
+}
+
+/** The parts of the runtime the HTTP side uses. */
+export function apiDeps(r: Runtime): ApiDeps {
+  const { engine } = r;
+  return {
+    config: r.config,
+    papers: engine.papers,
+    users: engine.users,
+    changes: engine.changes,
+    index: r.index,
+    model: r.embedder,
+    queries: r.queries,
+    writer: r.writer,
+    caches: r.caches,
+    topics: r.topics,
+    adminToken: r.adminToken,
+    log: r.log,
   };
 }

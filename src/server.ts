@@ -6,10 +6,11 @@ import { serve } from '@hono/node-server';
 import { problemJson, problemTitle } from './api/problem.js';
 import { PROJECT_ROOT, type Config } from './config.js';
 import { ingestFiles } from './ingest/files.js';
-import type { ApiDeps } from './api/deps.js';
+import type { DigestService } from './digest/service.js';
+import { createDigests, startDigestSchedule } from './digest/wire.js';
 import { createSourceScheduler, sourceEngineOf } from './ingest/sources/build.js';
 import type { SourceScheduler } from './ingest/sources/scheduler.js';
-import { openRuntime, type Log, type Runtime } from './runtime.js';
+import { apiDeps, openRuntime, type Log, type Runtime } from './runtime.js';
 import type { WorkerEmbedder } from './embed/worker-embedder.js';
 
 export const SEED_FILES = ['arxiv-cs-sample.jsonl.gz', 'hf-daily-sample.jsonl.gz'].map((f) => path.join(PROJECT_ROOT, 'seed', f));
@@ -31,6 +32,8 @@ export interface RunningServer {
   runtime: Runtime;
   /** The built-in sources (arXiv, HF) on SYNC_SCHEDULE; started once the index is ready. */
   sources: SourceScheduler | undefined;
+  /** Mail digests (undefined where the engine keeps no subscriptions). */
+  digests: DigestService | undefined;
   url: string;
   /** Resolves once the index is loaded (what /readyz reports). */
   ready: Promise<void>;
@@ -50,6 +53,8 @@ export async function startServer(config: Config, log: Log, started?: { embedder
 
   // Seeding and the index load start before the HTTP side is imported and listening: the index file is hashed and
   // read (off the event loop) while the API's modules load.
+  const digests = createDigests(runtime);
+  let digestSchedule: ReturnType<typeof startDigestSchedule> = null;
   const sourceEngine = sourceEngineOf(runtime);
   const sources = sourceEngine && createSourceScheduler(config, sourceEngine, log);
   if (!sourceEngine) log('sources: off (this storage engine keeps no source checkpoints yet)');
@@ -68,7 +73,7 @@ export async function startServer(config: Config, log: Log, started?: { embedder
   ready.catch(() => {}); // reported to whoever awaits `ready` (main.ts), not as an unhandled rejection meanwhile
 
   const { createApp } = await import('./api/app.js');
-  const app = createApp({ ...apiDeps(runtime), sources });
+  const app = createApp({ ...apiDeps(runtime), sources, digests });
   // TRACE/TRACK/CONNECT are "forbidden methods" for the WHATWG Request, which throws when one is rebuilt with a
   // body (a 500): answer them here, as problem+json like every other error.
   const fetch: typeof app.fetch = (req, ...rest) =>
@@ -125,39 +130,30 @@ export async function startServer(config: Config, log: Log, started?: { embedder
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   log(`listening on ${url}`);
-  // Absolute links (Atom, feed-key URLs) default to where we listen, the real port once PORT=0 picked one.
+  // Absolute links (Atom, feed-key URLs, mail) default to where we listen, the real port once PORT=0 picked one.
   config.PUBLIC_URL ??= url;
+  // Digests: the due check runs on a croner schedule once the index is ready.
+  if (digests) {
+    digests.setPublicUrl(config.PUBLIC_URL);
+    void ready.then(() => {
+      if (!closing) digestSchedule = startDigestSchedule(digests, config, log);
+    }, () => {});
+  }
 
   return {
     runtime,
     sources,
+    digests,
     url,
     ready,
     async close() {
       closing = true;
+      digestSchedule?.stop();
       await sources?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ready.catch(() => {});
+      await digests?.close();
       await runtime.close();
     },
-  };
-}
-
-/** The parts of the runtime the HTTP side uses. */
-export function apiDeps(r: Runtime): ApiDeps {
-  const { engine } = r;
-  return {
-    config: r.config,
-    papers: engine.papers,
-    users: engine.users,
-    changes: engine.changes,
-    index: r.index,
-    model: r.embedder,
-    queries: r.queries,
-    writer: r.writer,
-    caches: r.caches,
-    topics: r.topics,
-    adminToken: r.adminToken,
-    log: r.log,
   };
 }

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { rng, tempDir } from './helpers.js';
+import { startMailbox, type Mailbox } from './mailbox.js';
 
 const REQUESTS = Math.max(100, Number(process.env.FUZZ_REQUESTS) || 10_000);
 const SEED = Number(process.env.FUZZ_SEED) || crypto.randomInt(1, 2 ** 31);
@@ -27,6 +28,7 @@ const ADMIN = 'fuzz-admin-token-0123456789abcdef';
 const BODY_LIMIT = 16 * 1024;
 
 let server: RunningServer;
+let mailbox: Mailbox;
 let dataDir: string;
 let host: string;
 let port: number;
@@ -350,7 +352,10 @@ function generate(r: Rand, routes: Route[]): { req: RawRequest; desc: string; ro
 
 beforeAll(async () => {
   dataDir = tempDir('paperfeed-fuzz-');
+  mailbox = await startMailbox(); // digests on: the subscription routes mail confirmations to a local SMTP server
   const config = loadConfig({
+    SMTP_URL: mailbox.url,
+    DIGEST_SCHEDULE: 'off',
     DATA_DIR: dataDir,
     PORT: '0',
     ADMIN_TOKEN: ADMIN,
@@ -378,6 +383,7 @@ beforeAll(async () => {
 afterAll(async () => {
   agent.destroy();
   await server?.close();
+  await mailbox?.close();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
 import { DEFAULT_MODEL, loadConfig } from '../src/config.js';
-import { apiDeps, startServer, type RunningServer } from '../src/server.js';
+import { apiDeps } from '../src/runtime.js';
+import { startServer, type RunningServer } from '../src/server.js';
 import { paper, sqliteOf, tempDir, expectProblem } from './helpers.js';
 
 let server: RunningServer;

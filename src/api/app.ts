@@ -15,6 +15,7 @@ import { metricsMiddleware, opsRoutes } from './middleware/metrics.js';
 import { ApiProblem, problem, validationProblem } from './problem.js';
 import { atomRoutes } from './routes/atom.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { digestRoutes } from './routes/digests.js';
 import { embedRoutes } from './routes/embed.js';
 import { feedsRoutes } from './routes/feeds.js';
 import { healthRoutes } from './routes/health.js';
@@ -60,6 +61,7 @@ export function createApp(d: ApiDeps) {
   dashboardRoutes(app);
   opsRoutes(app, d);
   if (d.sources) sourcesRoutes(app, d.sources);
+  if (d.digests) digestRoutes(app, d.digests, d.users);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

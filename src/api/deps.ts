@@ -8,6 +8,7 @@ import type { FeedInput, FeedItem } from '../recommend/feed.js';
 import type { ResultCache } from '../recommend/result-cache.js';
 import type { TrendingInput, TrendingItem } from '../recommend/trending.js';
 import type { ChangeLog, PaperReads, Users } from '../store/ports.js';
+import type { DigestService } from '../digest/service.js';
 import type { SourceScheduler } from '../ingest/sources/scheduler.js';
 import type { TopicEngine } from '../topics/engine.js';
 
@@ -33,6 +34,8 @@ export interface ApiDeps {
   log: (msg: string) => void;
   /** The built-in sources on their schedule (absent where the engine keeps no checkpoints). */
   sources?: SourceScheduler;
+  /** Mail digests (absent where the engine keeps no subscriptions). */
+  digests?: DigestService;
 }
 
 /** The recommenders' view of the store and the index; throws IndexNotReadyError (→ 503) while the index loads. */

@@ -32,5 +32,8 @@ export function jsonRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'config' |
   app.on('POST', '/v1/users/:uid/feedback', ownUser, jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
   app.on('POST', '/v1/session', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
   app.on('POST', '/v1/recommend', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
+  app.on('POST', '/v1/users/:uid/subscriptions', ownUser, jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
+  app.on('POST', '/v1/subscriptions/trending', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
+  app.on('POST', '/v1/subscriptions/manage', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
   app.on('POST', '/v1/embed', jsonBody({ limit: upTo(EMBED_MAX_TEXTS * EMBED_MAX_TEXT_CHARS + EMBED_OVERHEAD) }));
 }

@@ -96,6 +96,69 @@ export const MIGRATIONS: string[] = [
     last_run_added  INTEGER NOT NULL DEFAULT 0
   );
   `,
+  // Digests by mail (src/store/digests.ts): subscriptions, single-use link tokens (hashes only), the outbox and the
+  // papers each subscription was sent.
+  `
+  CREATE TABLE digest_subscriptions (
+    id          TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL CHECK (kind IN ('feed', 'trending')),
+    user_id     TEXT REFERENCES users(id) ON DELETE CASCADE,   -- feed digests only
+    email       TEXT NOT NULL,
+    cadence     TEXT NOT NULL CHECK (cadence IN ('daily', 'weekly')),
+    hour        INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+    time_zone   TEXT NOT NULL,
+    k           INTEGER NOT NULL,
+    category    TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'paused', 'ended')),
+    failures    INTEGER NOT NULL DEFAULT 0,                    -- permanent send failures in a row
+    since_seq   INTEGER,                                       -- papers with a larger seq are new to the next digest
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+  );
+  CREATE INDEX digest_subscriptions_email ON digest_subscriptions(email);
+  CREATE INDEX digest_subscriptions_user ON digest_subscriptions(user_id);
+
+  CREATE TABLE digest_tokens (
+    hash            TEXT PRIMARY KEY,                          -- sha256 of the token; the token itself is never stored
+    purpose         TEXT NOT NULL,
+    email           TEXT NOT NULL,
+    subscription_id TEXT,
+    created_at      TEXT NOT NULL,
+    expires_at      TEXT NOT NULL,
+    used_at         TEXT
+  );
+  CREATE INDEX digest_tokens_email ON digest_tokens(email, created_at);
+
+  CREATE TABLE digest_outbox (
+    id              INTEGER PRIMARY KEY,
+    subscription_id TEXT NOT NULL REFERENCES digest_subscriptions(id) ON DELETE CASCADE,
+    period          TEXT NOT NULL,                             -- 2026-12-04 (daily) or 2026-W49 (weekly), local time
+    state           TEXT NOT NULL CHECK (state IN ('planned', 'sending', 'retry', 'sent', 'failed', 'empty', 'cancelled')),
+    recipient       TEXT NOT NULL,
+    message_id      TEXT NOT NULL,
+    message         TEXT,                                      -- JSON {subject, html, text, headers}; cleared some time after sending
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    claimed_by      INTEGER,                                   -- pid of the process sending it
+    last_error      TEXT,
+    planned_at      TEXT NOT NULL,
+    sent_at         TEXT,
+    UNIQUE (subscription_id, period)
+  );
+  CREATE INDEX digest_outbox_due ON digest_outbox(state, next_attempt_at);
+
+  CREATE TABLE digest_items (
+    subscription_id TEXT NOT NULL REFERENCES digest_subscriptions(id) ON DELETE CASCADE,
+    paper_id        TEXT NOT NULL,
+    period          TEXT NOT NULL,
+    PRIMARY KEY (subscription_id, paper_id)
+  ) WITHOUT ROWID;
+  `,
+  // Star counts per paper (feed popularity, trending): without this, each count scans every star of every user; a
+  // feed over a week of the full corpus counts ~3,000 papers (BENCHMARKS.md, bench:digest with 1,000 users).
+  `
+  CREATE INDEX stars_paper ON stars(paper_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

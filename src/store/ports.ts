@@ -54,6 +54,8 @@ export interface PaperReads {
   seqsInWindow(w: Window): Promise<Set<number> | null>;
   /** The newest published date in the store: default time windows end there, not at the wall clock. */
   newestPublished(): Promise<string | null>;
+  /** The largest paper seq now (0 for none): papers added later get larger ones. */
+  newestSeq(): Promise<number>;
   /** Our own users' stars per paper id, aligned with `ids`. */
   starCounts(ids: readonly string[]): Promise<number[]>;
   /** The k best of a window by the trending formula (recommend/trending.ts says which). */

@@ -27,6 +27,7 @@ export class SqliteEngine implements Engine {
       bySeqs: async (seqs) => s.getPapersBySeqs(seqs),
       seqsInWindow: async (w) => s.seqsInWindow(w),
       newestPublished: async () => s.newestPublished(),
+      newestSeq: async () => s.newestSeq(),
       starCounts: async (ids) => s.starCounts(ids),
       trending: async (w, k, formula) => s.trending(w, k, formula),
       popularity: async (w, starWeight) => s.popularity(w, starWeight),

@@ -142,6 +142,7 @@ export class SqliteStore {
         'SELECT count(*) FROM papers p JOIN vectors v ON v.paper_seq = p.seq AND v.model = ?',
       ).pluck(),
       newestPublished: db.prepare<[], string | null>('SELECT max(published) FROM papers').pluck(),
+      newestSeq: db.prepare<[], number | null>('SELECT max(seq) FROM papers').pluck(),
       stalePapers: db.prepare<[string, number, number], PaperRow>(
         `SELECT p.* FROM papers p LEFT JOIN vectors v ON v.paper_seq = p.seq AND v.model = ?
           WHERE p.seq > ? AND (v.content_hash IS NULL OR v.content_hash != p.content_hash)
@@ -318,6 +319,11 @@ export class SqliteStore {
   /** The newest published date in the store: default time windows end there, not at the wall clock. */
   newestPublished(): string | null {
     return this.stmt.newestPublished.get() ?? null;
+  }
+
+  /** The largest paper seq (0 for an empty store). */
+  newestSeq(): number {
+    return this.stmt.newestSeq.get() ?? 0;
   }
 
   /** Papers by seq in the order asked, unknown seqs dropped: one statement per batch. */

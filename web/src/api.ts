@@ -75,6 +75,12 @@ export interface User {
   uid: string;
 }
 
+export interface DigestRequest {
+  email: string;
+  cadence: 'daily' | 'weekly';
+  timeZone?: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -128,6 +134,11 @@ export const api = {
     call<{ items: { paperId: string; paper: Paper | null; starredAt: string }[]; total: number }>(`/v1/users/${enc(u.uid)}/stars?limit=500`, {}, u),
   star: (u: User, id: string, on: boolean) =>
     call<unknown>(`/v1/users/${enc(u.uid)}/stars/${enc(id)}`, { method: on ? 'PUT' : 'DELETE' }, u),
+  digestStatus: () => call<{ enabled: boolean; detail: string }>('/v1/digests/status'),
+  subscribeFeed: (u: User, body: DigestRequest) =>
+    call<{ status: string }>(`/v1/users/${enc(u.uid)}/subscriptions`, { method: 'POST', body: JSON.stringify(body) }, u),
+  subscribeTrending: (body: DigestRequest & { category?: string }) =>
+    call<{ status: string }>('/v1/subscriptions/trending', { method: 'POST', body: JSON.stringify(body) }),
   notInterested: (u: User, id: string) =>
     call<unknown>(`/v1/users/${enc(u.uid)}/feedback`, { method: 'POST', body: JSON.stringify({ paperId: id, kind: 'not_interested' }) }, u),
 };

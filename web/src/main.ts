@@ -2,6 +2,7 @@
 import './styles.css';
 import { api, ApiError, type Filters, type Paper, type Scored, type Topics, type User } from './api';
 import { byId, growthBadge, h, message, paperCard, setStarButton, topicDot, type CardActions } from './dom';
+import { initDigestForm } from './digest-form';
 import { TopicMap } from './topic-map';
 
 type Tab = 'trending' | 'feed' | 'stars' | 'search';
@@ -278,10 +279,24 @@ function bind(): void {
   document.addEventListener('keydown', (e) => e.key === 'Escape' && !drawer.hidden && closeDrawer());
 }
 
+/** Digest mails link to papers as /#paper=<id>: open that paper's drawer. */
+async function openFromHash(): Promise<void> {
+  const match = /^#paper=(.+)$/.exec(location.hash);
+  if (!match) return;
+  try {
+    await openPaper(await api.paper(decodeURIComponent(match[1])));
+  } catch (err) {
+    openDrawer(message(errorText(err), 'error'));
+  }
+}
+
 async function start(): Promise<void> {
   bind();
   state.user = await loadUser();
   renderAccount();
+  void initDigestForm({ user: () => state.user, category: () => state.category });
+  void openFromHash();
+  window.addEventListener('hashchange', () => void openFromHash());
   const user = state.user;
   if (user) state.tab = 'feed';
   // The topics answer tells where the corpus ends; trending windows are counted back from there.
