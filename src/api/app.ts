@@ -8,16 +8,19 @@ import { bodyLimit, rateLimit } from './middleware/limits.js';
 import { metricsMiddleware, opsRoutes } from './middleware/metrics.js';
 import { ApiProblem, problem, validationProblem } from './problem.js';
 import { atomRoutes } from './routes/atom.js';
+import { calendarRoutes } from './routes/calendar.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { embedRoutes } from './routes/embed.js';
 import { feedsRoutes } from './routes/feeds.js';
 import { healthRoutes } from './routes/health.js';
 import { paperRoutes } from './routes/papers.js';
 import { paperAdminRoutes } from './routes/papers-admin.js';
+import { paperPageDeps, paperPageRoutes } from './routes/paper-page.js';
 import { searchRoutes } from './routes/search.js';
 import { topicsRoutes } from './routes/topics.js';
 import { trendingRoutes } from './routes/trending.js';
 import { usersRoutes } from './routes/users.js';
+import { papersPerDay } from '../store/reader-queries.js';
 
 /** The HTTP app: every route validated by its zod schema, every error a problem+json. */
 export function createApp(feed: Paperfeed) {
@@ -44,6 +47,9 @@ export function createApp(feed: Paperfeed) {
   atomRoutes(app, feed);
   topicsRoutes(app, feed);
   dashboardRoutes(app, feed);
+  // The reader's pages (issue 18): narrow dependencies, new files.
+  paperPageRoutes(app, paperPageDeps(feed));
+  calendarRoutes(app, { days: (category) => papersPerDay(feed.store.db, category) });
   opsRoutes(app, feed);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

@@ -56,6 +56,11 @@ export interface Filters {
   until?: string;
   category?: string;
 }
+export interface Calendar {
+  oldest: string | null;
+  newest: string | null;
+  days: { date: string; papers: number }[];
+}
 export interface User {
   uid: string;
   token: string;
@@ -101,6 +106,7 @@ export const api = {
   search: (q: string, f: Filters, k = 30) => call<{ items: Scored[] }>(`/v1/search${query({ q, k, category: f.category })}`),
   similar: (id: string, k = 8) => call<{ items: Scored[] }>(`/v1/papers/${enc(id)}/similar${query({ k })}`),
   paper: (id: string) => call<Paper>(`/v1/papers/${enc(id)}`),
+  calendar: () => call<Calendar>('/v1/calendar'),
   topics: (f: Filters) => call<Topics>(`/v1/topics${query({ ...f })}`),
   topic: (id: string, f: Filters, limit = 200) => call<TopicDetail>(`/v1/topics/${enc(id)}${query({ ...f, limit })}`),
   feed: (u: User, f: Filters, k = 30) => call<{ items: Scored[] }>(`/v1/users/${enc(u.uid)}/feed${query({ k, ...f })}`, {}, u),

@@ -2,7 +2,8 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { STAR_WEIGHT } from '../../recommend/trending.js';
 import { defaultWindow } from '../../recommend/window.js';
 import type { Paperfeed } from '../../service.js';
-import { DEFAULT_TOPIC_DAYS, MAX_FIT_PAPERS, TopicEngine, type TopicModel, type TopicWindow } from '../../topics/engine.js';
+import { DEFAULT_TOPIC_DAYS, MAX_FIT_PAPERS, type TopicModel, type TopicWindow } from '../../topics/engine.js';
+import { topicEngineFor } from '../../topics/shared-engine.js';
 import { labelOf } from '../../topics/terms.js';
 import type { AppEnv } from '../auth.js';
 import { ApiProblem, notFound } from '../problem.js';
@@ -153,7 +154,7 @@ function topicSummary(feed: Paperfeed, model: TopicModel, t: number, popularity:
 }
 
 export function topicsRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
-  const engine = new TopicEngine(feed);
+  const engine = topicEngineFor(feed);
   const modelFor = (query: { since?: string; until?: string; category?: string; k?: number; seed: number }) => {
     if (!feed.ready) throw new ApiProblem(503, 'The index is still loading; retry shortly');
     const { k, seed, ...w } = query;
