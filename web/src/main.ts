@@ -4,7 +4,7 @@ import './styles.css';
 import { addDays } from '../../src/render/periods.js';
 import { api, ApiError, type Filters, type Paper, type Scored, type Topics, type User } from './api';
 import { byId, growthBadge, h, message, paperCard, setStarButton, topicDot, type CardActions } from './dom';
-import { corpusDates, periodFor, renderPeriodBar, windowText, type CorpusDates } from './period-bar';
+import { corpusDates, periodFor, renderPeriodBar, type CorpusDates } from './period-bar';
 import { TopicMap } from './topic-map';
 import { loadUser, saveUser } from './user';
 import { EMPTY_VIEW, parseView, viewSearch, windowKey, type Tab, type View } from './view-state';
@@ -54,7 +54,7 @@ function apply(next: View, first = false): void {
   const prev = state.view;
   state.view = next;
   const windowChanged = first || windowKey(prev) !== windowKey(next);
-  renderPeriodBar(next, state.dates, null);
+  renderPeriodBar(next, state.dates);
   byId<HTMLSelectElement>('category').value = next.category;
   byId<HTMLInputElement>('q').value = next.q;
   byId('tab-search').hidden = !next.q;
@@ -148,7 +148,6 @@ async function loadTopics(): Promise<Topics | null> {
     if (state.view !== view && windowKey(state.view) !== windowKey(view)) return data;
     const w = data.window;
     status.textContent = `${w.papers} papers · ${data.k} topics`;
-    if (!view.period) renderPeriodBar(view, state.dates, windowText(w.since, w.until));
     map.show(data);
     topicList.replaceChildren(
       ...data.topics.map((t) =>

@@ -53,7 +53,7 @@ export function neighbour(p: Period, step: -1 | 1, dates: CorpusDates): Period |
 }
 
 /** Shows the view in the controls: select, picker, previous/next links (real URLs: they can be opened or copied), heading. */
-export function renderPeriodBar(view: View, dates: CorpusDates, windowText: string | null): void {
+export function renderPeriodBar(view: View, dates: CorpusDates): void {
   byId<HTMLSelectElement>('span').value = view.period ? view.period.kind : String(view.days);
   const picker = byId<HTMLInputElement>('day-picker');
   if (dates.oldest) picker.min = dates.oldest;
@@ -71,11 +71,6 @@ export function renderPeriodBar(view: View, dates: CorpusDates, windowText: stri
   }
   const title = view.period
     ? periodLabel(view.period)
-    : `Last ${view.days} days${windowText ? ` · ${windowText}` : dates.newest ? ` · up to ${fmt(dates.newest)}` : ''}`;
+    : `Last ${view.days} days${dates.newest ? ` · ${fmt(addDays(dates.newest, 1 - view.days))} – ${fmt(dates.newest)}` : ''}`;
   byId('period-title').textContent = view.category ? `${title} · ${view.category}` : title;
-}
-
-/** "22 Jul 2026 – 21 Aug 2026" for a window with an exclusive end. */
-export function windowText(since: string, until: string): string {
-  return `${fmt(since)} – ${fmt(addDays(until, -1))}`;
 }
