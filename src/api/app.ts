@@ -17,6 +17,7 @@ import { paperRoutes } from './routes/papers.js';
 import { paperAdminRoutes } from './routes/papers-admin.js';
 import { paperPageDeps, paperPageRoutes } from './routes/paper-page.js';
 import { searchRoutes } from './routes/search.js';
+import { similarPostDeps, similarPostRoutes } from './routes/similar-post.js';
 import { topicsRoutes } from './routes/topics.js';
 import { trendingRoutes } from './routes/trending.js';
 import { usersRoutes } from './routes/users.js';
@@ -50,6 +51,7 @@ export function createApp(feed: Paperfeed) {
   // The reader's pages (issue 18): narrow dependencies, new files.
   paperPageRoutes(app, paperPageDeps(feed));
   calendarRoutes(app, { days: (category) => papersPerDay(feed.store.db, category) });
+  similarPostRoutes(app, similarPostDeps(feed));
   opsRoutes(app, feed);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
