@@ -158,6 +158,12 @@ describe.skipIf(!hasChromium)('the paper page /papers/{id} (seeded server, Chrom
     await page.goto(`${server.url}/papers/${MATH_PAPER}`);
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     await page.screenshot({ path: path.join(DOCS, 'paper-page-phone.png') });
+    // Its topic link opens the dashboard on that week with the topic open.
+    const label = await page.locator('.topic-link').textContent();
+    await page.locator('.topic-link').tap();
+    await page.waitForSelector('[data-testid=topic-papers] .card');
+    expect(await page.locator('#drawer h2').textContent()).toBe(label);
+    expect(await page.locator(`[data-testid=topic-papers] .card[data-paper-id="${MATH_PAPER}"]`).count()).toBe(1);
     // On the dashboard a card's title is a real link to the page: opened in place it shows the drawer, its URL is the page's.
     await page.goto(`${server.url}/?date=2026-08-07`);
     const title = page.locator(`#list .card[data-paper-id="${MATH_PAPER}"] .title`);
