@@ -6,7 +6,6 @@ import { periodLabel, periodOf } from '../../render/periods.js';
 import type { Paperfeed } from '../../service.js';
 import type { StoredPaper } from '../../store/store.js';
 import { starCount } from '../../store/reader-queries.js';
-import { labelOf } from '../../topics/terms.js';
 import { topicEngineFor } from '../../topics/shared-engine.js';
 import type { AppEnv } from '../auth.js';
 import { notFound } from '../problem.js';
@@ -39,7 +38,7 @@ export function paperPageDeps(feed: Paperfeed): PaperPageDeps {
         if (i < 0) return null;
         const t = model.fit.labels[i];
         return {
-          label: labelOf(model.fit.terms[t]),
+          label: model.fit.names[t],
           terms: model.fit.terms[t].map((x) => x.term),
           size: model.fit.sizes[t],
           href: `/?week=${week.value}&topic=t${t}`,
