@@ -8,7 +8,11 @@ import { startServer, type RunningServer } from '../src/server.js';
 import { hasChromium, horizontalOverflow, launchChromium, offlinePage, PHONE } from './browser.js';
 import { tempDir } from './helpers.js';
 
-const DOCS = path.join(PROJECT_ROOT, 'docs');
+/** Polls until the page shows what is expected: clustering and lists take seconds on a loaded 2-core machine. */
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 20_000, interval: 50 });
+
+/** Screenshots go to docs/ with UPDATE_SCREENSHOTS=1 (how the committed ones were made), else to a temp dir. */
+const DOCS = process.env.UPDATE_SCREENSHOTS ? path.join(PROJECT_ROOT, 'docs') : tempDir('paperfeed-shots-');
 
 describe.skipIf(!hasChromium)('date pages and a URL that holds the view (seeded server, Chromium)', () => {
   let server: RunningServer;
@@ -42,13 +46,15 @@ describe.skipIf(!hasChromium)('date pages and a URL that holds the view (seeded 
     // Default: the 30 days up to the newest paper of the store (2026-08-21), not up to today.
     await page.goto(server.url);
     await listSettled(page);
-    await expect.poll(() => page.locator('#period-title').textContent()).toBe('Last 30 days · 23 Jul 2026 – 21 Aug 2026');
+    await poll(() => page.locator('#period-title').textContent()).toBe('Last 30 days · 23 Jul 2026 – 21 Aug 2026');
     expect(await page.locator('#prev').isHidden()).toBe(true);
+    await poll(() => page.locator('#map-status').textContent()).toMatch(/^\d+ papers · \d+ topics$/);
+    await page.screenshot({ path: path.join(DOCS, 'dashboard.png') });
 
     // "One day" opens the newest day; every paper listed is of that day.
     await page.selectOption('#span', 'date');
-    await expect.poll(() => search(page)).toBe('?date=2026-08-21');
-    await expect.poll(() => page.locator('#period-title').textContent()).toBe('Friday, 21 August 2026');
+    await poll(() => search(page)).toBe('?date=2026-08-21');
+    await poll(() => page.locator('#period-title').textContent()).toBe('Friday, 21 August 2026');
     await listSettled(page);
     expect(new Set(await listDates(page))).toEqual(new Set(['2026-08-21']));
     expect(await page.locator('#next').getAttribute('aria-disabled')).toBe(''); // nothing after the newest day
@@ -56,38 +62,38 @@ describe.skipIf(!hasChromium)('date pages and a URL that holds the view (seeded 
     // Previous skips days without papers (arXiv lists none at weekends).
     const before = days[days.indexOf('2026-08-21') - 1];
     await page.click('#prev');
-    await expect.poll(() => search(page)).toBe(`?date=${before}`);
-    await expect.poll(async () => [...new Set(await listDates(page))]).toEqual([before]);
+    await poll(() => search(page)).toBe(`?date=${before}`);
+    await poll(async () => [...new Set(await listDates(page))]).toEqual([before]);
     expect(await page.inputValue('#day-picker')).toBe(before);
 
     // Week and month pages keep the day in view.
     await page.selectOption('#span', 'week');
-    await expect.poll(() => search(page)).toBe('?week=2026-W34');
-    await expect.poll(() => page.locator('#period-title').textContent()).toBe('Week 34 of 2026 (17–23 August)');
-    await expect.poll(async () => (await listDates(page)).every((d) => d >= '2026-08-17' && d <= '2026-08-23')).toBe(true);
+    await poll(() => search(page)).toBe('?week=2026-W34');
+    await poll(() => page.locator('#period-title').textContent()).toBe('Week 34 of 2026 (17–23 August)');
+    await poll(async () => (await listDates(page)).every((d) => d >= '2026-08-17' && d <= '2026-08-23')).toBe(true);
     await page.click('#prev');
-    await expect.poll(() => search(page)).toBe('?week=2026-W33');
+    await poll(() => search(page)).toBe('?week=2026-W33');
     await listSettled(page);
     expect((await listDates(page)).every((d) => d >= '2026-08-10' && d <= '2026-08-16')).toBe(true);
-    await expect.poll(() => page.locator('#map-status').textContent()).toMatch(/^\d+ papers · \d+ topics$/);
+    await poll(() => page.locator('#map-status').textContent()).toMatch(/^\d+ papers · \d+ topics$/);
     await page.screenshot({ path: path.join(DOCS, 'date-week.png') });
 
     // The date picker moves to the week of the picked day.
     await page.fill('#day-picker', '2026-08-05');
-    await expect.poll(() => search(page)).toBe('?week=2026-W32');
+    await poll(() => search(page)).toBe('?week=2026-W32');
     await page.selectOption('#span', 'month');
-    await expect.poll(() => search(page)).toBe('?month=2026-08');
-    await expect.poll(() => page.locator('#period-title').textContent()).toBe('August 2026');
+    await poll(() => search(page)).toBe('?month=2026-08');
+    await poll(() => page.locator('#period-title').textContent()).toBe('August 2026');
 
     // Back walks the same way back; forward again.
     await page.goBack();
-    await expect.poll(() => page.locator('#period-title').textContent()).toBe('Week 32 of 2026 (3–9 August)');
+    await poll(() => page.locator('#period-title').textContent()).toBe('Week 32 of 2026 (3–9 August)');
     expect(await page.inputValue('#span')).toBe('week');
     await page.goBack();
-    await expect.poll(() => page.locator('#period-title').textContent()).toBe('Week 33 of 2026 (10–16 August)');
+    await poll(() => page.locator('#period-title').textContent()).toBe('Week 33 of 2026 (10–16 August)');
     await page.goForward();
-    await expect.poll(() => search(page)).toBe('?week=2026-W32');
-    await expect.poll(async () => (await listDates(page)).every((d) => d >= '2026-08-03' && d <= '2026-08-09')).toBe(true);
+    await poll(() => search(page)).toBe('?week=2026-W32');
+    await poll(async () => (await listDates(page)).every((d) => d >= '2026-08-03' && d <= '2026-08-09')).toBe(true);
     await context.close();
     expect(errors).toEqual([]);
   });
@@ -99,10 +105,10 @@ describe.skipIf(!hasChromium)('date pages and a URL that holds the view (seeded 
     await listSettled(page);
 
     await page.selectOption('#category', 'cs.RO');
-    await expect.poll(() => search(page)).toBe('?month=2026-08&category=cs.RO');
+    await poll(() => search(page)).toBe('?month=2026-08&category=cs.RO');
     await page.fill('#q', 'humanoid robot');
     await page.click('#search button[type=submit]');
-    await expect.poll(() => search(page)).toBe('?month=2026-08&category=cs.RO&q=humanoid+robot');
+    await poll(() => search(page)).toBe('?month=2026-08&category=cs.RO&q=humanoid+robot');
     await page.waitForSelector('.tabs [data-tab=search][aria-selected=true]');
     await listSettled(page);
     const results = await page.locator('#list .card').evaluateAll((els) => els.map((e) => e.getAttribute('data-paper-id')));
@@ -112,13 +118,13 @@ describe.skipIf(!hasChromium)('date pages and a URL that holds the view (seeded 
     await page.waitForSelector('#topics button');
     const topicLabel = await page.locator('#topics button .label').nth(1).textContent();
     await page.locator('#topics button').nth(1).click();
-    await expect.poll(() => search(page)).toBe('?month=2026-08&category=cs.RO&q=humanoid+robot&topic=t1');
+    await poll(() => search(page)).toBe('?month=2026-08&category=cs.RO&q=humanoid+robot&topic=t1');
     await page.waitForSelector('[data-testid=topic-papers] .card');
     expect(await page.locator('#drawer h2').textContent()).toBe(topicLabel);
     const paperCard = page.locator('[data-testid=topic-papers] .card').first();
     const paperId = (await paperCard.getAttribute('data-paper-id'))!;
     await paperCard.locator('.title').click();
-    await expect.poll(() => search(page)).toBe(`?month=2026-08&category=cs.RO&q=humanoid+robot&topic=t1&paper=${paperId}`);
+    await poll(() => search(page)).toBe(`?month=2026-08&category=cs.RO&q=humanoid+robot&topic=t1&paper=${paperId}`);
     await page.waitForSelector('[data-testid=similar-papers] .card');
     const view = search(page);
 
@@ -138,7 +144,7 @@ describe.skipIf(!hasChromium)('date pages and a URL that holds the view (seeded 
     await page.waitForSelector('[data-testid=topic-papers] .card');
     expect(await page.locator('#drawer h2').textContent()).toBe(topicLabel);
     await page.goBack();
-    await expect.poll(() => page.locator('#drawer').isHidden()).toBe(true);
+    await poll(() => page.locator('#drawer').isHidden()).toBe(true);
     await page.goForward();
     await page.goForward();
     await page.waitForSelector(`#drawer .card.full[data-paper-id="${paperId}"]`);
@@ -153,7 +159,7 @@ describe.skipIf(!hasChromium)('date pages and a URL that holds the view (seeded 
     expect(await fresh.locator('#list .card').evaluateAll((els) => els.map((e) => e.getAttribute('data-paper-id')))).toEqual(results);
     // Closing the drawer drops paper and topic from the URL.
     await fresh.click('#drawer-close');
-    await expect.poll(() => search(fresh)).toBe('?month=2026-08&category=cs.RO&q=humanoid+robot');
+    await poll(() => search(fresh)).toBe('?month=2026-08&category=cs.RO&q=humanoid+robot');
     await other.close();
     await context.close();
     expect(errors).toEqual([]);
@@ -163,7 +169,7 @@ describe.skipIf(!hasChromium)('date pages and a URL that holds the view (seeded 
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await offlinePage(context, server.url, errors);
     await page.goto(`${server.url}/?date=2026-02-30&category=cs.CV&tab=nope`);
-    await expect.poll(() => page.locator('#notice').textContent()).toMatch(/date=2026-02-30 is not a real day.*tab=nope ignored/);
+    await poll(() => page.locator('#notice').textContent()).toMatch(/date=2026-02-30 is not a real day.*tab=nope ignored/);
     expect(search(page)).toBe('?category=cs.CV');
     await listSettled(page);
     expect((await page.locator('#list .card .meta').allTextContents()).every((m) => m.includes('cs.CV'))).toBe(true);
@@ -199,7 +205,7 @@ describe.skipIf(!hasChromium)('date pages and a URL that holds the view (seeded 
     });
     expect(dot.alpha).toBeGreaterThan(100);
     await page.locator('#map').tap({ position: { x: dot.x, y: dot.y } });
-    await expect.poll(() => search(page)).toMatch(/^\?week=2026-W33&topic=t\d+$/);
+    await poll(() => search(page)).toMatch(/^\?week=2026-W33&topic=t\d+$/);
     await page.waitForSelector('[data-testid=topic-papers] .card');
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     await page.screenshot({ path: path.join(DOCS, 'phone-topic.png') });

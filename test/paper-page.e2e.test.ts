@@ -7,7 +7,11 @@ import { startServer, type RunningServer } from '../src/server.js';
 import { hasChromium, horizontalOverflow, launchChromium, offlinePage, PHONE } from './browser.js';
 import { tempDir } from './helpers.js';
 
-const DOCS = path.join(PROJECT_ROOT, 'docs');
+/** Polls until the page shows what is expected: clustering and lists take seconds on a loaded 2-core machine. */
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 20_000, interval: 50 });
+
+/** Screenshots go to docs/ with UPDATE_SCREENSHOTS=1 (how the committed ones were made), else to a temp dir. */
+const DOCS = process.env.UPDATE_SCREENSHOTS ? path.join(PROJECT_ROOT, 'docs') : tempDir('paperfeed-shots-');
 const ADMIN = 'paper-page-e2e-admin-token';
 /** A seed paper with math in its title ("$ω$-0: A Latent Predictive World Action Model …"). */
 const MATH_PAPER = '2608.06375';
@@ -126,10 +130,10 @@ describe.skipIf(!hasChromium)('the paper page /papers/{id} (seeded server, Chrom
     const page = await offlinePage(context, server.url, errors);
     await page.goto(`${server.url}/papers/${MATH_PAPER}`);
     const star = page.locator('.user-actions button.star');
-    await expect.poll(() => star.isEnabled()).toBe(true);
+    await poll(() => star.isEnabled()).toBe(true);
     expect(await star.getAttribute('aria-pressed')).toBe('false');
     await star.click();
-    await expect.poll(() => star.getAttribute('aria-pressed')).toBe('true');
+    await poll(() => star.getAttribute('aria-pressed')).toBe('true');
     expect(await page.locator('[data-star-count]').textContent()).toBe('1');
     const stars = await (await fetch(`${server.url}/v1/users/${user.id}/stars`, { headers: { Authorization: `Bearer ${user.token}` } })).json();
     expect(stars.items.map((s: { paperId: string }) => s.paperId)).toEqual([MATH_PAPER]);
@@ -138,14 +142,14 @@ describe.skipIf(!hasChromium)('the paper page /papers/{id} (seeded server, Chrom
     // Reloaded, the page counts the star (server side) and shows it as starred.
     await page.reload();
     expect(await page.locator('.stats .stars').textContent()).toBe('★ 1 star');
-    await expect.poll(() => star.getAttribute('aria-pressed')).toBe('true');
+    await poll(() => star.getAttribute('aria-pressed')).toBe('true');
 
     const other = '2608.00725';
     await page.goto(`${server.url}/papers/${other}`);
     const feedback = page.waitForResponse((r) => r.url().endsWith(`/v1/users/${user.id}/feedback`) && r.request().method() === 'POST');
     await page.locator('.user-actions button.dismiss').click();
     expect((await feedback).status()).toBeLessThan(300);
-    await expect.poll(() => page.locator('.action-status').textContent()).toMatch(/rank lower/);
+    await poll(() => page.locator('.action-status').textContent()).toMatch(/rank lower/);
     const feed = await (await fetch(`${server.url}/v1/users/${user.id}/feed?k=1000&since=2026-07-01`, { headers: { Authorization: `Bearer ${user.token}` } })).json();
     expect(feed.items.map((i: { paper: { id: string } }) => i.paper.id)).not.toContain(other);
     await context.close();
