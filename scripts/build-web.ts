@@ -1,5 +1,5 @@
-// Bundles the dashboard (web/src → web/dist): index.html, assets/app.js (TypeScript + Chart.js, minified) and
-// assets/app.css. Run by `npm run build:web`, postinstall and prestart; it takes well under a second.
+// Bundles the dashboard (web/src → web/dist): index.html, assets/app.js (TypeScript + Chart.js + KaTeX, minified),
+// assets/app.css, the paper page's assets/paper.js and paper.css, and KaTeX's stylesheet and woff2 fonts. Run by `npm run build:web`, postinstall and prestart; it takes well under a second.
 // Type-checking the front end is separate: `tsc --noEmit -p web` (web/ has its own tsconfig with DOM types).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,6 +7,23 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const WEB = fileURLToPath(new URL('../web', import.meta.url));
+const KATEX_DIST = path.join(path.dirname(fileURLToPath(import.meta.resolve('katex/package.json'))), 'dist');
+
+/**
+ * KaTeX's stylesheet (the font-display: swap variant) with its fonts beside it in assets/: woff2 only (every browser
+ * the bundle targets reads it), so the asset route serves flat file names and nothing else is shipped.
+ */
+function copyKatex(assets: string): void {
+  const css = fs
+    .readFileSync(path.join(KATEX_DIST, 'katex-swap.min.css'), 'utf8')
+    .replace(/,url\(fonts\/[^)]+\.(woff|ttf)\) format\("(woff|truetype)"\)/g, '')
+    .replace(/url\(fonts\//g, 'url(');
+  if (/\.(woff|ttf)\)/.test(css)) throw new Error('katex css still names woff/ttf fonts: its format changed');
+  fs.writeFileSync(path.join(assets, 'katex.css'), css);
+  for (const font of fs.readdirSync(path.join(KATEX_DIST, 'fonts')).filter((f) => f.endsWith('.woff2'))) {
+    fs.copyFileSync(path.join(KATEX_DIST, 'fonts', font), path.join(assets, font));
+  }
+}
 export const WEB_DIST = path.join(WEB, 'dist');
 
 /** Builds web/dist from scratch (into a temp folder, swapped in by rename: a running server never sees half a build). */
@@ -14,7 +31,7 @@ export async function buildWeb(): Promise<{ files: string[]; bytes: number }> {
   const tmp = `${WEB_DIST}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   await build({
-    entryPoints: { app: path.join(WEB, 'src/main.ts') },
+    entryPoints: { app: path.join(WEB, 'src/main.ts'), paper: path.join(WEB, 'src/paper.ts') },
     outdir: path.join(tmp, 'assets'),
     bundle: true,
     minify: true,
@@ -25,6 +42,7 @@ export async function buildWeb(): Promise<{ files: string[]; bytes: number }> {
   });
   fs.copyFileSync(path.join(WEB, 'src/index.html'), path.join(tmp, 'index.html'));
   fs.copyFileSync(path.join(WEB, 'src/favicon.svg'), path.join(tmp, 'assets/favicon.svg'));
+  copyKatex(path.join(tmp, 'assets'));
   fs.rmSync(WEB_DIST, { recursive: true, force: true });
   fs.renameSync(tmp, WEB_DIST);
   const files = [...fs.readdirSync(WEB_DIST), ...fs.readdirSync(path.join(WEB_DIST, 'assets')).map((f) => `assets/${f}`)].filter((f) => f !== 'assets');

@@ -48,7 +48,7 @@ describe.skipIf(!hasChromium)('dashboard in a real browser (seeded server, Chrom
     await page.route('**/*', (route) => (route.request().url().startsWith(server.url) ? route.continue() : route.abort()));
     await page.goto(server.url);
     await page.waitForSelector('#list .card');
-    await page.waitForSelector('#topics li');
+    await page.waitForSelector('#topics li', { state: 'attached' }); // folded away on a phone
     return page;
   }
 
@@ -151,7 +151,7 @@ describe.skipIf(!hasChromium)('dashboard in a real browser (seeded server, Chrom
     await context.close();
   });
 
-  it('escapes paper text: a title with markup stays text', async () => {
+  it('escapes paper text: a title with markup stays text, its math is rendered by KaTeX', async () => {
     const title = 'Evil <img src=x onerror="window.__pwned=1"> & $\\alpha < \\beta$ trending';
     const res = await fetch(`${server.url}/v1/papers`, {
       method: 'POST',
@@ -162,7 +162,10 @@ describe.skipIf(!hasChromium)('dashboard in a real browser (seeded server, Chrom
     const context = await browser.newContext();
     const page = await open(context, 1280, 860);
     await page.waitForSelector('#list .card[data-paper-id="xss-1"]');
-    expect(await page.locator('#list .card[data-paper-id="xss-1"] .title').textContent()).toBe(title);
+    const shown = page.locator('#list .card[data-paper-id="xss-1"] .title');
+    expect(await shown.evaluate((el) => el.firstChild?.textContent)).toBe('Evil <img src=x onerror="window.__pwned=1"> & ');
+    expect(await shown.locator('.katex annotation').textContent()).toBe('\\alpha < \\beta');
+    expect(await shown.locator('.katex-html').innerText()).toBe('α<β');
     expect(await page.locator('#list img').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     await context.close();

@@ -32,6 +32,7 @@ export function jsonRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'config' |
   app.on('POST', '/v1/users/:uid/feedback', ownUser, jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
   app.on('POST', '/v1/session', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
   app.on('POST', '/v1/recommend', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
+  app.on('POST', '/v1/similar', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
   app.on('POST', '/v1/users/:uid/subscriptions', ownUser, jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
   app.on('POST', '/v1/subscriptions/trending', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
   app.on('POST', '/v1/subscriptions/manage', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));

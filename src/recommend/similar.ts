@@ -1,20 +1,10 @@
 import type { StoredPaper, Window } from '../store/ports.js';
-import { nearest, withVectors, type Catalog, type Scored } from './catalog.js';
-import { RERANK_POOL } from './lexical.js';
-import { fuseWithLexicalOffThread } from './rerank.js';
+import { withVectors, type Catalog, type Scored } from './catalog.js';
+import { similarToText } from './similar-to.js';
 
-/**
- * Papers most similar to a stored paper, itself excluded: the nearest RERANK_POOL by embedding, re-ranked by
- * z(cosine) + z(tf-idf cosine) so exact shared terms count too (EVAL.md measures the gain). `score` is that
- * fused value, in standard deviations over the pool.
- */
+/** Papers most similar to a stored paper, itself excluded: similarToText with the paper's own text and vector. */
 export async function similarPapers(c: Catalog, paper: StoredPaper, k: number, window: Window = {}): Promise<Scored[]> {
   const [query] = await withVectors(c, [paper]);
   if (!query) return [];
-  const pool = await nearest(c, query.vec, Math.max(RERANK_POOL, 2 * k), window, new Set([paper.seq]));
-  const fused = await fuseWithLexicalOffThread([paper], pool.map((p) => p.paper), pool.map((p) => p.score));
-  return pool
-    .map((p, i) => ({ paper: p.paper, score: fused[i] }))
-    .sort((a, b) => b.score - a.score || a.paper.seq - b.paper.seq)
-    .slice(0, k);
+  return similarToText(c, { title: paper.title, abstract: paper.abstract, vector: query.vec }, k, window, new Set([paper.seq]));
 }

@@ -44,6 +44,12 @@ export interface Ranked {
   score: number;
 }
 
+/** Papers published on one day. */
+export interface DayCount {
+  date: string;
+  papers: number;
+}
+
 /** Reads of the papers themselves. Lists keep the order they were asked in; unknown ids or seqs are dropped. */
 export interface PaperReads {
   count(): Promise<number>;
@@ -54,6 +60,8 @@ export interface PaperReads {
   seqsInWindow(w: Window): Promise<Set<number> | null>;
   /** The newest published date in the store: default time windows end there, not at the wall clock. */
   newestPublished(): Promise<string | null>;
+  /** The days that have papers (optionally in one category), oldest first: the date pages' calendar. */
+  papersPerDay(category?: string): Promise<DayCount[]>;
   /** The largest paper seq now (0 for none): papers added later get larger ones. */
   newestSeq(): Promise<number>;
   /** Our own users' stars per paper id, aligned with `ids`. */

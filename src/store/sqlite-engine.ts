@@ -28,6 +28,7 @@ export class SqliteEngine implements Engine {
       seqsInWindow: async (w) => s.seqsInWindow(w),
       newestPublished: async () => s.newestPublished(),
       newestSeq: async () => s.newestSeq(),
+      papersPerDay: async (category) => s.papersPerDay(category),
       starCounts: async (ids) => s.starCounts(ids),
       trending: async (w, k, formula) => s.trending(w, k, formula),
       popularity: async (w, starWeight) => s.popularity(w, starWeight),

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
-import { ModelMismatchError, type DatedWindow, type IngestLookup, type ModelInfo, type PaperWrite, type Ranked, type StoredPaper, type TrendingFormula, type Window } from './ports.js';
+import { ModelMismatchError, type DatedWindow, type DayCount, type IngestLookup, type ModelInfo, type PaperWrite, type Ranked, type StoredPaper, type TrendingFormula, type Window } from './ports.js';
 import { KeywordSearch } from './search.js';
 import { metaJson, readMeta } from './paper-meta.js';
 
@@ -143,6 +143,11 @@ export class SqliteStore {
       ).pluck(),
       newestPublished: db.prepare<[], string | null>('SELECT max(published) FROM papers').pluck(),
       newestSeq: db.prepare<[], number | null>('SELECT max(seq) FROM papers').pluck(),
+      // Uses papers_published; a few hundred rows for a year of papers.
+      papersPerDay: db.prepare<{ category: string | null }, DayCount>(
+        `SELECT published AS date, count(*) AS papers FROM papers p WHERE published IS NOT NULL AND ${IN_CATEGORY}
+          GROUP BY published ORDER BY published`,
+      ),
       stalePapers: db.prepare<[string, number, number], PaperRow>(
         `SELECT p.* FROM papers p LEFT JOIN vectors v ON v.paper_seq = p.seq AND v.model = ?
           WHERE p.seq > ? AND (v.content_hash IS NULL OR v.content_hash != p.content_hash)
@@ -319,6 +324,11 @@ export class SqliteStore {
   /** The newest published date in the store: default time windows end there, not at the wall clock. */
   newestPublished(): string | null {
     return this.stmt.newestPublished.get() ?? null;
+  }
+
+  /** The days that have papers (optionally in one category), with how many, oldest first. */
+  papersPerDay(category?: string): DayCount[] {
+    return this.stmt.papersPerDay.all({ category: category ?? null });
   }
 
   /** The largest paper seq (0 for an empty store). */

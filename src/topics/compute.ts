@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { assign, defaultK, sphericalKMeans } from './kmeans.js';
 import { fitPca2, project } from './pca.js';
-import { classTerms, type WeightedTerm } from './terms.js';
+import { classTerms, labelOf, type WeightedTerm } from './terms.js';
+import { stableNames, type WarmStart } from './warm-start.js';
 
 /** What clustering a window needs: plain arrays only, so it can be posted to a worker thread. */
 export interface TopicJob {
@@ -17,6 +18,8 @@ export interface TopicJob {
   /** Number of topics; null: chosen from the number of papers (see defaultK). */
   k: number | null;
   seed: number;
+  /** An earlier clustering of nearly the same papers to start from (ids, colours and labels then carry over). */
+  warm?: WarmStart;
 }
 
 export interface TopicFit {
@@ -25,12 +28,18 @@ export interface TopicFit {
   labels: Int32Array;
   /** Cosine similarity of each paper to its topic's centroid. */
   similarity: Float32Array;
+  /** The topics' centroids, k × dim unit vectors in topic id order (the next clustering's warm start). */
+  centroids: Float32Array;
   /** x, y of each paper on the map. */
   xy: Float32Array;
   sizes: Int32Array;
   /** Papers of the previous window closest to each topic's centroid. */
   previousSizes: Int32Array;
   terms: WeightedTerm[][];
+  /** Each topic's label: key phrases (labelOf), or its earlier label after a warm start if it barely changed. */
+  names: string[];
+  /** True when the clustering started from an earlier one (job.warm). */
+  warm: boolean;
   iterations: number;
   /** Milliseconds per stage, for logs and benchmarks. */
   ms: Record<string, number>;
@@ -64,20 +73,23 @@ export function computeTopics(job: TopicJob): TopicFit {
   };
   if (n === 0 || fit.length === 0) {
     const empty = new Int32Array(0);
-    return { k: 0, labels: empty, similarity: new Float32Array(0), xy: new Float32Array(0), sizes: empty, previousSizes: empty, terms: [], iterations: 0, ms };
+    return { k: 0, labels: empty, similarity: new Float32Array(0), xy: new Float32Array(0), sizes: empty, previousSizes: empty, terms: [], names: [], warm: false, centroids: new Float32Array(0), iterations: 0, ms };
   }
 
   const fitted = rows(vectors, dim, fit);
-  const k = Math.min(job.k ?? defaultK(fit.length), fit.length);
-  const km = sphericalKMeans(fitted, dim, k, seed, fit.length <= RESTARTS_MAX_PAPERS ? RESTARTS : 1);
+  const warm = job.warm && job.warm.k <= fit.length && job.warm.previousTopic.length === n ? job.warm : undefined;
+  const k = warm ? warm.k : Math.min(job.k ?? defaultK(fit.length), fit.length);
+  const km = sphericalKMeans(fitted, dim, k, seed, fit.length <= RESTARTS_MAX_PAPERS ? RESTARTS : 1, 30, warm?.centroids);
   lap('kmeans');
   const all = fit.length === n ? km : assign(vectors, dim, km.centroids);
   lap('assign');
 
-  // Renumber topics by size (largest first; ties by the original number) so ids read naturally.
+  // Renumber topics by size (largest first; ties by the original number) so ids read naturally; after a warm
+  // start cluster c grew from topic c's centroid, so it keeps id c.
   const rawSizes = new Int32Array(k);
   for (const l of all.labels) rawSizes[l]++;
-  const order = Array.from({ length: k }, (_, c) => c).sort((a, b) => rawSizes[b] - rawSizes[a] || a - b);
+  const order = Array.from({ length: k }, (_, c) => c);
+  if (!warm) order.sort((a, b) => rawSizes[b] - rawSizes[a] || a - b);
   const rank = new Int32Array(k);
   order.forEach((c, r) => (rank[c] = r));
   const centroids = new Float32Array(k * dim);
@@ -90,7 +102,11 @@ export function computeTopics(job: TopicJob): TopicFit {
   lap('previous');
 
   const fitLabels = Int32Array.from(fit, (i) => labels[i]);
-  const terms = classTerms(job.texts, fitLabels, k);
+  // 20 terms per topic: the first 10 are shown; an earlier label stays while its phrases are among all 20.
+  const longTerms = classTerms(job.texts, fitLabels, k, 20);
+  const terms = longTerms.map((t) => t.slice(0, 10));
+  const fresh = terms.map((t) => labelOf(t));
+  const names = warm ? stableNames(warm, labels, longTerms, fresh) : fresh;
   lap('terms');
 
   const weights = Float64Array.from(sizes);
@@ -99,5 +115,5 @@ export function computeTopics(job: TopicJob): TopicFit {
   const xy = project(vectors, dim, axes);
   lap('pca');
 
-  return { k, labels, similarity: all.similarity, xy, sizes, previousSizes, terms, iterations: km.iterations, ms };
+  return { k, labels, similarity: all.similarity, xy, sizes, previousSizes, terms, names, warm: warm !== undefined, centroids, iterations: km.iterations, ms };
 }

@@ -7,6 +7,7 @@ import type { ChangeLog, PaperReads, StoredPaper } from '../store/ports.js';
 import type { TopicFit } from './compute.js';
 import { sampleIndices } from './kmeans.js';
 import { runTopics } from './run.js';
+import { WARM_START_OVERLAP, type WarmStart } from './warm-start.js';
 
 export const DEFAULT_TOPIC_DAYS = 30;
 /** Topics are fitted on at most this many papers of a window (a deterministic sample); all are assigned. */
@@ -14,6 +15,8 @@ export const MAX_FIT_PAPERS = 20_000;
 /** Growth compares shares, so a sample of a big previous window is as good as all of it. */
 const MAX_PREVIOUS_PAPERS = 20_000;
 const CACHE_MAX_ENTRIES = 16;
+/** Clusterings remembered as warm starts for the next one of nearly the same papers (any store version). */
+const RECENT_MODELS = 8;
 
 export interface TopicWindow {
   since: string;
@@ -26,6 +29,8 @@ export interface TopicModel {
   window: TopicWindow;
   previousWindow: TopicWindow & { papers: number };
   seed: number;
+  /** The k asked for (null: the default), part of what a warm start must match. */
+  kParam: number | null;
   seqs: number[];
   ids: string[];
   titles: string[];
@@ -71,6 +76,7 @@ const daysBetween = (since: string, until: string) => Math.round((Date.parse(unt
  */
 export class TopicEngine {
   private readonly cache: ResultCache<TopicModel>;
+  private readonly recent: TopicModel[] = [];
 
   constructor(
     private readonly input: TopicInput,
@@ -125,17 +131,19 @@ export class TopicEngine {
     const previous = new Float32Array(previousVecs.length * dim);
     previousVecs.forEach((v, i) => previous.set(v, i * dim));
 
-    const fit = await runTopics({ dim, vectors, fit: fitted.slice(), texts, previous, k, seed }, this.mode);
+    const warm = this.warmStartFor(window, k, seed, seqs);
+    const fit = await runTopics({ dim, vectors, fit: fitted.slice(), texts, previous, k, seed, ...(warm ? { warm } : {}) }, this.mode);
 
     const members: number[][] = Array.from({ length: fit.k }, () => []);
     fit.labels.forEach((topic, i) => members[topic].push(i));
     for (const list of members) list.sort((a, b) => fit.similarity[b] - fit.similarity[a] || seqs[a] - seqs[b]);
     const computeMs = Math.round(performance.now() - started);
-    this.input.log(`topics: ${seqs.length} papers ${window.since}…${window.until}${category ? ` ${category}` : ''} → ${fit.k} topics in ${computeMs} ms ${JSON.stringify(fit.ms)}`);
-    return {
+    this.input.log(`topics: ${seqs.length} papers ${window.since}…${window.until}${category ? ` ${category}` : ''} → ${fit.k} topics${fit.warm ? ' (warm start)' : ''} in ${computeMs} ms ${JSON.stringify(fit.ms)}`);
+    const model: TopicModel = {
       window,
       previousWindow: { ...previousWindow, papers: previousSeqs.length },
       seed,
+      kParam: k,
       seqs,
       ids,
       titles,
@@ -145,5 +153,28 @@ export class TopicEngine {
       version,
       computeMs,
     };
+    this.recent.unshift(model);
+    if (this.recent.length > RECENT_MODELS) this.recent.pop();
+    return model;
+  }
+
+  /**
+   * The most overlapping recent clustering with the same category, k and seed, if it shares at least
+   * WARM_START_OVERLAP of the papers (of the larger set): a few papers added, or the window moved by a day.
+   */
+  private warmStartFor(window: TopicWindow, k: number | null, seed: number, seqs: number[]): WarmStart | undefined {
+    const now = new Set(seqs);
+    let best: TopicModel | undefined;
+    let bestOverlap = 0;
+    for (const m of this.recent) {
+      if ((m.window.category ?? null) !== (window.category ?? null) || m.kParam !== k || m.seed !== seed || m.fit.k === 0) continue;
+      let shared = 0;
+      for (const s of m.seqs) if (now.has(s)) shared++;
+      const overlap = shared / Math.max(m.seqs.length, seqs.length);
+      if (overlap > bestOverlap) [best, bestOverlap] = [m, overlap];
+    }
+    if (!best || bestOverlap < WARM_START_OVERLAP) return undefined;
+    const topicOf = new Map(best.seqs.map((s, i) => [s, best.fit.labels[i]]));
+    return { k: best.fit.k, centroids: best.fit.centroids, previousTopic: Int32Array.from(seqs, (s) => topicOf.get(s) ?? -1), names: best.fit.names };
   }
 }

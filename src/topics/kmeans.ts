@@ -96,8 +96,10 @@ function initPlusPlus(points: Float32Array, dim: number, k: number, random: () =
 /**
  * Spherical k-means (cosine) on unit vectors: seeded k-means++ init, Lloyd iterations until at most 0.2% of
  * the points change cluster (the last few flips move no label or map point that matters). An emptied cluster is re-seeded with the point farthest from its own centroid.
+ * `init`: start from these k centroids instead (a warm start from an earlier run: cluster c stays near centroid c).
  */
-export function sphericalKMeans(points: Float32Array, dim: number, k: number, seed: number, restarts = 1, maxIterations = 30): KMeansResult {
+export function sphericalKMeans(points: Float32Array, dim: number, k: number, seed: number, restarts = 1, maxIterations = 30, init?: Float32Array): KMeansResult {
+  if (init) return lloyd(points, dim, k, seed, maxIterations, init);
   let best: KMeansResult | null = null;
   let bestScore = -Infinity;
   const random = seededRandom(seed);
@@ -113,12 +115,12 @@ export function sphericalKMeans(points: Float32Array, dim: number, k: number, se
   return best!;
 }
 
-function lloyd(points: Float32Array, dim: number, k: number, seed: number, maxIterations: number): KMeansResult {
+function lloyd(points: Float32Array, dim: number, k: number, seed: number, maxIterations: number, init?: Float32Array): KMeansResult {
   const n = points.length / dim;
   if (n === 0 || k < 1) throw new Error('k-means needs at least one point and one cluster');
+  if (init && init.length !== k * dim) throw new Error(`warm start needs ${k} centroids of dimension ${dim}`);
   k = Math.min(k, n);
-  const random = seededRandom(seed);
-  const centroids = initPlusPlus(points, dim, k, random);
+  const centroids = init ? init.slice(0, k * dim) : initPlusPlus(points, dim, k, seededRandom(seed));
   let { labels, similarity } = assign(points, dim, centroids);
   let iterations = 0;
   while (iterations < maxIterations) {

@@ -14,6 +14,14 @@ export function words(text: string): string[] {
   return text.toLowerCase().replace(LATEX, ' ').match(WORD) ?? [];
 }
 
+/** Punctuation that ends a phrase: "large language models (MLLMs)" must not give "models mllms". */
+const PHRASE_BREAK = /[.,;:!?()[\]{}"“”]+/;
+
+/** words(), with '' between runs of words that punctuation separates. */
+function wordRuns(text: string): string[] {
+  return text.replace(LATEX, ' ').split(PHRASE_BREAK).flatMap((run, i) => (i === 0 ? words(run) : ['', ...words(run)]));
+}
+
 const usable = (w: string) => w.length >= 3 && !STOP_WORDS.has(w) && !/^\d/.test(w);
 
 /** The more frequent of a word's singular and plural forms in this corpus ("robot"/"robots"). */
@@ -31,6 +39,8 @@ function canonicalForm(w: string, freq: Map<string, number>): string {
   return best;
 }
 
+const BREAK = { id: -1, generic: false };
+
 /**
  * Interns every document's distinct terms as numbers: single words (singular and plural forms merged, so both
  * count as one term and the label shows a word the papers actually use) and two-word phrases of usable words,
@@ -42,7 +52,8 @@ function internTerms(texts: string[]): { docTerms: Int32Array[]; names: string[]
   const wordIds = new Map<string, number>();
   const freq: number[] = [];
   const tokenised = texts.map((text) =>
-    Int32Array.from(words(text), (w) => {
+    Int32Array.from(wordRuns(text), (w) => {
+      if (w === '') return -1; // a phrase break
       let id = wordIds.get(w);
       if (id === undefined) {
         id = freq.push(0) - 1;
@@ -82,7 +93,7 @@ function internTerms(texts: string[]): { docTerms: Int32Array[]; names: string[]
     };
     let prev: { id: number; generic: boolean } | null = null;
     for (const w of doc) {
-      const t = wordTerm[w];
+      const t = w < 0 ? BREAK : wordTerm[w];
       if (t.id < 0) {
         prev = null;
         continue;
@@ -168,10 +179,28 @@ function pickDistinct(ranked: WeightedTerm[], top: number): WeightedTerm[] {
   return chosen;
 }
 
-/** A short label: the top few terms, joined. */
-export function labelOf(terms: WeightedTerm[], count = 4): string {
-  return terms
-    .slice(0, count)
-    .map((t) => t.term)
-    .join(', ');
+/** A label stops growing before it gets longer than this (characters). */
+export const LABEL_MAX_CHARS = 40;
+
+/** Words reduced to a crude stem, so "robot", "robots" and "robotic" count as one word in a label. */
+const stems = (term: string) => term.split(/[\s-]+/).map((w) => w.replace(/s$/, '').slice(0, 5));
+
+/**
+ * A short label of key phrases: the most distinctive two-word phrase among the top four terms leads (a phrase names a
+ * topic better than a word: "reinforcement learning" over "reward"), then the next most distinctive terms that
+ * repeat none of the chosen words (by stem), up to `count` terms and LABEL_MAX_CHARS characters.
+ */
+export function labelOf(terms: WeightedTerm[], count = 3): string {
+  if (terms.length === 0) return '';
+  const lead = terms.slice(0, 4).find((t) => t.term.includes(' ')) ?? terms[0];
+  const chosen = [lead.term];
+  const used = new Set(stems(lead.term));
+  for (const { term } of terms) {
+    if (chosen.length >= count) break;
+    if (chosen.includes(term) || stems(term).some((s) => used.has(s))) continue;
+    if (`${chosen.join(', ')}, ${term}`.length > LABEL_MAX_CHARS) continue;
+    chosen.push(term);
+    for (const s of stems(term)) used.add(s);
+  }
+  return chosen.join(', ');
 }

@@ -70,6 +70,12 @@ export interface Filters {
   until?: string;
   category?: string;
 }
+export interface Calendar {
+  oldest: string | null;
+  newest: string | null;
+  days: { date: string; papers: number }[];
+}
+
 /** The signed-in user. Their token lives only in the server's HttpOnly session cookie, out of this page's reach. */
 export interface User {
   uid: string;
@@ -127,6 +133,7 @@ export const api = {
   search: (q: string, f: Filters, k = 30) => call<{ items: Scored[] }>(`/v1/search${query({ q, k, category: f.category })}`),
   similar: (id: string, k = 8) => call<{ items: Scored[] }>(`/v1/papers/${enc(id)}/similar${query({ k })}`),
   paper: (id: string) => call<Paper>(`/v1/papers/${enc(id)}`),
+  calendar: () => call<Calendar>('/v1/calendar'),
   topics: (f: Filters) => call<Topics>(`/v1/topics${query({ ...f })}`),
   topic: (id: string, f: Filters, limit = 200) => call<TopicDetail>(`/v1/topics/${enc(id)}${query({ ...f, limit })}`),
   feed: (u: User, f: Filters, k = 30) => call<{ items: Scored[] }>(`/v1/users/${enc(u.uid)}/feed${query({ k, ...f })}`, {}, u),

@@ -1,5 +1,9 @@
-// DOM helpers. Paper text (titles with LaTeX, "<", "&") only ever goes in as text nodes, never as HTML.
+// DOM helpers. Paper text goes in as text nodes, or through setLatex (KaTeX for math, everything else escaped).
 import type { Paper, Scored } from './api';
+import { setLatex } from './latex';
+import { setStarButton } from './star-button';
+
+export { setStarButton };
 
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | undefined | ((e: Event) => void)>;
@@ -50,6 +54,8 @@ export function growthBadge(growth: number | null): HTMLElement | null {
 
 export interface CardActions {
   open(paper: Paper): void;
+  /** The paper's own page: the title links there, so it can be opened in a new tab or copied. */
+  href(paper: Paper): string;
   /** Present when a user is signed in. */
   star?: { isStarred(id: string): boolean; toggle(paper: Paper, button: HTMLButtonElement): void };
   dismiss?(paper: Paper, card: HTMLElement): void;
@@ -61,10 +67,10 @@ export function paperCard(item: Scored, actions: CardActions, note?: string): HT
   const card = h(
     'article',
     { class: 'card', 'data-paper-id': p.id },
-    h('button', { class: 'title', type: 'button', onclick: () => actions.open(p) }, p.title),
+    setLatex(h('a', { class: 'title', href: actions.href(p), onclick: (e) => openUnlessModified(e, () => actions.open(p)) }), p.title),
     h('div', { class: 'meta' }, meta),
     p.authors.length ? h('div', { class: 'authors' }, p.authors.slice(0, 4).join(', ') + (p.authors.length > 4 ? ' et al.' : '')) : null,
-    h('p', { class: 'abstract' }, p.abstract),
+    setLatex(h('p', { class: 'abstract' }), p.abstract),
     sourceExtras(p),
     note || item.reason ? h('div', { class: 'reason' }, note ?? item.reason) : null,
   );
@@ -103,11 +109,14 @@ function sourceExtras(p: Paper): HTMLElement | null {
   return parts.length ? h('div', { class: 'extras' }, parts.join('  ·  ')) : null;
 }
 
-export function setStarButton(btn: HTMLButtonElement, on: boolean): void {
-  btn.classList.toggle('on', on);
-  btn.setAttribute('aria-pressed', String(on));
-  btn.textContent = on ? '★ Starred' : '☆ Star';
+/** A plain click opens in place; ctrl/cmd/shift/middle clicks keep the link's own behaviour (new tab, window). */
+function openUnlessModified(e: Event, open: () => void): void {
+  const m = e as MouseEvent;
+  if (m.button !== 0 || m.ctrlKey || m.metaKey || m.shiftKey || m.altKey) return;
+  e.preventDefault();
+  open();
 }
+
 
 export function message(text: string, kind: 'info' | 'error' = 'info'): HTMLElement {
   return h('p', { class: `message ${kind}` }, text);

@@ -2,6 +2,7 @@
 import { Chart, LinearScale, PointElement, ScatterController, Tooltip, type ChartDataset, type TooltipItem } from 'chart.js';
 import type { TopicPoint, Topics } from './api';
 import { topicColor, topicIndex } from './dom';
+import { latexToPlain } from './latex';
 
 Chart.register(ScatterController, PointElement, LinearScale, Tooltip);
 
@@ -51,7 +52,7 @@ export class TopicMap {
             displayColors: true,
             callbacks: {
               title: (items: TooltipItem<'scatter'>[]) => (items[0]?.dataset.label ?? '').replace(/^t\d+: /, ''),
-              label: (item: TooltipItem<'scatter'>) => truncate((item.raw as MapPoint).title, 90),
+              label: (item: TooltipItem<'scatter'>) => truncate(latexToPlain((item.raw as MapPoint).title), 90),
             },
           },
         },

@@ -3,7 +3,6 @@ import { STAR_WEIGHT } from '../../recommend/trending.js';
 import { defaultWindow } from '../../recommend/window.js';
 import type { PaperReads } from '../../store/ports.js';
 import { DEFAULT_TOPIC_DAYS, MAX_FIT_PAPERS, type TopicModel, type TopicWindow } from '../../topics/engine.js';
-import { labelOf } from '../../topics/terms.js';
 import type { AppEnv } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { notFound } from '../problem.js';
@@ -28,8 +27,19 @@ const WindowSchema = z
 
 const TopicSchema = z
   .object({
-    id: z.string().openapi({ description: 't0, t1, …: t0 is the largest topic. Stable within one result (window, k, seed, store version)', example: 't3' }),
-    label: z.string().openapi({ description: 'The top 4 terms, comma-separated', example: 'robot, manipulation, robotic, demonstrations' }),
+    id: z.string().openapi({
+      description:
+        't0, t1, …: numbered by size (t0 the largest) when a window is first clustered. When papers are added or the ' +
+        'window moves a little (≥ 90% of its papers shared with a recent clustering of the same category, k and seed), ' +
+        'the clustering starts from that one and each topic keeps its id (and so its colour on the dashboard)',
+      example: 't3',
+    }),
+    label: z.string().openapi({
+      description:
+        'Up to 3 key phrases (at most ~40 characters): the most distinctive two-word phrase leads, then distinctive ' +
+        'terms that repeat none of its words. A topic whose papers barely changed since the warm start keeps its label',
+      example: 'robot manipulation, demonstrations',
+    }),
     terms: z.array(z.string()).openapi({ description: 'Up to 10 distinctive words and two-word phrases, most distinctive first' }),
     size: z.number().int().openapi({ description: 'Papers of the window in this topic' }),
     previousSize: z.number().int().openapi({ description: 'Papers of the previous window (same length, just before) closest to this topic\'s centroid' }),
@@ -143,7 +153,7 @@ async function topicSummary(store: PaperReads, model: TopicModel, t: number, pop
   const popular = members[t].filter((i) => popularity.has(seqs[i])).sort((a, b) => popularity.get(seqs[b])! - popularity.get(seqs[a])!);
   return {
     id: `t${t}`,
-    label: labelOf(fit.terms[t]),
+    label: fit.names[t],
     terms: fit.terms[t].map((x) => x.term),
     size: fit.sizes[t],
     previousSize,
