@@ -126,7 +126,8 @@ describe.skipIf(!hasChromium)('the paper page /papers/{id} (seeded server, Chrom
     });
     const user = await created.json();
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.addInitScript((u) => localStorage.setItem('paperfeed.user', JSON.stringify(u)), { uid: user.id, token: user.token });
+    // Signed in as the dashboard does: the token goes into an HttpOnly session cookie, never into page storage.
+    expect((await context.request.post(`${server.url}/v1/session`, { data: { userId: user.id, token: user.token } })).status()).toBe(200);
     const page = await offlinePage(context, server.url, errors);
     await page.goto(`${server.url}/papers/${MATH_PAPER}`);
     const star = page.locator('.user-actions button.star');

@@ -96,7 +96,7 @@ describe('topic stability when 2% of the papers change (the bundled real seed, r
     expect(after.points).toHaveLength(300);
 
     // What the same clustering gives without a warm start (a fresh engine: no earlier run to start from).
-    const coldModel = await new TopicEngine(server.feed).get(WINDOW, null, 1);
+    const coldModel = await new TopicEngine({ ...server.runtime.engine, index: server.runtime.index, model: server.runtime.embedder.modelKey, dim: server.runtime.embedder.dim, log: () => {} }).get(WINDOW, null, 1);
     expect(coldModel.fit.warm).toBe(false);
     const cold = asTopics(coldModel);
 
