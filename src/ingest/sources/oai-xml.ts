@@ -63,7 +63,7 @@ export interface OaiPage {
 export class OaiFormatError extends Error {}
 
 /** How many records are parsed between two yields to the event loop (a few ms of work: the server keeps serving). */
-const RECORDS_PER_SLICE = 25;
+const RECORDS_PER_SLICE = 10;
 const RECORD = /<record[\s>][\s\S]*?<\/record\s*>/g;
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
