@@ -89,7 +89,6 @@ export async function startServer(config: Config, log: Log, started?: { embedder
       }
     }, config.INDEX_SYNC_MS);
     sync.unref();
-    if (!closing) sources.start();
   })();
   ready.catch(() => {}); // reported to whoever awaits `ready` (main.ts), not as an unhandled rejection meanwhile
 
@@ -140,6 +139,10 @@ export async function startServer(config: Config, log: Log, started?: { embedder
     });
     throw err;
   }
+  // The sources start once the index is ready and the app (whose metrics count their runs) exists.
+  void ready.then(() => {
+    if (!closing) sources.start();
+  }, () => {});
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   log(`listening on ${url}`);
