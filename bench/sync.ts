@@ -1,4 +1,5 @@
 // npm run bench:sync [-- --n 10000 --page 1000 --reps 2 --source ../shared/data/arxiv-cs-daily/papers-2026.jsonl.gz]
+//                     [--server-only]   (part 2 alone)
 //
 // The arXiv source end to end against the local fake OAI-PMH upstream (test/fake-upstream.ts, real arXivRaw XML,
 // pages of --page records joined by resumption tokens, no delay between requests):
@@ -75,8 +76,9 @@ const sync = (upstream: FakeUpstream) =>
 // ---------------------------------------------------------------------------------------------------------------
 // 1. CLI vs CLI, alternated
 
+const SERVER_ONLY = process.argv.includes('--server-only');
 const runs: { ingest: ChildRun[]; sync: ChildRun[] } = { ingest: [], sync: [] };
-for (let rep = 0; rep < REPS; rep++) {
+for (let rep = 0; rep < (SERVER_ONLY ? 0 : REPS); rep++) {
   const i = await ingest();
   runs.ingest.push(i);
   log(`ingest CLI: ${i.seconds.toFixed(1)} s, peak RSS ${i.peakRssMb.toFixed(0)} MB`);
@@ -85,7 +87,7 @@ for (let rep = 0; rep < REPS; rep++) {
   runs.sync.push(s);
   log(`sync CLI: ${s.seconds.toFixed(1)} s, peak RSS ${s.peakRssMb.toFixed(0)} MB`);
 }
-const small = await sync(quarter);
+const small = SERVER_ONLY ? { seconds: NaN, peakRssMb: NaN, out: '' } : await sync(quarter);
 log(`sync CLI (${Math.floor(N / 4)} records): ${small.seconds.toFixed(1)} s, peak RSS ${small.peakRssMb.toFixed(0)} MB`);
 
 const medIngest = median(runs.ingest.map((r) => r.seconds));

@@ -68,7 +68,6 @@ export async function startServer(config: Config, log: Log, started?: { embedder
     }
     await index.load(embedder.ready);
     index.follow(config.INDEX_SYNC_MS); // papers other processes (the ingest CLI) write
-    if (!closing) sources?.start();
   })();
   ready.catch(() => {}); // reported to whoever awaits `ready` (main.ts), not as an unhandled rejection meanwhile
 
@@ -127,6 +126,14 @@ export async function startServer(config: Config, log: Log, started?: { embedder
     });
     throw err;
   }
+  // The sources start once the index is ready and the app (whose metrics count their runs) exists.
+  void ready.then(() => {
+    if (!closing) sources.start();
+  }, () => {});
+  // The sources start once the index is ready and the app (whose metrics count their runs) exists.
+  void ready.then(() => {
+    if (!closing) sources?.start();
+  }, () => {});
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   log(`listening on ${url}`);

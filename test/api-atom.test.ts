@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import FeedParser from 'feedparser';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderAtom, type ApiPaper } from '../src/api/atom-xml.js';
+import { extrasLine, renderAtom, type ApiPaper } from '../src/api/atom-xml.js';
 import { loadConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { paper, tempDir } from './helpers.js';
@@ -176,7 +176,10 @@ describe('Atom routes (real server, seeded store)', () => {
     const json = await (await call('GET', `/v1/users/${a.id}/feed?${window.slice(1)}`, a.token)).json();
     expect(byKey.entries.length).toBe(15);
     expect(byKey.entries.map((e) => e.paperId)).toEqual(json.items.map((i: { paper: { id: string } }) => i.paper.id));
-    byKey.entries.forEach((e, i) => expect(e.content).toBe(`${json.items[i].reason}\n\n${json.items[i].paper.abstract}`));
+    // The content: why, then the source extras if any (submitter, code, comments), then the abstract.
+    byKey.entries.forEach((e, i) =>
+      expect(e.content).toBe([json.items[i].reason, extrasLine(json.items[i].paper.meta), json.items[i].paper.abstract].filter(Boolean).join('\n\n')),
+    );
     expect(byKey.entries.map((e) => e.paperId)).not.toContain('2607.28629');
     expect(byKey.title).toContain('Alice & <Co>');
     expect(text(byKey.meta['atom:id'])).toBe(`urn:paperfeed:user:${a.id}:feed`);

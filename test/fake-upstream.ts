@@ -35,6 +35,7 @@ export class FakeUpstream extends EventEmitter<{ request: [FakeRequest] }> {
   /** Bytes written by `endless` replies (to show the client stopped early). */
   endlessBytes = 0;
   private readonly sockets = new Set<import('node:net').Socket>();
+  private readonly gzipped = new Map<string, Buffer>();
 
   private constructor(
     private readonly server: http.Server,
@@ -103,7 +104,11 @@ export class FakeUpstream extends EventEmitter<{ request: [FakeRequest] }> {
     const body = Buffer.from(reply.body);
     // Real upstreams compress: the client must bound the decompressed size, not the wire size.
     const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) && body.length > 1024;
-    const payload = gzip ? zlib.gzipSync(body) : body;
+    let payload: Buffer = body;
+    if (gzip) {
+      payload = this.gzipped.get(reply.body) ?? zlib.gzipSync(body, { level: 1 });
+      if (this.gzipped.size < 64) this.gzipped.set(reply.body, payload);
+    }
     res.writeHead(reply.status ?? 200, {
       'Content-Type': reply.body.startsWith('<') ? 'text/xml; charset=utf-8' : 'application/json; charset=utf-8',
       'Content-Length': String(payload.length),
@@ -180,29 +185,40 @@ export function oaiError(code: string, message: string): string {
  * "6093112|1001"); noRecordsMatch when none fall in the request's from/until. Other verbs/params: badArgument.
  */
 export function oaiList(records: ArxivRecord[], pageSize: number): (req: FakeRequest) => Reply {
+  // Pages are rendered once (bench:sync requests each list several times; rendering is not what it measures).
+  const rendered = new Map<string, Reply>();
   return (req) => {
-    const q = req.query;
-    let offset = 0;
-    let from: string;
-    let until: string;
-    const token = q.get('resumptionToken');
-    if (token) {
-      const m = /^list-(\d{4}-\d{2}-\d{2})-(\d{4}-\d{2}-\d{2})\|(\d+)$/.exec(token);
-      if (!m) return { body: oaiError('badResumptionToken', 'The value of the resumptionToken argument is invalid or expired.') };
-      [from, until, offset] = [m[1], m[2], Number(m[3])];
-    } else {
-      if (q.get('verb') !== 'ListRecords' || !q.get('metadataPrefix')) return { body: oaiError('badArgument', 'Illegal arguments') };
-      from = q.get('from') ?? '0000-01-01';
-      until = q.get('until') ?? '9999-12-31';
-    }
-    const list = records.filter((r) => r.datestamp >= from && r.datestamp <= until);
-    if (list.length === 0) return { body: oaiError('noRecordsMatch', 'No records match') };
-    const page = list.slice(offset, offset + pageSize);
-    const more = offset + pageSize < list.length;
-    const paged = list.length > pageSize;
-    const next = more ? `list-${from}-${until}|${offset + pageSize}` : null;
-    return { body: oaiPage(page, paged ? { value: next, cursor: offset, size: list.length } : undefined) };
+    const key = req.query.toString();
+    const cached = rendered.get(key);
+    if (cached) return cached;
+    const reply = oaiListPage(records, pageSize, req);
+    rendered.set(key, reply);
+    return reply;
   };
+}
+
+function oaiListPage(records: ArxivRecord[], pageSize: number, req: FakeRequest): Reply {
+  const q = req.query;
+  let offset = 0;
+  let from: string;
+  let until: string;
+  const token = q.get('resumptionToken');
+  if (token) {
+    const m = /^list-(\d{4}-\d{2}-\d{2})-(\d{4}-\d{2}-\d{2})\|(\d+)$/.exec(token);
+    if (!m) return { body: oaiError('badResumptionToken', 'The value of the resumptionToken argument is invalid or expired.') };
+    [from, until, offset] = [m[1], m[2], Number(m[3])];
+  } else {
+    if (q.get('verb') !== 'ListRecords' || !q.get('metadataPrefix')) return { body: oaiError('badArgument', 'Illegal arguments') };
+    from = q.get('from') ?? '0000-01-01';
+    until = q.get('until') ?? '9999-12-31';
+  }
+  const list = records.filter((r) => r.datestamp >= from && r.datestamp <= until);
+  if (list.length === 0) return { body: oaiError('noRecordsMatch', 'No records match') };
+  const page = list.slice(offset, offset + pageSize);
+  const more = offset + pageSize < list.length;
+  const paged = list.length > pageSize;
+  const next = more ? `list-${from}-${until}|${offset + pageSize}` : null;
+  return { body: oaiPage(page, paged ? { value: next, cursor: offset, size: list.length } : undefined) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

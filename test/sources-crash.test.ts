@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeUpstream, oaiList, seedPapers, toArxivRecord, type FakeRequest } from './fake-upstream.js';
+import { FakeUpstream, oaiList, seedPapers, toArxivRecord } from './fake-upstream.js';
 import { ROOT } from './fault-helpers.js';
 import { tempDir } from './helpers.js';
 
@@ -72,6 +72,21 @@ const committedRows = (dataDir: string): number => {
   }
 };
 
+/** The resumption token of the stored arXiv cursor, read through a read-only connection. */
+function storedToken(dataDir: string): string | null {
+  try {
+    const db = new Database(path.join(dataDir, 'paperfeed.db'), { readonly: true, fileMustExist: true });
+    try {
+      const row = db.prepare("SELECT cursor FROM source_state WHERE source = 'arxiv'").get() as { cursor: string | null } | undefined;
+      return row?.cursor ? (JSON.parse(row.cursor) as { token: string | null }).token : null;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return null; // not created or migrated yet
+  }
+}
+
 beforeAll(async () => {
   upstream = await FakeUpstream.start(oaiList(RECORDS, PAGE));
 });
@@ -97,20 +112,28 @@ describe('SIGKILL mid-harvest, then rerun', () => {
   it('between pages: the rerun resumes at the page after the last committed one', async () => {
     const dir = tempDir('paperfeed-sync-kill-');
     upstream.requests.length = 0;
+    // The sync fetches one page ahead: hold page 6's answer, wait until page 5 is committed and its cursor stored
+    // (naming page 6), and kill the process there, between two pages.
+    const page6 = `list-2026-08-01-2026-08-05|${5 * PAGE}`;
+    let held = true;
+    const list = oaiList(RECORDS, PAGE);
+    upstream.handler = (req) => (held && req.query.get('resumptionToken') === page6 ? { hang: true } : list(req));
     const run = startSync(dir);
-    // The request for page 5 is sent only after page 4 is committed and its cursor saved: kill right then.
-    const token = (r: FakeRequest) => r.query.get('resumptionToken');
-    const at = await upstream.waitFor((r) => token(r) === `list-2026-08-01-2026-08-05|${4 * PAGE}`);
+    await upstream.waitFor((r) => r.query.get('resumptionToken') === page6);
+    const deadline = Date.now() + 60_000;
+    while (storedToken(dir) !== page6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(storedToken(dir)).toBe(page6);
     run.child.kill('SIGKILL');
     expect((await run.done).signal).toBe('SIGKILL');
-    expect(committedRows(dir)).toBeGreaterThanOrEqual(4 * PAGE);
+    held = false;
+    expect(committedRows(dir)).toBe(5 * PAGE);
     const before = upstream.requests.length;
     const rerun = await startSync(dir).done;
     expect(rerun.code, rerun.out).toBe(0);
     // Resumed from the stored token, not from the start of the list.
-    const resumed = upstream.requests.slice(before);
-    expect(token(resumed[0])).toBe(token(at));
+    expect(upstream.requests[before].query.get('resumptionToken')).toBe(page6);
     expect(snapshot(dir)).toEqual(reference);
+    upstream.handler = list;
   });
 
   it('while a page is being embedded and committed, twice over', async () => {

@@ -89,9 +89,14 @@ export class SourceStateStore {
     };
   }
 
+  /** A source's state; one that never ran reads as empty (no row is written: status reads stay reads). */
   get(source: string): SourceState {
-    this.stmt.ensure.run(source);
-    return toState(this.stmt.get.get(source)!);
+    const row = this.stmt.get.get(source);
+    if (row) return toState(row);
+    return toState({
+      source, harvested_until: null, newest_datestamp: null, cursor: null, last_run_at: null, last_success_at: null,
+      last_error: null, last_error_at: null, runs: 0, failures: 0, papers_added: 0, papers_updated: 0, last_run_added: 0,
+    });
   }
 
   all(): SourceState[] {

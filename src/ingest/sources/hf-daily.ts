@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { SourceState } from '../../store/sources.js';
 import { extrasOf } from '../extras.js';
 import { normalizePaper } from '../normalize.js';
+import { yieldToLoop } from './oai-xml.js';
 import type { PoliteHttp } from './polite-http.js';
 import { addDays, type DateRange, type HarvestPage, type Source, type SourceRun } from './source.js';
 
@@ -106,7 +107,8 @@ export class HfDailySource implements Source {
       const next = addDays(day, 1);
       const out: HarvestPage = { papers: [], deleted: [], rejected: [], skipped: 0, newest: body.length ? day : null, cursor: next <= range.until ? { ...range, next } : null };
       const seen = new Set<string>();
-      for (const raw of body) {
+      for (const [i, raw] of body.entries()) {
+        if (i % 20 === 19) await yieldToLoop();
         const r = hfEntryToPaper(raw, day);
         if (!r.ok) out.rejected.push({ id: r.id, reason: r.reason });
         else if (!seen.has(r.paper.id)) {

@@ -63,9 +63,9 @@ export interface OaiPage {
 export class OaiFormatError extends Error {}
 
 /** How many records are parsed between two yields to the event loop (a few ms of work: the server keeps serving). */
-const RECORDS_PER_SLICE = 25;
+const RECORDS_PER_SLICE = 10;
 const RECORD = /<record[\s>][\s\S]*?<\/record\s*>/g;
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function validated(xml: string, lineOffset: number): XmlObject {
   const valid = XMLValidator.validate(xml);
@@ -87,6 +87,7 @@ export async function parseListRecords(xml: string): Promise<OaiPage> {
   let line = 0;
   let counted = 0;
   for (const m of xml.matchAll(RECORD)) {
+    if (spans.length % 100 === 99) await yieldToLoop();
     for (let nl = xml.indexOf('\n', counted); nl !== -1 && nl < m.index; nl = xml.indexOf('\n', nl + 1)) line++;
     counted = m.index;
     spans.push({ text: m[0], line });
