@@ -25,14 +25,19 @@ try {
     await model.close();
     process.exit(1);
   });
+  // Signals often come twice (Ctrl-C reaches npm and the server, and npm forwards it again): the first one starts
+  // the shutdown, later ones are ignored rather than killing the process before the index is saved.
+  let stopping = false;
   const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     log(`${signal}: finishing in-flight requests and saving the index`);
     await server.close();
     log('stopped');
     process.exit(0);
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 } catch (err) {
   console.error(`paperfeed could not start: ${explainStoreError(err)}`);
   await embedder?.close();
