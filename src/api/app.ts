@@ -5,6 +5,8 @@ import type { ZodError } from 'zod';
 import type { Paperfeed } from '../service.js';
 import { authenticate, type AppEnv } from './auth.js';
 import { jsonRoutes } from './json-routes.js';
+import { finishForClients } from './openapi-doc.js';
+import { closeUnreadBodies } from './middleware/close-unread.js';
 import { corsFor } from './middleware/cors.js';
 import { rateLimit } from './middleware/limits.js';
 import { loginFailureLimit } from './middleware/login-limit.js';
@@ -25,6 +27,8 @@ import { topicsRoutes } from './routes/topics.js';
 import { trendingRoutes } from './routes/trending.js';
 import { usersRoutes } from './routes/users.js';
 
+const LICENSE = { name: 'MIT', url: 'https://opensource.org/licenses/MIT' };
+
 /** The HTTP app: every route validated by its zod schema, every error a problem+json. */
 export function createApp(feed: Paperfeed) {
   const app = new OpenAPIHono<AppEnv>({
@@ -35,6 +39,7 @@ export function createApp(feed: Paperfeed) {
 
   app.use('*', metricsMiddleware());
   app.use('*', securityHeaders());
+  app.use('*', closeUnreadBodies());
   app.use('*', corsFor(feed.config.CORS_ORIGINS));
   app.use('*', loginFailureLimit(feed.config.LOGIN_FAILURES_PER_MINUTE, feed.config.TRUST_PROXY));
   // Rate limiting keys on the token's hash (or the address), so it runs before authentication: failed logins count too.
@@ -59,10 +64,9 @@ export function createApp(feed: Paperfeed) {
   opsRoutes(app, feed);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'paperfeed', version: '0.1.0', description: 'Semantic recommendations for research papers' },
-  });
+  const info = { title: 'paperfeed', version: '0.1.0', description: 'Semantic recommendations for research papers' };
+  let doc: ReturnType<typeof app.getOpenAPI31Document> | undefined; // built on first request: every route is registered by then
+  app.get('/openapi.json', (c) => c.json((doc ??= finishForClients(app.getOpenAPI31Document({ openapi: '3.1.0', info }), LICENSE))));
 
   app.notFound((c) => problem(c, 404, `No route for ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((err, c) => {
