@@ -8,6 +8,9 @@ import type Database from 'better-sqlite3';
 export class StoreCache<T> {
   private readonly entries = new Map<string, { fingerprint: string; at: number; value: T }>();
   private readonly fingerprint: Database.Statement<[], { changes: number; version: number }>;
+  /** Lookups answered from the cache, and computed (for /metrics). */
+  hits = 0;
+  misses = 0;
 
   constructor(
     db: Database.Database,
@@ -26,7 +29,11 @@ export class StoreCache<T> {
     const fingerprint = `${fp.changes}:${fp.version}`;
     const now = Date.now();
     const hit = this.entries.get(key);
-    if (hit && hit.fingerprint === fingerprint && now - hit.at < this.maxAgeMs) return hit.value;
+    if (hit && hit.fingerprint === fingerprint && now - hit.at < this.maxAgeMs) {
+      this.hits++;
+      return hit.value;
+    }
+    this.misses++;
     const value = compute();
     this.entries.delete(key);
     this.entries.set(key, { fingerprint, at: now, value });
@@ -44,4 +51,9 @@ export function storeCache<T>(db: Database.Database, name: string, maxEntries: n
   let cache = byName.get(name);
   if (!cache) byName.set(name, (cache = new StoreCache<unknown>(db, maxEntries, maxAgeMs)));
   return cache as StoreCache<T>;
+}
+
+/** The named caches of a connection, for /metrics. */
+export function storeCaches(db: Database.Database): ReadonlyMap<string, StoreCache<unknown>> {
+  return caches.get(db) ?? new Map();
 }

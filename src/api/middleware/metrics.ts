@@ -7,6 +7,7 @@ import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Paperfeed } from '../../service.js';
+import { registerOperatorMetrics } from '../operator-metrics.js';
 import type { AppEnv } from '../auth.js';
 import { notFound } from '../problem.js';
 import { problemResponse } from '../schemas.js';
@@ -178,6 +179,8 @@ export function opsRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
       this.set(feed.index?.size ?? 0);
     },
   });
+
+  registerOperatorMetrics(registry, feed);
 
   app.openapi(metricsRoute, async (c) => c.text(await registry.metrics(), 200, { 'Content-Type': registry.contentType }));
 

@@ -1,0 +1,55 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { queryEmbedder } from '../embed/query-cache.js';
+import { storeCaches } from '../recommend/store-cache.js';
+import type { Paperfeed } from '../service.js';
+
+/**
+ * What an operator watches beyond requests (counted per route by metricsMiddleware) and the process (prom-client's
+ * defaults, event-loop delay among them: nodejs_eventloop_lag_*): how far the index trails the store, how fast the
+ * store changes (papers written by the API or the ingest CLI), and how often the caches answer. Read at scrape
+ * time from the running service, so nothing on the request path changes.
+ */
+export function registerOperatorMetrics(registry: Registry, feed: Paperfeed): void {
+  const storeVersion = () => (feed.store.db.open ? feed.store.maxVersion() : 0);
+  new Gauge({
+    name: 'paperfeed_store_changes_total',
+    help: 'Changes (paper inserts, updates, deletes) written to the store by any process; its rate is the ingest rate',
+    registers: [registry],
+    collect() {
+      this.set(storeVersion());
+    },
+  });
+  new Gauge({
+    name: 'paperfeed_index_lag_changes',
+    help: 'Store changes the index has not caught up with yet (picked up every INDEX_SYNC_MS); -1 while it loads',
+    registers: [registry],
+    collect() {
+      this.set(feed.index ? Math.max(0, storeVersion() - feed.index.version) : -1);
+    },
+  });
+  new Gauge({
+    name: 'paperfeed_index_unsaved',
+    help: '1 while the index holds changes not yet saved to disk',
+    registers: [registry],
+    collect() {
+      this.set(feed.index?.dirty ? 1 : 0);
+    },
+  });
+  const cacheLookups = new Counter({
+    name: 'paperfeed_cache_lookups_total',
+    help: 'Cache lookups by cache and result (hit or miss): query embeddings and results cached until the store changes',
+    labelNames: ['cache', 'result'] as const,
+    registers: [registry],
+    collect() {
+      cacheLookups.reset();
+      const query = queryEmbedder(feed).stats();
+      cacheLookups.inc({ cache: 'query_embedding', result: 'hit' }, query.hits);
+      cacheLookups.inc({ cache: 'query_embedding', result: 'miss' }, query.misses);
+      if (!feed.store.db.open) return;
+      for (const [name, cache] of storeCaches(feed.store.db)) {
+        cacheLookups.inc({ cache: name, result: 'hit' }, cache.hits);
+        cacheLookups.inc({ cache: name, result: 'miss' }, cache.misses);
+      }
+    },
+  });
+}
