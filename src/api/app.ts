@@ -6,6 +6,7 @@ import type { Paperfeed } from '../service.js';
 import { authenticate, type AppEnv } from './auth.js';
 import { jsonRoutes } from './json-routes.js';
 import { finishForClients } from './openapi-doc.js';
+import { absoluteUrl } from './public-url.js';
 import { closeUnreadBodies } from './middleware/close-unread.js';
 import { corsFor } from './middleware/cors.js';
 import { rateLimit } from './middleware/limits.js';
@@ -66,7 +67,9 @@ export function createApp(feed: Paperfeed) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   const info = { title: 'paperfeed', version: '0.1.0', description: 'Semantic recommendations for research papers' };
   let doc: ReturnType<typeof app.getOpenAPI31Document> | undefined; // built on first request: every route is registered by then
-  app.get('/openapi.json', (c) => c.json((doc ??= finishForClients(app.getOpenAPI31Document({ openapi: '3.1.0', info }), LICENSE))));
+  app.get('/openapi.json', (c) =>
+    c.json((doc ??= finishForClients(app.getOpenAPI31Document({ openapi: '3.1.0', info }), LICENSE, absoluteUrl(feed.config, '')))),
+  );
 
   app.notFound((c) => problem(c, 404, `No route for ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((err, c) => {
