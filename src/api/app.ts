@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { requestId } from 'hono/request-id';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
@@ -7,6 +8,7 @@ import { authenticate, type AppEnv } from './auth.js';
 import { jsonRoutes } from './json-routes.js';
 import { finishForClients } from './openapi-doc.js';
 import { absoluteUrl } from './public-url.js';
+import { accessLog } from './middleware/access-log.js';
 import { closeUnreadBodies } from './middleware/close-unread.js';
 import { corsFor } from './middleware/cors.js';
 import { rateLimit } from './middleware/limits.js';
@@ -39,6 +41,8 @@ export function createApp(feed: Paperfeed) {
   });
 
   app.use('*', metricsMiddleware());
+  app.use('*', requestId());
+  if (feed.config.LOG_FORMAT === 'json') app.use('*', accessLog((line) => console.log(JSON.stringify(line))));
   app.use('*', securityHeaders());
   app.use('*', closeUnreadBodies());
   app.use('*', corsFor(feed.config.CORS_ORIGINS));
@@ -80,7 +84,7 @@ export function createApp(feed: Paperfeed) {
       for (const [k, v] of Object.entries(err.headers ?? {})) res.headers.set(k, v);
       return res;
     }
-    feed.log(`error on ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
+    feed.log(`error on ${c.req.method} ${c.req.path} (request ${c.get('requestId')}): ${err.stack ?? err.message}`);
     return problem(c, 500, 'Internal error');
   });
   return app;
