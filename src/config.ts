@@ -80,6 +80,8 @@ const ConfigSchema = z.object({
     .default('')
     .transform((s) => s.split(',').map((a) => a.trim()).filter((a) => a.length > 0))
     .pipe(z.array(z.string().refine((a) => isIP(a) !== 0, 'TRUST_PROXY: each entry must be an IP address such as 127.0.0.1'))),
+  /** text: `<time> <message>` lines; json: one JSON object per line, and one per request with its id. */
+  LOG_FORMAT: z.enum(['text', 'json']).default('text'),
   /** Failed logins (401 for a token or feed key that was sent) per client address per minute; past it 429. 0 = off. */
   LOGIN_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(20),
   ...SOURCE_CONFIG,

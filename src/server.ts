@@ -128,10 +128,6 @@ export async function startServer(config: Config, log: Log, started?: { embedder
   }
   // The sources start once the index is ready and the app (whose metrics count their runs) exists.
   void ready.then(() => {
-    if (!closing) sources.start();
-  }, () => {});
-  // The sources start once the index is ready and the app (whose metrics count their runs) exists.
-  void ready.then(() => {
     if (!closing) sources?.start();
   }, () => {});
   const port = (server.address() as AddressInfo).port;

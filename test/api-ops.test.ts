@@ -54,6 +54,19 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^process_cpu_user_seconds_total /m);
   });
 
+  it("shows what an operator watches: store changes, the index's catch-up lag, cache hits, event-loop delay", async () => {
+    // The same search twice: the second query embedding comes from the cache.
+    for (let i = 0; i < 2; i++) expect((await get('/v1/search?q=graph+neural+networks+for+molecules&mode=semantic')).status).toBe(200);
+    const text = await (await get('/metrics')).text();
+    const value = (re: RegExp) => Number(re.exec(text)?.[1]);
+    expect(value(/^paperfeed_store_changes_total (\d+)$/m)).toBeGreaterThanOrEqual(310);
+    expect(value(/^paperfeed_index_lag_changes (-?\d+)$/m)).toBe(0);
+    expect(text).toMatch(/^paperfeed_index_unsaved [01]$/m);
+    expect(value(/^paperfeed_cache_lookups_total\{cache="query_embedding",result="hit"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^paperfeed_cache_lookups_total\{cache="query_embedding",result="miss"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds /m);
+  });
+
   it('keeps one registry per app: another server counts only its own requests', async () => {
     const text = await (await fetch(`${small.url}/metrics`)).text();
     expect(text).not.toContain('route="/v1/papers/:id/similar"');

@@ -5,8 +5,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../scripts/build-server.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { killChildren, ROOT, runCli, startMain, storeCounts, waitFor200, type ChildResult } from './fault-helpers.js';
 import { paper, tempDir } from './helpers.js';
 
@@ -16,9 +15,6 @@ const FIRST = 50;
 const INGESTED = 6000;
 const work = tempDir('paperfeed-backup-');
 
-beforeAll(async () => {
-  await buildServer();
-}, 60_000);
 afterAll(() => {
   killChildren();
   fs.rmSync(work, { recursive: true, force: true });

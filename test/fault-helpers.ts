@@ -90,7 +90,7 @@ export async function startMain(env: Record<string, string>, timeoutMs = 60_000)
     const timer = setTimeout(() => reject(new Error(`no "listening on" line in ${timeoutMs} ms:\n${out}`)), timeoutMs);
     const onData = (d: Buffer) => {
       out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (http:\/\/[^\s"]+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);

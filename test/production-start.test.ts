@@ -1,12 +1,12 @@
 // Issue 15, item 8: the server as a user, systemd or a container runtime starts it: `npm start` and the `paperfeed`
 // bin run plain `node` on the build in dist/ (no TypeScript loader, no model or bundle rebuild), and SIGTERM or
 // SIGINT to the process that was started ends the whole process tree within 10 s, with the index saved. Each run is
-// spawned in its own process group, so "the whole tree" is checked as "no process left in the group".
+// spawned in its own process group, so "the whole tree" is checked as "no process left in the group". dist/ is built
+// from the sources under test by test/global-setup.ts.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../scripts/build-server.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readManifest, ROOT, storeCounts, waitFor200 } from './fault-helpers.js';
 import { paper, tempDir } from './helpers.js';
 
@@ -14,9 +14,6 @@ const ADMIN = 'production-start-admin-token-0123';
 const work = tempDir('paperfeed-production-');
 const started: ChildProcess[] = [];
 
-beforeAll(async () => {
-  await buildServer(); // what `npm install` / `npm run build` does, from the sources under test
-}, 60_000);
 afterAll(() => {
   for (const c of started) {
     try {
@@ -61,7 +58,7 @@ async function launch(command: string, args: string[], dataDir: string) {
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not listening after 60 s:\n${out}`)), 60_000);
     child.stdout!.on('data', () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (http:\/\/[^\s"]+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);

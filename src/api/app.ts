@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { requestId } from 'hono/request-id';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
@@ -6,6 +7,10 @@ import { IndexNotReadyError } from '../index/sync.js';
 import { authenticate, type AppEnv } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { jsonRoutes } from './json-routes.js';
+import { finishForClients } from './openapi-doc.js';
+import { absoluteUrl } from './public-url.js';
+import { accessLog } from './middleware/access-log.js';
+import { closeUnreadBodies } from './middleware/close-unread.js';
 import { corsFor } from './middleware/cors.js';
 import { rateLimit } from './middleware/limits.js';
 import { loginFailureLimit } from './middleware/login-limit.js';
@@ -31,6 +36,8 @@ import { topicsRoutes } from './routes/topics.js';
 import { trendingRoutes } from './routes/trending.js';
 import { usersRoutes } from './routes/users.js';
 
+const LICENSE = { name: 'MIT', url: 'https://opensource.org/licenses/MIT' };
+
 /** The HTTP app: every route validated by its zod schema, every error a problem+json. */
 export function createApp(d: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>({
@@ -40,7 +47,10 @@ export function createApp(d: ApiDeps) {
   });
 
   app.use('*', metricsMiddleware());
+  app.use('*', requestId());
+  if (d.config.LOG_FORMAT === 'json') app.use('*', accessLog((line) => console.log(JSON.stringify(line))));
   app.use('*', securityHeaders());
+  app.use('*', closeUnreadBodies());
   app.use('*', corsFor(d.config.CORS_ORIGINS));
   app.use('*', loginFailureLimit(d.config.LOGIN_FAILURES_PER_MINUTE, d.config.TRUST_PROXY));
   // Rate limiting keys on the token's hash (or the address), so it runs before authentication: failed logins count too.
@@ -71,10 +81,11 @@ export function createApp(d: ApiDeps) {
   if (d.digests) digestRoutes(app, d.digests, d.users);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'paperfeed', version: '0.1.0', description: 'Semantic recommendations for research papers' },
-  });
+  const info = { title: 'paperfeed', version: '0.1.0', description: 'Semantic recommendations for research papers' };
+  let doc: ReturnType<typeof app.getOpenAPI31Document> | undefined; // built on first request: every route is registered by then
+  app.get('/openapi.json', (c) =>
+    c.json((doc ??= finishForClients(app.getOpenAPI31Document({ openapi: '3.1.0', info }), LICENSE, absoluteUrl(d.config, '')))),
+  );
 
   app.notFound((c) => problem(c, 404, `No route for ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((err, c) => {
@@ -91,7 +102,7 @@ export function createApp(d: ApiDeps) {
       for (const [k, v] of Object.entries(err.headers ?? {})) res.headers.set(k, v);
       return res;
     }
-    d.log(`error on ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
+    d.log(`error on ${c.req.method} ${c.req.path} (request ${c.get('requestId')}): ${err.stack ?? err.message}`);
     return problem(c, 500, 'Internal error');
   });
   return app;

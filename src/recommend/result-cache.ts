@@ -7,6 +7,9 @@
  */
 export class ResultCache<T> {
   private readonly entries = new Map<string, { stamp: string; at: number; value: Promise<T> }>();
+  /** Lookups answered from the cache, and computed (for /metrics). */
+  hits = 0;
+  misses = 0;
 
   constructor(
     private readonly stamp: () => Promise<string | number>,
@@ -21,8 +24,10 @@ export class ResultCache<T> {
     this.entries.delete(key);
     if (hit && hit.stamp === stamp && now - hit.at < this.maxAgeMs) {
       this.entries.set(key, hit); // most recently used last
+      this.hits++;
       return hit.value;
     }
+    this.misses++;
     const value = compute();
     this.entries.set(key, { stamp, at: now, value });
     value.catch(() => this.entries.get(key)?.value === value && this.entries.delete(key));

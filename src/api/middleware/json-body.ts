@@ -17,18 +17,55 @@ export interface JsonBodyOptions {
 const tooLarge = (limit: number) =>
   new ApiProblem(413, `The request body is larger than ${limit} bytes`, [{ field: 'body', message: `at most ${limit} bytes` }]);
 
-/** Reads a body stream into memory, refusing it as soon as it passes `limit` bytes (whatever Content-Length said). */
-async function readLimited(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+/**
+ * Tracks the nesting depth of JSON text fed to it in chunks: a linear scan of the bytes that skips strings (bytes of
+ * multi-byte UTF-8 never equal these ASCII ones). `feed` says whether the text so far nests deeper than `maxDepth`,
+ * so a body like `[[[[…` is refused after its first bytes, before the rest is even read, where JSON.parse would
+ * build millions of levels first (seconds of a blocked event loop).
+ */
+export class DepthScanner {
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+
+  constructor(private readonly maxDepth: number) {}
+
+  feed(bytes: Uint8Array): boolean {
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i];
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (b === 0x5c) this.escaped = true;
+        else if (b === 0x22) this.inString = false;
+      } else if (b === 0x22) this.inString = true;
+      else if (b === 0x5b || b === 0x7b) {
+        if (++this.depth > this.maxDepth) return true;
+      } else if (b === 0x5d || b === 0x7d) this.depth--;
+    }
+    return false;
+  }
+}
+
+const tooDeep = (maxDepth: number) =>
+  new ApiProblem(400, `The JSON body nests deeper than ${maxDepth} levels`, [{ field: 'body', message: `nested deeper than ${maxDepth} levels` }]);
+
+/**
+ * Reads a body stream into memory, refusing it as soon as it passes `limit` bytes (whatever Content-Length said)
+ * or nests deeper than `maxDepth`: either way the rest is never read.
+ */
+async function readLimited(stream: ReadableStream<Uint8Array>, limit: number, maxDepth: number): Promise<Uint8Array> {
   const reader = stream.getReader();
+  const depth = new DepthScanner(maxDepth);
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > limit) {
+    const refusal = size > limit ? tooLarge(limit) : depth.feed(value) ? tooDeep(maxDepth) : undefined;
+    if (refusal) {
       await reader.cancel().catch(() => {});
-      throw tooLarge(limit);
+      throw refusal;
     }
     chunks.push(value);
   }
@@ -39,27 +76,6 @@ async function readLimited(stream: ReadableStream<Uint8Array>, limit: number): P
     at += chunk.byteLength;
   }
   return out;
-}
-
-/**
- * True when the JSON text nests arrays/objects deeper than `maxDepth`. A linear scan of the bytes that skips
- * strings: it stops at the first level too deep, so `[[[[…` costs microseconds, where JSON.parse would build
- * millions of levels first (seconds of a blocked event loop). Bytes of multi-byte UTF-8 never equal these ASCII ones.
- */
-export function nestsDeeperThan(bytes: Uint8Array, maxDepth: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
-    if (inString) {
-      if (b === 0x5c) i++; // backslash: skip the escaped byte
-      else if (b === 0x22) inString = false;
-    } else if (b === 0x22) inString = true;
-    else if (b === 0x5b || b === 0x7b) {
-      if (++depth > maxDepth) return true;
-    } else if (b === 0x5d || b === 0x7d) depth--;
-  }
-  return false;
 }
 
 /**
@@ -79,10 +95,7 @@ export function jsonBody({ limit, maxDepth = MAX_JSON_DEPTH }: JsonBodyOptions):
       throw new ApiProblem(415, 'Send the body as application/json', [{ field: 'header.content-type', message: 'expected application/json' }]);
     }
 
-    const bytes = req.body ? await readLimited(req.body, limit) : new Uint8Array(0);
-    if (nestsDeeperThan(bytes, maxDepth)) {
-      throw new ApiProblem(400, `The JSON body nests deeper than ${maxDepth} levels`, [{ field: 'body', message: `nested deeper than ${maxDepth} levels` }]);
-    }
+    const bytes = req.body ? await readLimited(req.body, limit, maxDepth) : new Uint8Array(0);
     let parsed: unknown;
     try {
       parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));

@@ -7,6 +7,7 @@ import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ApiDeps } from '../deps.js';
+import { registerOperatorMetrics } from '../operator-metrics.js';
 import type { AppEnv } from '../auth.js';
 import { notFound } from '../problem.js';
 import { problemResponse } from '../schemas.js';
@@ -162,7 +163,7 @@ export function appMetricsRegistry(app: OpenAPIHono<AppEnv>): Registry | undefin
 }
 
 /** GET /metrics (Prometheus text) and GET /docs (interactive API docs, offline). */
-export function opsRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers' | 'index'>): void {
+export function opsRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers' | 'index' | 'changes' | 'queries' | 'caches'>): void {
   const metrics = app.routes.map((r) => byMiddleware.get(r.handler as MiddlewareHandler<AppEnv>)).find((m) => m !== undefined);
   if (!metrics) throw new Error('opsRoutes: register metricsMiddleware() on the app first (app.use)');
   const { registry } = metrics;
@@ -183,6 +184,8 @@ export function opsRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers' | 
       this.set(d.index.current?.size ?? 0);
     },
   });
+
+  registerOperatorMetrics(registry, d);
 
   app.openapi(metricsRoute, async (c) => c.text(await registry.metrics(), 200, { 'Content-Type': registry.contentType }));
 
