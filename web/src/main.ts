@@ -2,11 +2,12 @@
 // The URL holds the whole view (view-state.ts); every change goes through navigate(), and back/forward through apply().
 import './styles.css';
 import { addDays } from '../../src/render/periods.js';
-import { api, ApiError, type Filters, type Paper, type Scored, type Topics, type User } from './api';
+import { bindAccount, renderAccount } from './account';
+import { api, ApiError, type Filters, type Paper, type Scored, type Topics } from './api';
 import { byId, growthBadge, h, message, paperCard, setStarButton, topicDot, type CardActions } from './dom';
 import { corpusDates, periodFor, renderPeriodBar, type CorpusDates } from './period-bar';
 import { TopicMap } from './topic-map';
-import { loadUser, saveUser } from './user';
+import { loadUser } from './user';
 import { EMPTY_VIEW, parseView, viewSearch, windowKey, type Tab, type View } from './view-state';
 
 const state = {
@@ -243,32 +244,6 @@ async function openPaper(id: string): Promise<void> {
   }
 }
 
-function renderAccount(): void {
-  const signedIn = state.user !== null;
-  byId('account-toggle').textContent = signedIn ? `Signed in · ${state.user!.uid}` : 'Sign in';
-  document.querySelectorAll<HTMLElement>('[data-needs-user]').forEach((el) => (el.hidden = !signedIn));
-  byId('sign-out').hidden = !signedIn;
-}
-
-async function signIn(uid: string, token: string): Promise<void> {
-  const status = byId('account-status');
-  const user: User = { uid: uid.trim(), token: token.trim() };
-  status.textContent = 'Checking…';
-  try {
-    const stars = await api.stars(user);
-    state.user = user;
-    state.starred = new Set(stars.items.map((s) => s.paperId));
-    saveUser(user);
-    status.textContent = '';
-    byId('account').hidden = true;
-    renderAccount();
-    navigate({ tab: 'feed' });
-    void renderList();
-  } catch (err) {
-    status.textContent = err instanceof ApiError && (err.status === 401 || err.status === 404) ? 'Unknown user id or token.' : errorText(err);
-  }
-}
-
 function showNotice(problems: string[]): void {
   const notice = byId('notice');
   notice.hidden = problems.length === 0;
@@ -276,23 +251,20 @@ function showNotice(problems: string[]): void {
 }
 
 function bind(): void {
-  byId('account-toggle').addEventListener('click', () => {
-    const panel = byId('account');
-    panel.hidden = !panel.hidden;
-    if (!panel.hidden) byId<HTMLInputElement>('uid').focus();
-  });
-  byId<HTMLFormElement>('account-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    void signIn(byId<HTMLInputElement>('uid').value, byId<HTMLInputElement>('token').value);
-  });
-  byId('sign-out').addEventListener('click', () => {
-    saveUser(null);
-    state.user = null;
-    state.starred.clear();
-    byId('account').hidden = true;
-    renderAccount();
-    navigate({ tab: null });
-    void renderList();
+  bindAccount({
+    errorText,
+    signedIn: (user, starred) => {
+      state.user = user;
+      state.starred = starred;
+      navigate({ tab: 'feed' });
+      void renderList(); // the tab may not have changed (feed is the default once signed in), the user has
+    },
+    signedOut: () => {
+      state.user = null;
+      state.starred.clear();
+      navigate({ tab: null });
+      void renderList();
+    },
   });
   byId<HTMLFormElement>('search').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -332,7 +304,7 @@ function bind(): void {
 
 async function start(): Promise<void> {
   bind();
-  renderAccount();
+  renderAccount(state.user);
   // Phone first: the papers come first and the map starts folded away on narrow screens.
   if (matchMedia('(max-width: 900px)').matches) (byId('map-box') as HTMLDetailsElement).open = false;
   const { view, problems } = parseView(location.search);
