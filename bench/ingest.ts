@@ -11,7 +11,8 @@ import { paperText } from '../src/embed/text.js';
 import { HnswIndex } from '../src/index/hnsw-index.js';
 import { ingestFiles, type IngestReport } from '../src/ingest/files.js';
 import { readPaperFile } from '../src/ingest/parse.js';
-import { Paperfeed } from '../src/service.js';
+import { openRuntime } from '../src/runtime.js';
+import type { SqliteEngine } from '../src/store/sqlite-engine.js';
 import {
   arg, dirSize, loadAvg, exactTopK, firstLines, flatten, fmt, fromRoot, intArg, machine, markdownTable, mb, mean, median, peakRss,
   permutation, recallAt, row, timed,
@@ -73,9 +74,10 @@ const a1 = A1.wall;
 log(`(a1) bare pipeline ${fmt(a1)} papers/s, ${fmt(A1.cpu)} per CPU-s`);
 
 // (b) end-to-end: parser + merge + hash + embedder + SQLite, exactly the library path the CLI uses.
-const feed = await Paperfeed.open(config, log);
+const runtime = await openRuntime(config, log);
+const sqlite = (runtime.engine as SqliteEngine).sqlite;
 const ingest = (): Promise<{ value: IngestReport; ms: number; cpuMs: number }> =>
-  timed(() => ingestFiles(feed.store, feed.embedder, [jsonl], { batchSize: config.INGEST_BATCH_SIZE }));
+  timed(() => ingestFiles(runtime.engine.writes, runtime.embedder, [jsonl], { batchSize: config.INGEST_BATCH_SIZE }));
 const b = await ingest();
 const B = rates(b);
 const bRate = B.wall;
@@ -98,9 +100,9 @@ log(`(c) re-ingest ${fmt(cRate)} papers/s (unchanged ${c.value.unchanged})`);
 const indexDir = path.join(dataDir, 'index');
 const params = { M: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION, efSearch: config.HNSW_EF_SEARCH };
 // The key vectors are stored under (the model name plus a weights fingerprint in newer stores).
-const model = feed.store.modelInfo()?.model ?? feed.embedder.modelId;
-const dim = feed.embedder.dim;
-const openIndex = () => HnswIndex.open({ dir: indexDir, model, dim, params, source: feed.store });
+const model = sqlite.modelInfo()?.model ?? runtime.embedder.modelId;
+const dim = runtime.embedder.dim;
+const openIndex = () => HnswIndex.open({ dir: indexDir, model, dim, params, source: runtime.engine.changes });
 const built = await timed(openIndex);
 if (built.value.outcome !== 'rebuilt') throw new Error('expected a rebuild on an empty index dir');
 const resave = await timed(() => built.value.index.save()); // to split build from save (sha256 + fsync)
@@ -112,7 +114,7 @@ if (index.size !== texts.length) throw new Error(`the index holds ${index.size} 
 log(`(d) build+save ${fmt(built.ms)} ms, save ${fmt(resave.ms)} ms, load ${fmt(loaded.ms)} ms, ${mb(indexBytes)}`);
 
 // (e) recall@10 of the loaded index vs exact search over every stored vector (queries are stored papers).
-const all = flatten([...feed.store.allVectors(model)], dim);
+const all = flatten([...sqlite.allVectors(model)], dim);
 const order = permutation(all.labels.length, 42);
 const recalls: number[] = [];
 for (let qi = 0; qi < Math.min(QUERIES, all.labels.length); qi++) {
@@ -128,7 +130,7 @@ const dbBytes = ['paperfeed.db', 'paperfeed.db-wal']
   .map((f) => path.join(dataDir, f))
   .filter((f) => fs.existsSync(f))
   .reduce((s, f) => s + fs.statSync(f).size, 0);
-await feed.close();
+await runtime.close();
 const rss = peakRss(); // (f)
 
 const ok = (v: boolean) => (v ? 'yes' : '**no**');

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { defaultWindow } from '../src/recommend/window.js';
-import type { Paperfeed } from '../src/service.js';
+import type { HnswIndex } from '../src/index/hnsw-index.js';
+import type { PaperReads } from '../src/store/ports.js';
 import { fromBlob, type Window } from '../src/store/store.js';
-import { TopicEngine } from '../src/topics/engine.js';
+import { TopicEngine, type TopicInput } from '../src/topics/engine.js';
 import { arg, intArg } from './lib.js';
 
 const dataDir = arg('data-dir', '/tmp/pf-full2')!;
@@ -24,20 +25,10 @@ for (const r of db.prepare('SELECT paper_seq AS seq, vec FROM vectors WHERE mode
   vectors.set(r.seq, fromBlob(r.vec));
 }
 
-// Just what TopicEngine reads from a Paperfeed, over a read-only connection (SqliteStore would migrate and write).
-const feed = {
-  index: { vector: (seq: number) => vectors.get(seq) },
-  embedder: { dim: Number(meta('dim')), modelKey: model },
-  log: () => {},
-  store: {
-    db,
-    maxVersion: () => (db.prepare('SELECT max(version) FROM changes').pluck().get() as number | null) ?? 0,
-    newestPublished: () => db.prepare('SELECT max(published) FROM papers').pluck().get() as string | null,
-    getVector: (seq: number, m: string) => {
-      const b = vec.get(seq, m);
-      return b ? fromBlob(b) : undefined;
-    },
-    seqsInWindow: (w: Window) =>
+// Just what TopicEngine reads, over a read-only connection (SqliteStore would migrate and write).
+const input: TopicInput = {
+  papers: {
+    seqsInWindow: async (w: Window) =>
       new Set(
         db
           .prepare(`SELECT seq FROM papers p WHERE published >= @since AND published < @until
@@ -45,15 +36,28 @@ const feed = {
           .pluck()
           .all({ since: w.since, until: w.until, category: w.category ?? null }) as number[],
       ),
-  },
-} as unknown as Paperfeed;
+    bySeqs: async (seqs: number[]) =>
+      db.prepare('SELECT seq, id, title, abstract FROM papers WHERE seq IN (SELECT value FROM json_each(?))').all(JSON.stringify(seqs)),
+    vectors: async (seqs: number[], m: string) =>
+      seqs.map((seq) => {
+        const b = vec.get(seq, m);
+        return b ? fromBlob(b) : undefined;
+      }),
+  } as unknown as PaperReads,
+  changes: { head: async () => (db.prepare('SELECT max(version) FROM changes').pluck().get() as number | null) ?? 0 },
+  index: { current: { vector: (seq: number) => vectors.get(seq) } as unknown as HnswIndex },
+  model,
+  dim: Number(meta('dim')),
+  log: () => {},
+};
+const newest = db.prepare('SELECT max(published) FROM papers').pluck().get() as string | null;
 
-const window = defaultWindow({}, days, feed.store.newestPublished());
+const window = defaultWindow({}, days, newest);
 console.log(`store ${dataDir}: window ${window.since}…${window.until}`);
 
 for (const mode of (arg("mode") ? [arg("mode")] : ["inline", "worker"]) as ("inline" | "worker")[]) {
   for (let run = 0; run < runs; run++) {
-    const engine = new TopicEngine(feed, mode);
+    const engine = new TopicEngine(input, mode);
     // The longest gap between 5 ms ticks: how long the event loop (other requests) had to wait.
     let last = performance.now();
     let stall = 0;

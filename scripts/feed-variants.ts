@@ -13,7 +13,8 @@ import { hfSubmitterUsers, topicSetUsers, type FeedUser } from '../src/eval/feed
 import { recallAtK } from '../src/eval/metrics.js';
 import { maxAffinity, productionPool } from '../src/eval/rankers.js';
 import { rng, seedOf, tieBreaker, topK } from '../src/eval/util.js';
-import { diversify, dot, zScores } from '../src/recommend/affinity.js';
+import { diversify } from '../src/recommend/affinity.js';
+import { dot, zScores } from '../src/recommend/stats.js';
 import { feedSignals } from '../src/recommend/lexical.js';
 import { scoreLinear, trainPegasos } from '../src/recommend/linear.js';
 import { buildTfidf, maxCosine } from '../src/recommend/tfidf.js';

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
-import { SqliteStore } from './store/store.js';
+import { fromBlob, SqliteStore } from './store/store.js';
 
 const USAGE = 'usage: npm run export -- --format jsonl|npy [--out <dir>]   (default out: ./export)';
 const PAGE = 4096;
@@ -126,55 +126,37 @@ function main(): number {
     const dim = info.dim;
     fs.mkdirSync(outDir, { recursive: true });
 
-    const page = store.db.prepare<[string, number, number], { seq: number; id: string; vec: Buffer }>(
-      `SELECT p.seq AS seq, p.id AS id, v.vec AS vec FROM papers p JOIN vectors v ON v.paper_seq = p.seq AND v.model = ?
-        WHERE p.seq > ? ORDER BY p.seq LIMIT ?`,
-    );
-    const countRows = store.db.prepare<[string], { n: number }>(
-      'SELECT count(*) AS n FROM papers p JOIN vectors v ON v.paper_seq = p.seq AND v.model = ?',
-    );
-
-    let count = 0;
-    // One read transaction: a WAL snapshot, so the count and every page agree even while others write.
-    store.db.exec('BEGIN');
-    try {
-      const expected = countRows.get(modelKey)!.n;
-      let vectors: OutFile;
-      let ids: OutFile | undefined;
-      let idsJsonl: OutFile | undefined;
-      if (format === 'npy') {
-        vectors = new OutFile(outDir, 'vectors.npy');
-        ids = new OutFile(outDir, 'ids.txt');
-        idsJsonl = new OutFile(outDir, 'ids.jsonl');
-        files.push(vectors, ids, idsJsonl);
-        vectors.write(npyHeader(expected, dim));
-      } else {
-        vectors = new OutFile(outDir, 'vectors.jsonl');
-        files.push(vectors);
-      }
-
-      for (let after = -1; ; ) {
-        const rows = page.all(modelKey, after, PAGE);
-        for (const row of rows) {
-          if (row.vec.length !== dim * 4) throw new Error(`paper ${row.id}: vector has ${row.vec.length / 4} values, expected ${dim}`);
-          if (format === 'npy') {
-            // Stored blobs are little-endian float32 already (the store writes Float32Array bytes).
-            vectors.write(Buffer.from(row.vec));
-            ids!.write(`${row.id.replace(/[\r\n]/g, ' ')}\n`);
-            idsJsonl!.write(`${JSON.stringify(row.id)}\n`);
-          } else {
-            const vec = new Float32Array(new Uint8Array(row.vec).buffer);
-            vectors.write(`${JSON.stringify({ id: row.id, vector: Array.from(vec) })}\n`);
-          }
-          count++;
+    let vectors!: OutFile;
+    let ids: OutFile | undefined;
+    let idsJsonl: OutFile | undefined;
+    // One read transaction (a WAL snapshot), so the count and every row agree even while others write.
+    const count = store.exportVectors(
+      modelKey,
+      (expected) => {
+        if (format === 'npy') {
+          vectors = new OutFile(outDir, 'vectors.npy');
+          ids = new OutFile(outDir, 'ids.txt');
+          idsJsonl = new OutFile(outDir, 'ids.jsonl');
+          files.push(vectors, ids, idsJsonl);
+          vectors.write(npyHeader(expected, dim));
+        } else {
+          vectors = new OutFile(outDir, 'vectors.jsonl');
+          files.push(vectors);
         }
-        if (rows.length < PAGE) break;
-        after = rows[rows.length - 1].seq;
-      }
-      if (count !== expected) throw new Error(`read ${count} rows, expected ${expected}`);
-    } finally {
-      store.db.exec('COMMIT');
-    }
+      },
+      (id, vec) => {
+        if (vec.length !== dim * 4) throw new Error(`paper ${id}: vector has ${vec.length / 4} values, expected ${dim}`);
+        if (format === 'npy') {
+          // Stored blobs are little-endian float32 already (the store writes Float32Array bytes).
+          vectors.write(Buffer.from(vec));
+          ids!.write(`${id.replace(/[\r\n]/g, ' ')}\n`);
+          idsJsonl!.write(`${JSON.stringify(id)}\n`);
+        } else {
+          vectors.write(`${JSON.stringify({ id, vector: Array.from(fromBlob(vec)) })}\n`);
+        }
+      },
+      PAGE,
+    );
 
     const written = files.map((f) => f.finish());
     for (const f of files) f.commit();

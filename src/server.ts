@@ -6,13 +6,12 @@ import { serve } from '@hono/node-server';
 import { problemJson, problemTitle } from './api/problem.js';
 import { PROJECT_ROOT, type Config } from './config.js';
 import { ingestFiles } from './ingest/files.js';
-import { Paperfeed, type Log } from './service.js';
+import type { ApiDeps } from './api/deps.js';
+import { openRuntime, type Log, type Runtime } from './runtime.js';
 import type { WorkerEmbedder } from './embed/worker-embedder.js';
 
 export const SEED_FILES = ['arxiv-cs-sample.jsonl.gz', 'hf-daily-sample.jsonl.gz'].map((f) => path.join(PROJECT_ROOT, 'seed', f));
 
-/** While papers keep being written, the index is saved at most this often (see the sync loop in startServer). */
-export const SAVE_WHILE_WRITING_MS = 60_000;
 
 const FORBIDDEN_METHODS = new Set(['TRACE', 'TRACK', 'CONNECT']);
 
@@ -21,7 +20,7 @@ function problemResponse(status: number, detail: string, headers: Record<string,
 }
 
 export interface RunningServer {
-  feed: Paperfeed;
+  runtime: Runtime;
   url: string;
   /** Resolves once the index is loaded (what /readyz reports). */
   ready: Promise<void>;
@@ -35,50 +34,26 @@ export interface RunningServer {
  * starts listening (so /healthz answers during start-up). `ready` resolves once both the index and the model are.
  */
 export async function startServer(config: Config, log: Log, started?: { embedder?: WorkerEmbedder }): Promise<RunningServer> {
-  const feed = await Paperfeed.open(config, log, started);
-  log(`store ${feed.store.file}: ${feed.store.countPapers()} papers, model ${feed.embedder.modelKey} (dim ${feed.embedder.dim})`);
+  const runtime = await openRuntime(config, log, started);
+  const { engine, embedder, index } = runtime;
+  log(`store ${engine.location}: ${await engine.papers.count()} papers, model ${embedder.modelKey} (dim ${embedder.dim})`);
 
   // Seeding and the index load start before the HTTP side is imported and listening: the index file is hashed and
   // read (off the event loop) while the API's modules load.
-  let sync: NodeJS.Timeout | undefined;
   const ready = (async () => {
-    if (feed.store.countPapers() === 0 && config.SEED_ON_EMPTY) {
+    if ((await engine.papers.count()) === 0 && config.SEED_ON_EMPTY) {
       const files = SEED_FILES.filter((f) => fs.existsSync(f));
       log(`empty store: ingesting the bundled sample (${files.map((f) => path.basename(f)).join(', ')})`);
-      const r = await ingestFiles(feed.store, feed.embedder, files, { batchSize: config.INGEST_BATCH_SIZE });
+      const r = await ingestFiles(engine.writes, embedder, files, { batchSize: config.INGEST_BATCH_SIZE });
       log(`seeded ${r.inserted} papers (${r.updated} updated, ${r.rejected.length} rejected) in ${r.seconds.toFixed(1)} s`);
     }
-    await feed.loadIndex();
-    // Pick up papers that other processes (the ingest CLI) write, and save the index now and then: once writes pause
-    // (no change since the previous tick), or every SAVE_WHILE_WRITING_MS while they go on. A save rewrites the whole
-    // file (~70 MB at 125k papers) and fsyncs it; the store is the truth, so a kill only means a longer catch-up.
-    let busy = false;
-    let lastSave = Date.now();
-    let seenVersion = feed.index?.version;
-    sync = setInterval(async () => {
-      if (busy) return;
-      busy = true;
-      try {
-        await feed.syncIndex();
-        const version = feed.index?.version;
-        const quiet = version === seenVersion;
-        seenVersion = version;
-        if (quiet || Date.now() - lastSave >= SAVE_WHILE_WRITING_MS) {
-          await feed.saveIndex();
-          lastSave = Date.now();
-        }
-      } catch (err) {
-        log(`index sync failed: ${(err as Error).message}`);
-      } finally {
-        busy = false;
-      }
-    }, config.INDEX_SYNC_MS);
-    sync.unref();
+    await index.load(embedder.ready);
+    index.follow(config.INDEX_SYNC_MS); // papers other processes (the ingest CLI) write
   })();
   ready.catch(() => {}); // reported to whoever awaits `ready` (main.ts), not as an unhandled rejection meanwhile
 
   const { createApp } = await import('./api/app.js');
-  const app = createApp(feed);
+  const app = createApp(apiDeps(runtime));
   // TRACE/TRACK/CONNECT are "forbidden methods" for the WHATWG Request, which throws when one is rebuilt with a
   // body (a 500): answer them here, as problem+json like every other error.
   const fetch: typeof app.fetch = (req, ...rest) =>
@@ -118,10 +93,7 @@ export async function startServer(config: Config, log: Log, started?: { embedder
     });
   } catch (err) {
     // Port taken, say: report it now; the start-up under way (index load, model worker) is closed once it settles.
-    void ready.catch(() => {}).then(() => {
-      clearInterval(sync);
-      return feed.close().catch(() => {});
-    });
+    void ready.catch(() => {}).then(() => runtime.close().catch(() => {}));
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -129,14 +101,32 @@ export async function startServer(config: Config, log: Log, started?: { embedder
   log(`listening on ${url}`);
 
   return {
-    feed,
+    runtime,
     url,
     ready,
     async close() {
-      clearInterval(sync);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ready.catch(() => {});
-      await feed.close();
+      await runtime.close();
     },
+  };
+}
+
+/** The parts of the runtime the HTTP side uses. */
+export function apiDeps(r: Runtime): ApiDeps {
+  const { engine } = r;
+  return {
+    config: r.config,
+    papers: engine.papers,
+    users: engine.users,
+    changes: engine.changes,
+    index: r.index,
+    model: r.embedder,
+    queries: r.queries,
+    writer: r.writer,
+    caches: r.caches,
+    topics: r.topics,
+    adminToken: r.adminToken,
+    log: r.log,
   };
 }

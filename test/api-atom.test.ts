@@ -138,7 +138,7 @@ describe('Atom routes (real server, seeded store)', () => {
   beforeAll(async () => {
     server = await startServer(loadConfig({ DATA_DIR: tempDir(), PORT: '0', ADMIN_TOKEN: ADMIN }), () => {});
     await server.ready;
-    await server.feed.addPapers([
+    await server.runtime.writer.addPapers([
       paper(TRICKY_ID, { title: TRICKY_TITLE, abstract: 'We show a < b & c > d.', published: '2021-03-04', categories: ['test.xml'], upvotes: 5 }),
     ]);
     a = await newUser('Alice & <Co>');

@@ -103,15 +103,15 @@ function encodings(id: string): string[] {
   ];
 }
 
-const bState = () => ({
-  stars: server.feed.users.starredIds(b.id),
-  notInterested: server.feed.users.feedbackIds(b.id, 'not_interested'),
-  key: server.feed.users.userForFeedKey(bKey),
+const bState = async () => ({
+  stars: await server.runtime.engine.users.starredIds(b.id),
+  notInterested: await server.runtime.engine.users.feedbackIds(b.id, 'not_interested'),
+  key: await server.runtime.engine.users.userForFeedKey(bKey),
 });
 
 describe("BOLA: A's credentials never reach B's resources, however B's id is written", () => {
   it('stars, feedback, feed, feed-key and feed.atom with A\'s token → 404/401/400 problem+json, B unchanged', async () => {
-    const before = bState();
+    const before = await bState();
     const bStarsAsB = await raw('GET', `/v1/users/${b.id}/stars`, b.token);
     let tried = 0;
     for (const uid of encodings(b.id)) {
@@ -142,7 +142,7 @@ describe("BOLA: A's credentials never reach B's resources, however B's id is wri
       expect([400, 401, 403, 404]).toContain(atom.status);
       tried++;
     }
-    expect(bState()).toEqual(before);
+    expect(await bState()).toEqual(before);
     const after = await raw('GET', `/v1/users/${b.id}/stars`, b.token);
     expect(after.text).toBe(bStarsAsB.text);
     // Sanity: B's own key does open B's feed, so the 404s above are about who asks, not a broken route.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { paperText } from '../src/embed/text.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { tempDir, expectProblem } from './helpers.js';
+import { tempDir, expectProblem, sqliteOf } from './helpers.js';
 
 // Three real servers: the main one (seeded, no rate limit), and two small unseeded ones for the limits.
 let main: RunningServer;
@@ -134,7 +134,7 @@ describe('body limit (BODY_LIMIT_BYTES=2048)', () => {
 describe('rate limit', () => {
   it('answers 429 with Retry-After past RATE_LIMIT_PER_MINUTE, per token separately from anonymous; probes exempt', async () => {
     const anon = (path = '/v1/papers/none') => fetch(limited.url + path);
-    const admin = () => fetch(`${limited.url}/v1/papers/none`, { headers: { Authorization: `Bearer ${limited.feed.adminToken}` } });
+    const admin = () => fetch(`${limited.url}/v1/papers/none`, { headers: { Authorization: `Bearer ${limited.runtime.adminToken}` } });
     for (let i = 0; i < 5; i++) {
       const res = await anon();
       expect(res.status).toBe(404);
@@ -171,7 +171,7 @@ describe('POST /v1/embed', () => {
     const res = await embed({ texts: ['graph neural networks for node classification', 'medieval french poetry', 'graph neural networks for node classification'] });
     expect(res.status).toBe(200);
     const out = await res.json();
-    expect(out).toMatchObject({ model: main.feed.embedder.modelId, modelKey: main.feed.embedder.modelKey, dim: main.feed.embedder.dim });
+    expect(out).toMatchObject({ model: main.runtime.embedder.modelId, modelKey: main.runtime.embedder.modelKey, dim: main.runtime.embedder.dim });
     expect(out.vectors).toHaveLength(3);
     for (const v of out.vectors) {
       expect(v).toHaveLength(out.dim);
@@ -186,10 +186,10 @@ describe('POST /v1/embed', () => {
   });
 
   it("gives a paper's stored vector for the paper's text (same space as ?include=vector)", async () => {
-    const paper = main.feed.store.getPaper('2607.28629')!;
+    const paper = sqliteOf(main).getPaper('2607.28629')!;
     const stored = await (await get('/v1/papers/2607.28629?include=vector')).json();
-    expect(stored).toMatchObject({ id: '2607.28629', model: main.feed.embedder.modelId });
-    expect(stored.vector).toHaveLength(main.feed.embedder.dim);
+    expect(stored).toMatchObject({ id: '2607.28629', model: main.runtime.embedder.modelId });
+    expect(stored.vector).toHaveLength(main.runtime.embedder.dim);
     expect(norm(stored.vector)).toBeCloseTo(1, 5);
     const { vectors } = await (await postJson(small, '/v1/embed', { texts: [paperText(paper.title, paper.abstract)] })).json();
     expect(dot(vectors[0], stored.vector)).toBeCloseTo(1, 5);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { createQueryEmbedder, queryEmbedder } from '../src/embed/query-cache.js';
+import { createQueryEmbedder } from '../src/embed/query-cache.js';
 import type { Embedder } from '../src/embed/embedder.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { keywordSearch, queryTerms } from '../src/store/search.js';
+import { queryTerms } from '../src/store/search.js';
 import { SqliteStore } from '../src/store/store.js';
 import { paper, tempDir, expectProblem } from './helpers.js';
 
@@ -50,9 +50,9 @@ describe('GET /v1/search (real server, seeded store)', () => {
     const medical = /medical|clinical|tumou?r|lesion|\bCT\b|MRI|PET|surgical|cancer|patholog/i;
     expect(list.filter((i) => medical.test(text(i))).length).toBeGreaterThanOrEqual(4);
     expect(list[0].score).toBeLessThanOrEqual(1);
-    const before = queryEmbedder(server.feed).stats();
+    const before = server.runtime.queries.stats();
     await items(`/v1/search?mode=semantic&q=${q}&k=3`);
-    expect(queryEmbedder(server.feed).stats().hits).toBe(before.hits + 1);
+    expect(server.runtime.queries.stats().hits).toBe(before.hits + 1);
   });
 
   it('hybrid (default) fuses both lists by reciprocal rank', async () => {
@@ -136,34 +136,34 @@ describe('keywordSearch (small store)', () => {
   afterAll(() => store.close());
 
   it('ranks papers having more of the words first; a stray word loses nothing', () => {
-    const hits = keywordSearch(db, 'robot grasping', 10, null);
+    const hits = store.keywords.search('robot grasping', 10, null);
     expect(hits[0].seq).toBe(seqOf('p0'));
     expect(hits.map((h) => h.seq)).toEqual(expect.arrayContaining([seqOf('p3'), seqOf('p5')]));
-    expect(keywordSearch(db, 'robot grasping zebra', 10, null)[0].seq).toBe(seqOf('p0'));
+    expect(store.keywords.search('robot grasping zebra', 10, null)[0].seq).toBe(seqOf('p0'));
     expect(hits.every((h, i) => i === 0 || h.score <= hits[i - 1].score)).toBe(true);
-    expect(keywordSearch(db, 'robot', 1, null)).toHaveLength(1);
+    expect(store.keywords.search('robot', 1, null)).toHaveLength(1);
   });
 
   it('filters to `within`, however few of the matches are in it', () => {
-    expect(keywordSearch(db, 'robot', 10, new Set([seqOf('p3')])).map((h) => h.seq)).toEqual([seqOf('p3')]);
-    expect(keywordSearch(db, 'robot', 10, new Set())).toEqual([]);
-    expect(keywordSearch(db, 'robot', 10, new Set([seqOf('p2')]))).toEqual([]);
+    expect(store.keywords.search('robot', 10, new Set([seqOf('p3')])).map((h) => h.seq)).toEqual([seqOf('p3')]);
+    expect(store.keywords.search('robot', 10, new Set())).toEqual([]);
+    expect(store.keywords.search('robot', 10, new Set([seqOf('p2')]))).toEqual([]);
   });
 
   it('never throws on hostile input, and finds the words inside it', () => {
     const long = ['a'.repeat(10_000), 'robot '.repeat(2_000), Array.from({ length: 3000 }, (_, i) => `w${i}`).join(' '), '"'.repeat(10_000)];
-    for (const q of [...HOSTILE, ...long, '']) expect(() => keywordSearch(db, q, 5, null), JSON.stringify(q.slice(0, 20))).not.toThrow();
-    expect(keywordSearch(db, '', 5, null)).toEqual([]);
-    expect(keywordSearch(db, '@#$%&! "" ((( ', 5, null)).toEqual([]);
-    expect(keywordSearch(db, 'NEAR(', 5, null).map((h) => h.seq)).toEqual([seqOf('p4')]);
-    expect(keywordSearch(db, 'OR OR', 5, null).map((h) => h.seq)).toEqual([seqOf('p4')]);
-    expect(keywordSearch(db, '{title abstract}: graph', 5, null)[0].seq).toBe(seqOf('p2'));
-    expect(keywordSearch(db, '-graph', 5, null)[0].seq).toBe(seqOf('p2'));
-    expect(keywordSearch(db, 'naïve', 5, null)[0].seq).toBe(seqOf('p1'));
-    expect(keywordSearch(db, 'na\u0308ive', 5, null).map((h) => h.seq)).toEqual([seqOf('p1')]);
-    expect(keywordSearch(db, '机器人', 5, null).map((h) => h.seq)).toEqual([seqOf('p5')]);
-    expect(keywordSearch(db, '🤖robots🦾', 5, null).length).toBeGreaterThan(0);
-    expect(keywordSearch(db, 'robot '.repeat(2_000), 5, null).length).toBe(3);
+    for (const q of [...HOSTILE, ...long, '']) expect(() => store.keywords.search(q, 5, null), JSON.stringify(q.slice(0, 20))).not.toThrow();
+    expect(store.keywords.search('', 5, null)).toEqual([]);
+    expect(store.keywords.search('@#$%&! "" ((( ', 5, null)).toEqual([]);
+    expect(store.keywords.search('NEAR(', 5, null).map((h) => h.seq)).toEqual([seqOf('p4')]);
+    expect(store.keywords.search('OR OR', 5, null).map((h) => h.seq)).toEqual([seqOf('p4')]);
+    expect(store.keywords.search('{title abstract}: graph', 5, null)[0].seq).toBe(seqOf('p2'));
+    expect(store.keywords.search('-graph', 5, null)[0].seq).toBe(seqOf('p2'));
+    expect(store.keywords.search('naïve', 5, null)[0].seq).toBe(seqOf('p1'));
+    expect(store.keywords.search('na\u0308ive', 5, null).map((h) => h.seq)).toEqual([seqOf('p1')]);
+    expect(store.keywords.search('机器人', 5, null).map((h) => h.seq)).toEqual([seqOf('p5')]);
+    expect(store.keywords.search('🤖robots🦾', 5, null).length).toBeGreaterThan(0);
+    expect(store.keywords.search('robot '.repeat(2_000), 5, null).length).toBe(3);
   });
 
   it('splits queries into distinct lower-case words, dropping stop words unless nothing else is left', () => {

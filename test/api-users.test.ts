@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { paper, tempDir, expectProblem } from './helpers.js';
+import { paper, tempDir, expectProblem, sqliteOf } from './helpers.js';
 
 const ADMIN = 'test-admin-token-0123456789';
 const DOI = '10.1145/3292500.3330701';
@@ -41,7 +41,7 @@ beforeAll(async () => {
   dataDir = tempDir();
   server = await startServer(loadConfig({ DATA_DIR: dataDir, PORT: '0', ADMIN_TOKEN: ADMIN }), () => {});
   await server.ready;
-  await server.feed.addPapers([paper(DOI, { title: 'Graph neural networks at web scale' }), paper('test-users-p3')]);
+  await server.runtime.writer.addPapers([paper(DOI, { title: 'Graph neural networks at web scale' }), paper('test-users-p3')]);
   a = await createUser('Alice');
   b = await createUser('Bob');
   expect((await call('PUT', `/v1/users/${b.id}/stars/2607.28629`, b.token)).status).toBe(201);
@@ -76,14 +76,14 @@ describe('users, stars and feedback over HTTP', () => {
     expect(await del.json()).toEqual({ userId: a.id, paperId: DOI, starred: false });
     await expectProblem(await call('DELETE', `/v1/users/${a.id}/stars/${encodeURIComponent(DOI)}`, a.token), 404, 'param.paperId');
     expect(await starIds(a.id, a.token)).toMatchObject({ ids: ['test-users-p3', '2607.28629'], total: 2 });
-    expect(server.feed.users.starredIds(a.id)).toEqual(['test-users-p3', '2607.28629']);
+    expect(await server.runtime.engine.users.starredIds(a.id)).toEqual(['test-users-p3', '2607.28629']);
   });
 
   it('keeps a star whose paper is deleted, listed with paper null, and removable', async () => {
     const { id, token } = await createUser('Carol');
-    await server.feed.addPapers([paper('test-users-gone')]);
+    await server.runtime.writer.addPapers([paper('test-users-gone')]);
     expect((await call('PUT', `/v1/users/${id}/stars/test-users-gone`, token)).status).toBe(201);
-    await server.feed.deletePaper('test-users-gone');
+    await server.runtime.writer.deletePaper('test-users-gone');
     const { items, total } = await starIds(id, token);
     expect(total).toBe(1);
     expect(items[0]).toMatchObject({ paperId: 'test-users-gone', paper: null });
@@ -96,8 +96,8 @@ describe('users, stars and feedback over HTTP', () => {
     expect(await ok.json()).toEqual({ ok: true });
     expect((await call('POST', `/v1/users/${a.id}/feedback`, a.token, { paperId: DOI, kind: 'not_interested' })).status).toBe(200);
     expect((await call('POST', `/v1/users/${a.id}/feedback`, a.token, { paperId: '2607.28629', kind: 'seen' })).status).toBe(200);
-    expect(server.feed.users.feedbackIds(a.id, 'not_interested')).toEqual([DOI]);
-    expect(server.feed.users.feedbackIds(a.id, 'seen')).toEqual(['2607.28629']);
+    expect(await server.runtime.engine.users.feedbackIds(a.id, 'not_interested')).toEqual([DOI]);
+    expect(await server.runtime.engine.users.feedbackIds(a.id, 'seen')).toEqual(['2607.28629']);
 
     await expectProblem(await call('POST', `/v1/users/${a.id}/feedback`, a.token, { paperId: DOI, kind: 'meh' }), 400, 'body.kind');
     await expectProblem(await call('POST', `/v1/users/${a.id}/feedback`, a.token, { kind: 'seen' }), 400, 'body.paperId');
@@ -141,8 +141,8 @@ describe('users, stars and feedback over HTTP', () => {
     // Nothing of B's changed: stars, feedback, feed key.
     expect(await starIds(b.id)).toEqual(before);
     expect(before.ids).toEqual(['2607.28629']);
-    expect(server.feed.users.feedbackIds(b.id, 'not_interested')).toEqual([]);
-    expect(server.feed.users.userForFeedKey(bFeedKey)).toBe(b.id);
+    expect(await server.runtime.engine.users.feedbackIds(b.id, 'not_interested')).toEqual([]);
+    expect(await server.runtime.engine.users.userForFeedKey(bFeedKey)).toBe(b.id);
     // The same 404 for a user that does not exist.
     await expectProblem(await call('GET', '/v1/users/u_nobody/stars', a.token), 404, 'param.uid');
 
@@ -160,7 +160,7 @@ describe('users, stars and feedback over HTTP', () => {
     const key = await call('POST', `/v1/users/${b.id}/feed-key`, ADMIN);
     expect(key.status).toBe(201);
     bFeedKey = (await key.json()).key;
-    expect(server.feed.users.userForFeedKey(bFeedKey)).toBe(b.id);
+    expect(await server.runtime.engine.users.userForFeedKey(bFeedKey)).toBe(b.id);
   });
 
   it('issues, replaces and revokes feed keys, shown once', async () => {
@@ -170,13 +170,13 @@ describe('users, stars and feedback over HTTP', () => {
     expect(url).toBe(`/v1/users/${a.id}/feed.atom?key=${key}`);
     const { key: second } = await (await call('POST', `/v1/users/${a.id}/feed-key`, a.token)).json();
     expect(second).not.toBe(key);
-    expect(server.feed.users.userForFeedKey(key)).toBeUndefined();
-    expect(server.feed.users.userForFeedKey(second)).toBe(a.id);
+    expect(await server.runtime.engine.users.userForFeedKey(key)).toBeUndefined();
+    expect(await server.runtime.engine.users.userForFeedKey(second)).toBe(a.id);
     // A feed key is not a bearer token.
     await expectProblem(await call('GET', `/v1/users/${a.id}/stars`, second), 401);
     expect((await call('DELETE', `/v1/users/${a.id}/feed-key`, a.token)).status).toBe(200);
     await expectProblem(await call('DELETE', `/v1/users/${a.id}/feed-key`, a.token), 404);
-    expect(server.feed.users.userForFeedKey(second)).toBeUndefined();
+    expect(await server.runtime.engine.users.userForFeedKey(second)).toBeUndefined();
   });
 
   it('works with DOI-style ids percent-encoded in the path', async () => {
@@ -191,10 +191,10 @@ describe('users, stars and feedback over HTTP', () => {
   it('stores tokens and feed keys only as hashes and never returns them again', async () => {
     const { id, token } = await createUser('Dave');
     const { key } = await (await call('POST', `/v1/users/${id}/feed-key`, token)).json();
-    const row = server.feed.store.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as Record<string, string>;
+    const row = sqliteOf(server).db.prepare('SELECT * FROM users WHERE id = ?').get(id) as Record<string, string>;
     expect(Object.values(row)).not.toContain(token);
     expect(Object.values(row)).not.toContain(key);
-    server.feed.store.db.pragma('wal_checkpoint(FULL)');
+    sqliteOf(server).db.pragma('wal_checkpoint(FULL)');
     for (const file of ['paperfeed.db', 'paperfeed.db-wal']) {
       const f = path.join(dataDir, file);
       if (!fs.existsSync(f)) continue;

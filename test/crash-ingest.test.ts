@@ -15,7 +15,7 @@ import { loadConfig } from '../src/config.js';
 import { HnswIndex } from '../src/index/hnsw-index.js';
 import { fromBlob, SqliteStore } from '../src/store/store.js';
 import { CLI, jsonlLines, ROOT, SEED_ARXIV, type ChildResult } from './fault-helpers.js';
-import { exactTopK, tempDir } from './helpers.js';
+import { changeLogOf, exactTopK, tempDir } from './helpers.js';
 
 const DATASET = path.resolve(ROOT, '../shared/data/arxiv-cs-daily/papers-2026.jsonl.gz');
 const SOURCE = fs.existsSync(DATASET) ? DATASET : SEED_ARXIV;
@@ -139,7 +139,8 @@ async function runCli(dir: string, file: string, plan?: KillPlan): Promise<RunRe
     }
   }
   const { code, signal } = await done;
-  return { code, signal, stdout, stderr, ms: Date.now() - started, rowsSeen, rowsAfter: committedRows(dir) ?? 0 };
+  const endedAt = Date.now();
+  return { code, signal, stdout, stderr, ms: endedAt - started, startedAt: started, endedAt, rowsSeen, rowsAfter: committedRows(dir) ?? 0 };
 }
 
 /** "inserted X, updated Y, unchanged Z" from the CLI's summary line. */
@@ -224,7 +225,7 @@ interface Reference {
 
 async function openIndex(dir: string) {
   const store = new SqliteStore(dir);
-  const opened = await HnswIndex.open({ dir: path.join(dir, 'index'), model: MODEL, dim: store.modelInfo()!.dim, params: PARAMS, source: store });
+  const opened = await HnswIndex.open({ dir: path.join(dir, 'index'), model: MODEL, dim: store.modelInfo()!.dim, params: PARAMS, source: changeLogOf(store) });
   return { store, ...opened };
 }
 

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, PROJECT_ROOT } from '../src/config.js';
 import { ingestFiles } from '../src/ingest/files.js';
-import { Paperfeed } from '../src/service.js';
+import { openRuntime } from '../src/runtime.js';
 import { SqliteStore } from '../src/store/store.js';
 import { tempDir } from './helpers.js';
 
@@ -37,9 +37,9 @@ async function exportCli(args: string[], opts: { cwd?: string; env?: Record<stri
 
 beforeAll(async () => {
   dataDir = tempDir();
-  const feed = await Paperfeed.open(loadConfig({ DATA_DIR: dataDir }), () => {});
-  await ingestFiles(feed.store, feed.embedder, [path.join(PROJECT_ROOT, 'seed', 'arxiv-cs-sample.jsonl.gz')], { batchSize: 256 });
-  await feed.close();
+  const runtime = await openRuntime(loadConfig({ DATA_DIR: dataDir }), () => {});
+  await ingestFiles(runtime.engine.writes, runtime.embedder, [path.join(PROJECT_ROOT, 'seed', 'arxiv-cs-sample.jsonl.gz')], { batchSize: 256 });
+  await runtime.close();
   store = new SqliteStore(dataDir);
   ({ model: modelKey, dim } = store.modelInfo()!);
   count = store.countPapers();

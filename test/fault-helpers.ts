@@ -19,6 +19,9 @@ export interface ChildResult {
   stdout: string;
   stderr: string;
   ms: number;
+  /** Wall-clock start and end (epoch ms), to check that children meant to race really ran at the same time. */
+  startedAt: number;
+  endedAt: number;
 }
 
 const children = new Set<ChildProcess>();
@@ -52,7 +55,8 @@ export function runNode(script: string, args: string[], env: Record<string, stri
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       children.delete(child);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+      const endedAt = Date.now();
+      resolve({ code, signal, stdout, stderr, ms: endedAt - started, startedAt: started, endedAt });
     }),
   );
 }

@@ -10,7 +10,7 @@ import { HnswIndex } from '../src/index/hnsw-index.js';
 import { startServer } from '../src/server.js';
 import { SqliteStore } from '../src/store/store.js';
 import { jsonlLines, killChildren, readManifest, ROOT, runCli, runNode, SEED_ARXIV, storeCounts } from './fault-helpers.js';
-import { tempDir } from './helpers.js';
+import { changeLogOf, tempDir, until } from './helpers.js';
 
 const ADMIN = 'concurrent-admin-token-0123456789';
 const config = loadConfig({});
@@ -47,7 +47,7 @@ async function expectWholeIndex(dir: string) {
   const store = new SqliteStore(dir);
   try {
     const m = store.modelInfo()!;
-    const { index, outcome, reason } = await HnswIndex.open({ dir: path.join(dir, 'index'), model: m.model, dim: m.dim, params: PARAMS, source: store });
+    const { index, outcome, reason } = await HnswIndex.open({ dir: path.join(dir, 'index'), model: m.model, dim: m.dim, params: PARAMS, source: changeLogOf(store) });
     expect({ outcome, reason }).toEqual({ outcome: 'loaded', reason: undefined });
     expect(index.size).toBe(store.countVectors(m.model));
   } finally {
@@ -61,8 +61,13 @@ describe('concurrent writers', () => {
     const failures: string[] = [];
     for (let i = 0; i < rounds; i++) {
       const dir = path.join(work, `race-${i}`);
-      const at = String(Date.now() + 1500); // after all three have loaded
-      const runs = await Promise.all([0, 1, 2].map(() => runNode(path.join(ROOT, 'test', 'open-store-child.ts'), [dir, at], {})));
+      // A barrier: the three children load, announce themselves, and open the fresh store only once all are there.
+      const barrier = path.join(work, `barrier-${i}`);
+      fs.mkdirSync(barrier);
+      const racing = Promise.all([0, 1, 2].map(() => runNode(path.join(ROOT, 'test', 'open-store-child.ts'), [dir, barrier], {})));
+      await until(() => fs.readdirSync(barrier).filter((f) => f.startsWith('ready-')).length === 3, 60_000);
+      fs.writeFileSync(path.join(barrier, 'go'), '');
+      const runs = await racing;
       for (const r of runs) if (r.code !== 0) failures.push(r.stdout.trim() || r.stderr.trim());
       const store = new SqliteStore(dir);
       expect(store.countPapers()).toBe(0);
@@ -76,6 +81,9 @@ describe('concurrent writers', () => {
     const a = writeJsonl('a.jsonl', papers.slice(0, 600));
     const b = writeJsonl('b.jsonl', [...papers.slice(300, 900)].reverse()); // overlap 300..599, other order
     const [ra, rb] = await Promise.all([runCli(dir, [a], { INGEST_BATCH_SIZE: '50' }), runCli(dir, [b], { INGEST_BATCH_SIZE: '50' })]);
+    // They really raced: the two runs overlapped for most of the shorter one.
+    const overlap = Math.min(ra.endedAt, rb.endedAt) - Math.max(ra.startedAt, rb.startedAt);
+    expect(overlap).toBeGreaterThan(0.5 * Math.min(ra.ms, rb.ms));
     const ok = [ra, rb].filter((r) => r.code === 0);
     for (const r of [ra, rb]) {
       expect(r.signal).toBeNull();

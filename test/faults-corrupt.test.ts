@@ -13,7 +13,7 @@ import { HnswIndex } from '../src/index/hnsw-index.js';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
 import { SqliteStore } from '../src/store/store.js';
 import { killChildren, MAIN, readManifest, ROOT, runCli, runNode, SEED_ARXIV } from './fault-helpers.js';
-import { exactTopK, paper, rng, tempDir, unitVector } from './helpers.js';
+import { changeLogOf, exactTopK, paper, rng, tempDir, unitVector } from './helpers.js';
 
 const params = { M: 16, efConstruction: 200, efSearch: 100 };
 let work: string;
@@ -34,7 +34,7 @@ async function storeWithIndex(name: string, model: string, dim: number, n: numbe
   const next = rng(seed);
   const writes = Array.from({ length: n }, (_, i) => ({ paper: paper(`${name}-${i}`), contentHash: `h${i}`, vector: unitVector(dim, next) }));
   const vectors = new Map(store.writeBatch(writes, model, dim).map((c) => [c.seq, c.vector]));
-  const opened = await HnswIndex.open({ dir: path.join(dir, 'index'), model, dim, params, source: store });
+  const opened = await HnswIndex.open({ dir: path.join(dir, 'index'), model, dim, params, source: changeLogOf(store) });
   expect(opened.outcome).toBe('rebuilt');
   return { dir, store, vectors, next, model, dim };
 }
@@ -61,7 +61,7 @@ describe('foreign or lying index files → rebuilt from the store, exact answers
     const b = await storeWithIndex('model-b', 'model-b@222222222222', 16, 80, 2);
     fs.rmSync(path.join(b.dir, 'index'), { recursive: true });
     fs.cpSync(path.join(a.dir, 'index'), path.join(b.dir, 'index'), { recursive: true });
-    const { index, outcome, reason } = await HnswIndex.open({ dir: path.join(b.dir, 'index'), model: b.model, dim: 16, params, source: b.store });
+    const { index, outcome, reason } = await HnswIndex.open({ dir: path.join(b.dir, 'index'), model: b.model, dim: 16, params, source: changeLogOf(b.store) });
     expect(outcome).toBe('rebuilt');
     expect(reason).toMatch(/model-a@111111111111/);
     expectExact(index, b.vectors, b.next, 16);
@@ -77,7 +77,7 @@ describe('foreign or lying index files → rebuilt from the store, exact answers
     const target = path.join(main.dir, 'index', readManifest(main.dir)!.file);
     fs.copyFileSync(foreign, target);
     editManifest(main.dir, (m) => (m.sha256 = sha256(target)));
-    const { index, outcome, reason } = await HnswIndex.open({ dir: path.join(main.dir, 'index'), model: 'm', dim: 16, params, source: main.store });
+    const { index, outcome, reason } = await HnswIndex.open({ dir: path.join(main.dir, 'index'), model: 'm', dim: 16, params, source: changeLogOf(main.store) });
     expect(outcome).toBe('rebuilt');
     expect(reason).toBeTruthy();
     expectExact(index, main.vectors, main.next, 16);
@@ -95,7 +95,7 @@ describe('foreign or lying index files → rebuilt from the store, exact answers
       const file = path.join(s.dir, 'index', readManifest(s.dir)!.file);
       fs.writeFileSync(file, make(fs.readFileSync(file)));
       editManifest(s.dir, (m) => (m.sha256 = sha256(file)));
-      const { index, outcome } = await HnswIndex.open({ dir: path.join(s.dir, 'index'), model: 'm', dim: 16, params, source: s.store });
+      const { index, outcome } = await HnswIndex.open({ dir: path.join(s.dir, 'index'), model: 'm', dim: 16, params, source: changeLogOf(s.store) });
       expect(outcome).toBe('rebuilt');
       expectExact(index, s.vectors, s.next, 16);
       s.store.close();
@@ -116,7 +116,7 @@ describe('foreign or lying index files → rebuilt from the store, exact answers
     it(`a manifest claiming ${what}`, async () => {
       const s = await storeWithIndex(`lie-${what.replace(/\W+/g, '-')}`, 'm', 16, 60, 5);
       editManifest(s.dir, lie);
-      const { index, outcome, reason } = await HnswIndex.open({ dir: path.join(s.dir, 'index'), model: 'm', dim: 16, params, source: s.store });
+      const { index, outcome, reason } = await HnswIndex.open({ dir: path.join(s.dir, 'index'), model: 'm', dim: 16, params, source: changeLogOf(s.store) });
       expect(outcome).toBe('rebuilt');
       expect(reason).toMatch(reasonRe);
       expectExact(index, s.vectors, s.next, 16);

@@ -11,7 +11,7 @@ import { HnswIndex } from '../src/index/hnsw-index.js';
 import { startServer } from '../src/server.js';
 import { SqliteStore } from '../src/store/store.js';
 import { jsonlLines, killChildren, readManifest, runCli, SEED_ARXIV, storeCounts } from './fault-helpers.js';
-import { exactTopK, tempDir } from './helpers.js';
+import { changeLogOf, exactTopK, tempDir } from './helpers.js';
 
 const config = loadConfig({});
 const PARAMS = { M: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION, efSearch: config.HNSW_EF_SEARCH };
@@ -50,7 +50,7 @@ async function checkIndex(dir: string) {
   const store = new SqliteStore(dir);
   try {
     const model = store.modelInfo()!;
-    const { index, outcome, reason } = await HnswIndex.open({ dir: path.join(dir, 'index'), model: model.model, dim: model.dim, params: PARAMS, source: store });
+    const { index, outcome, reason } = await HnswIndex.open({ dir: path.join(dir, 'index'), model: model.model, dim: model.dim, params: PARAMS, source: changeLogOf(store) });
     const all = new Map<number, Float32Array>();
     for (const { seq, vec } of store.allVectors(model.model)) all.set(seq, vec);
     expect(index.size).toBe(all.size);

@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
+import type { RunningServer } from '../src/server.js';
+import { SqliteEngine } from '../src/store/sqlite-engine.js';
+import type { SqliteStore } from '../src/store/store.js';
 import type { PaperInput } from '../src/types.js';
 import { rng } from '../src/util/random.js';
 
@@ -60,4 +63,24 @@ export async function expectProblem(res: Response, status: number, field?: strin
   expect(body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String) });
   if (field) expect(body.errors.map((e: { field: string }) => e.field)).toContain(field);
   return body;
+}
+
+/** The SQLite store under a running server, for tests that check what was written. */
+export function sqliteOf(server: RunningServer): SqliteStore {
+  return (server.runtime.engine as SqliteEngine).sqlite;
+}
+
+/** A store's change log, as the index reads it. */
+export const changeLogOf = (store: SqliteStore) => new SqliteEngine(store).changes;
+
+/** A store's write port, as ingest uses it. */
+export const writesOf = (store: SqliteStore) => new SqliteEngine(store).writes;
+
+/** Resolves once `condition()` holds (checked every 2 ms, leaving the CPU to what it waits for); fails after `timeoutMs`. */
+export async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }

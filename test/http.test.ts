@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
 import { DEFAULT_MODEL, loadConfig } from '../src/config.js';
-import { startServer, type RunningServer } from '../src/server.js';
-import { paper, tempDir, expectProblem } from './helpers.js';
+import { apiDeps, startServer, type RunningServer } from '../src/server.js';
+import { paper, sqliteOf, tempDir, expectProblem } from './helpers.js';
 
 let server: RunningServer;
 const get = (path: string) => fetch(server.url + path);
@@ -11,7 +11,7 @@ beforeAll(async () => {
   // The same start-up as `npm start`: empty data dir → seeded from the bundled sample, index built.
   server = await startServer(loadConfig({ DATA_DIR: tempDir(), PORT: '0' }), () => {});
   await server.ready;
-  await server.feed.addPapers([
+  await server.runtime.writer.addPapers([
     paper('10.1145/3292500.3330701', { title: 'Graph neural networks for recommendation at web scale' }),
   ]);
 });
@@ -55,7 +55,7 @@ describe('HTTP API (real server, real model, seeded store)', () => {
   it('similar papers are topically related on real abstracts', async () => {
     // Robotics papers of the seed: their neighbours should be about robots far more often than papers at large.
     const robotic = /robot|embodied|manipulat|locomot|humanoid|grasp|vision-language-action|\bvla\b/i;
-    const all = server.feed.store.db.prepare('SELECT id, title, abstract FROM papers').all() as { id: string; title: string; abstract: string }[];
+    const all = sqliteOf(server).db.prepare('SELECT id, title, abstract FROM papers').all() as { id: string; title: string; abstract: string }[];
     const baseRate = all.filter((p) => robotic.test(`${p.title} ${p.abstract}`)).length / all.length;
     const queries = all.filter((p) => /robot/i.test(p.title)).slice(0, 8);
     expect(queries.length).toBeGreaterThanOrEqual(5);
@@ -83,7 +83,7 @@ describe('HTTP API (real server, real model, seeded store)', () => {
 
   it('lists every route the app serves in the OpenAPI document, with its method', async () => {
     const doc = await (await get('/openapi.json')).json();
-    const served = createApp(server.feed)
+    const served = createApp(apiDeps(server.runtime))
       .routes.filter((r) => r.method !== 'ALL')
       .map((r) => ({ method: r.method.toLowerCase(), path: r.path.replace(/:(\w+)/g, '{$1}') }));
     expect(served.length).toBeGreaterThan(20);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HnswIndex } from '../src/index/hnsw-index.js';
 import { SqliteStore } from '../src/store/store.js';
-import { exactTopK, paper, rng, tempDir, unitVector } from './helpers.js';
+import { changeLogOf, exactTopK, paper, rng, tempDir, unitVector } from './helpers.js';
 
 const DIM = 16;
 const params = { M: 16, efConstruction: 200, efSearch: 100 };
@@ -20,7 +20,7 @@ function seededStore(n: number, seed = 7) {
 }
 
 const open = (dir: string, store: SqliteStore, model = 'm', dim = DIM) =>
-  HnswIndex.open({ dir: path.join(dir, 'index'), model, dim, params, source: store });
+  HnswIndex.open({ dir: path.join(dir, 'index'), model, dim, params, source: changeLogOf(store) });
 
 function savedIndexFile(dir: string): string {
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'index', 'manifest.json'), 'utf8'));

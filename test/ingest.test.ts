@@ -7,9 +7,10 @@ import { assertModelPresent, loadEmbedder, type Embedder } from '../src/embed/em
 import { ingestFiles } from '../src/ingest/files.js';
 import { ingestBatch } from '../src/ingest/pipeline.js';
 import { reembed } from '../src/ingest/reembed.js';
-import { Paperfeed } from '../src/service.js';
+import { similarPapers } from '../src/recommend/similar.js';
+import { openRuntime } from '../src/runtime.js';
 import { ModelMismatchError, SqliteStore } from '../src/store/store.js';
-import { paper, tempDir } from './helpers.js';
+import { paper, tempDir, writesOf } from './helpers.js';
 
 const MODELS = path.join(PROJECT_ROOT, 'models');
 const fixture = (f: string) => path.join(PROJECT_ROOT, 'test', 'fixtures', f);
@@ -37,7 +38,7 @@ describe('ingestFiles', () => {
     const store = new SqliteStore(tempDir());
     store.bindModel(model.modelKey, model.dim);
     const files = [...SEED, fixture('hf-daily-api.json'), fixture('arxiv-atom.xml'), fixture('bad-records.jsonl')];
-    const r = await ingestFiles(store, model, files, { batchSize: 64 });
+    const r = await ingestFiles(writesOf(store), model, files, { batchSize: 64 });
     expect(r.failedFiles).toEqual([]);
     expect(r.inserted).toBeGreaterThan(300);
     expect(store.countPapers()).toBe(r.inserted);
@@ -58,11 +59,11 @@ describe('ingestFiles', () => {
     const store = new SqliteStore(tempDir());
     store.bindModel(model.modelKey, model.dim);
     const { embedder, counter } = counting(model);
-    const first = await ingestFiles(store, embedder, SEED, { batchSize: 100 });
+    const first = await ingestFiles(writesOf(store), embedder, SEED, { batchSize: 100 });
     const embeddedFirst = counter.texts;
     expect(embeddedFirst).toBe(first.inserted + 0 /* HF-only papers are inserts too */ + (first.updated - 90));
     const version = store.maxVersion();
-    const again = await ingestFiles(store, embedder, SEED, { batchSize: 100 });
+    const again = await ingestFiles(writesOf(store), embedder, SEED, { batchSize: 100 });
     expect(counter.texts).toBe(embeddedFirst);
     expect(again.inserted + again.updated).toBe(0);
     expect(again.unchanged).toBe(400);
@@ -73,7 +74,7 @@ describe('ingestFiles', () => {
   it('accepts a file that cannot be read as a failed file, not a crash', async () => {
     const store = new SqliteStore(tempDir());
     store.bindModel(model.modelKey, model.dim);
-    const r = await ingestFiles(store, model, [path.join(tempDir(), 'missing.jsonl'), SEED[0]], { batchSize: 256 });
+    const r = await ingestFiles(writesOf(store), model, [path.join(tempDir(), 'missing.jsonl'), SEED[0]], { batchSize: 256 });
     expect(r.failedFiles).toHaveLength(1);
     expect(r.inserted).toBe(300);
     store.close();
@@ -86,18 +87,19 @@ describe('ingestBatch', () => {
     store.bindModel(model.modelKey, model.dim);
     const { embedder, counter } = counting(model);
     const ids = ['10.1145/3292500.3330701', '123456', 'W2741809807'];
-    const first = await ingestBatch(store, embedder, ids.map((id) => paper(id, { abstract: `Graph neural networks for ${id}.` })));
+    const first = await ingestBatch(writesOf(store), embedder, ids.map((id) => paper(id, { abstract: `Graph neural networks for ${id}.` })));
     expect(first.inserted).toBe(3);
     const before = store.getVector(store.getPaper(ids[0])!.seq, model.modelKey)!;
 
-    const upvoted = await ingestBatch(store, embedder, [paper(ids[0], { abstract: `Graph neural networks for ${ids[0]}.`, upvotes: 12 })]);
-    expect(upvoted).toMatchObject({ updated: 1, changed: [] });
+    const upvoted = await ingestBatch(writesOf(store), embedder, [paper(ids[0], { abstract: `Graph neural networks for ${ids[0]}.`, upvotes: 12 })]);
+    expect(upvoted).toMatchObject({ updated: 1 });
+    const versionBefore = store.maxVersion();
     expect(store.getPaper(ids[0])!.upvotes).toBe(12);
     expect(counter.texts).toBe(3);
 
-    const rewritten = await ingestBatch(store, embedder, [paper(ids[0], { abstract: 'Protein structure prediction with diffusion.' })]);
+    const rewritten = await ingestBatch(writesOf(store), embedder, [paper(ids[0], { abstract: 'Protein structure prediction with diffusion.' })]);
     expect(rewritten.updated).toBe(1);
-    expect(rewritten.changed).toHaveLength(1);
+    expect(store.maxVersion()).toBe(versionBefore + 1); // one vector changed
     expect(counter.texts).toBe(4);
     const after = store.getVector(store.getPaper(ids[0])!.seq, model.modelKey)!;
     expect(Array.from(after)).not.toEqual(Array.from(before));
@@ -108,11 +110,12 @@ describe('ingestBatch', () => {
   it('lets another source fill gaps and upvotes but not replace the text', async () => {
     const store = new SqliteStore(tempDir());
     store.bindModel(model.modelKey, model.dim);
-    await ingestBatch(store, model, [paper('p', { source: 'arxiv', categories: ['cs.CL'], abstract: 'Original text.' })]);
-    const r = await ingestBatch(store, model, [
+    await ingestBatch(writesOf(store), model, [paper('p', { source: 'arxiv', categories: ['cs.CL'], abstract: 'Original text.' })]);
+    const version = store.maxVersion();
+    await ingestBatch(writesOf(store), model, [
       paper('p', { source: 'hf', categories: [], abstract: 'Other text.', upvotes: 5, published: '2026-07-01' }),
     ]);
-    expect(r.changed).toEqual([]);
+    expect(store.maxVersion()).toBe(version); // the text (and so the vector) did not change
     const p = store.getPaper('p')!;
     expect(p).toMatchObject({ abstract: 'Original text.', categories: ['cs.CL'], upvotes: 5, published: '2026-08-01', source: 'arxiv' });
     store.close();
@@ -131,7 +134,7 @@ describe('models', () => {
     const store = new SqliteStore(dataDir);
     store.bindModel(`${DEFAULT_MODEL}@000000000000`, 100); // as if built before the weights were rebuilt
     store.close();
-    await expect(Paperfeed.open(loadConfig({ DATA_DIR: dataDir }), () => {})).rejects.toThrow(
+    await expect(openRuntime(loadConfig({ DATA_DIR: dataDir }), () => {})).rejects.toThrow(
       new RegExp(`built with model ${DEFAULT_MODEL}@000000000000.*configured model is ${DEFAULT_MODEL}@[0-9a-f]{12}.*npm run reembed`, 's'),
     );
   });
@@ -144,13 +147,13 @@ describe('models', () => {
     const dataDir = tempDir();
     const env = { DATA_DIR: dataDir, MODELS_DIR: modelsDir, SEED_ON_EMPTY: 'false', EMBED_MODEL: 'glove-sif-100d' };
 
-    const feed = await Paperfeed.open(loadConfig(env), () => {});
-    await feed.addPapers([paper('a', { abstract: 'Robot grasping with reinforcement learning.' }), paper('b')]);
-    await feed.loadIndex();
-    await feed.close();
+    const runtime = await openRuntime(loadConfig(env), () => {});
+    await runtime.index.load(runtime.embedder.ready);
+    await runtime.writer.addPapers([paper('a', { abstract: 'Robot grasping with reinforcement learning.' }), paper('b')]);
+    await runtime.close();
 
     const other = loadConfig({ ...env, EMBED_MODEL: 'glove-small' });
-    await expect(Paperfeed.open(other, () => {})).rejects.toThrow(ModelMismatchError);
+    await expect(openRuntime(other, () => {})).rejects.toThrow(ModelMismatchError);
 
     const small = await loadEmbedder({ modelId: 'glove-small', modelsDir });
     const store = new SqliteStore(dataDir);
@@ -161,11 +164,13 @@ describe('models', () => {
     expect(store.otherModels(small.modelKey)).toEqual([]);
     store.close();
 
-    const switched = await Paperfeed.open(other, () => {});
-    await switched.loadIndex();
-    expect(switched.index!.size).toBe(2);
-    expect(switched.similar(switched.store.getPaper('a')!, 5).map((x) => x.paper.id)).toEqual(['b']);
+    const switched = await openRuntime(other, () => {});
+    await switched.index.load(switched.embedder.ready);
+    expect(switched.index.require().size).toBe(2);
+    const catalog = { papers: switched.engine.papers, index: switched.index.require(), model: switched.embedder.modelKey };
+    const [a] = await switched.engine.papers.byIds(['a']);
+    expect((await similarPapers(catalog, a!, 5)).map((x) => x.paper.id)).toEqual(['b']);
     await switched.close();
-    await expect(Paperfeed.open(loadConfig(env), () => {})).rejects.toThrow(/npm run reembed/);
+    await expect(openRuntime(loadConfig(env), () => {})).rejects.toThrow(/npm run reembed/);
   });
 });

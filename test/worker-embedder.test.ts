@@ -1,14 +1,15 @@
 // The embedder that runs the model in a long-lived worker thread (src/embed/worker-embedder.ts): same vectors as
 // in-process, queries ahead of bulk work, a crash surfaces as an error and the next call restarts the worker; and
-// how Paperfeed.open and the API write path use it.
+// how openRuntime and the API write path use it.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, PROJECT_ROOT } from '../src/config.js';
 import { loadEmbedder, ModelNotFoundError, modelKeyFor, type Embedder } from '../src/embed/embedder.js';
 import { startWorkerEmbedder, WorkerEmbedder } from '../src/embed/worker-embedder.js';
-import { Paperfeed } from '../src/service.js';
+import { nearest } from '../src/recommend/catalog.js';
+import { openRuntime } from '../src/runtime.js';
 import { SqliteStore } from '../src/store/store.js';
-import { paper, tempDir } from './helpers.js';
+import { paper, tempDir, until } from './helpers.js';
 
 const MODELS = path.join(PROJECT_ROOT, 'models');
 const OPTS = { modelId: 'glove-sif-100d', modelsDir: MODELS, batchSize: 32 };
@@ -44,7 +45,7 @@ describe('WorkerEmbedder', () => {
   it('a short call (a query) does not wait behind a large call already queued', async () => {
     const order: string[] = [];
     const bulk = worker.embed(texts(3000, 'bulk ')).then(() => order.push('bulk'));
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => worker.bulkInFlight > 0); // the bulk call is in the worker, not just queued
     const query = worker.embed(['graph neural networks']).then(() => order.push('query'));
     await Promise.all([bulk, query]);
     expect(order).toEqual(['query', 'bulk']);
@@ -55,7 +56,7 @@ describe('WorkerEmbedder', () => {
     await w.ready;
     const starts = w.workerStarts;
     const big = w.embed(texts(3000));
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => w.bulkInFlight > 0);
     await w.workerThread!.terminate(); // as if it died
     await expect(big).rejects.toThrow(/exited/);
     const [v] = await w.embed(['after the crash']);
@@ -74,29 +75,30 @@ describe('WorkerEmbedder', () => {
   });
 });
 
-describe('Paperfeed.open with the model in a worker', () => {
+describe('openRuntime with the model in a worker', () => {
   it('refuses a missing model with ModelNotFoundError', async () => {
-    await expect(Paperfeed.open(loadConfig({ DATA_DIR: tempDir(), EMBED_MODEL: 'no-such-model' }), () => {})).rejects.toThrow(ModelNotFoundError);
+    await expect(openRuntime(loadConfig({ DATA_DIR: tempDir(), EMBED_MODEL: 'no-such-model' }), () => {})).rejects.toThrow(ModelNotFoundError);
   });
 
   it('takes the dimension from the store, and the index is published only once the model is there', async () => {
     const dataDir = tempDir();
     const env = { DATA_DIR: dataDir, SEED_ON_EMPTY: 'false', EMBED_MODEL: 'glove-sif-100d' };
-    const feed = await Paperfeed.open(loadConfig(env), () => {});
+    const feed = await openRuntime(loadConfig(env), () => {});
     expect(feed.embedder.dim).toBe(100);
-    await feed.addPapers([paper('a', { abstract: 'Robot grasping with reinforcement learning.' }), paper('b')]);
-    await feed.loadIndex();
-    expect(feed.index!.size).toBe(2);
+    await feed.writer.addPapers([paper('a', { abstract: 'Robot grasping with reinforcement learning.' }), paper('b')]);
+    await feed.index.load(feed.embedder.ready);
+    expect(feed.index.require().size).toBe(2);
     await feed.close();
 
     // Reopened: the dimension comes from the store at once; the model is still loading.
-    const again = await Paperfeed.open(loadConfig(env), () => {});
+    const again = await openRuntime(loadConfig(env), () => {});
     expect(again.embedder.dim).toBe(100);
-    await again.loadIndex();
+    await again.index.load(again.embedder.ready);
     await again.embedder.ready;
-    expect(again.index!.size).toBe(2);
+    expect(again.index.require().size).toBe(2);
     const [v] = await again.embedder.embed(['robot grasping']);
-    expect(again.nearest(v, 1)[0].paper.id).toBe('a');
+    const catalog = { papers: again.engine.papers, index: again.index.require(), model: again.embedder.modelKey };
+    expect((await nearest(catalog, v, 1))[0].paper.id).toBe('a');
     await again.close();
   });
 
@@ -105,26 +107,27 @@ describe('Paperfeed.open with the model in a worker', () => {
     const store = new SqliteStore(dataDir);
     store.bindModel(modelKeyFor({ modelId: 'glove-sif-100d', modelsDir: MODELS }), 64); // forged
     store.close();
-    const feed = await Paperfeed.open(loadConfig({ DATA_DIR: dataDir, SEED_ON_EMPTY: 'false', EMBED_MODEL: 'glove-sif-100d' }), () => {});
-    await expect(feed.loadIndex()).rejects.toThrow(/dimension 100, but the store holds dimension 64/);
-    expect(feed.index).toBeNull();
+    const feed = await openRuntime(loadConfig({ DATA_DIR: dataDir, SEED_ON_EMPTY: 'false', EMBED_MODEL: 'glove-sif-100d' }), () => {});
+    await expect(feed.index.load(feed.embedder.ready)).rejects.toThrow(/dimension 100, but the store holds dimension 64/);
+    expect(feed.index.current).toBeNull();
     await feed.close();
   });
 
   it('API writes in several transactions (one embedded ahead) keep the last version of a repeated id', async () => {
     const config = loadConfig({ DATA_DIR: tempDir(), SEED_ON_EMPTY: 'false', EMBED_MODEL: 'glove-sif-100d', INGEST_BATCH_SIZE: '64' });
-    const feed = await Paperfeed.open(config, () => {});
-    await feed.loadIndex();
+    const feed = await openRuntime(config, () => {});
+    await feed.index.load(feed.embedder.ready);
     // 150 papers: three 64-paper transactions, then 'p10' again with new text (a batch of its own, looked up only
     // after the batch holding its first version committed).
     const papers = Array.from({ length: 150 }, (_, i) => paper(`p${i}`, { abstract: `Abstract number ${i} about topic ${i % 7}.` }));
     papers.push(paper('p10', { abstract: 'Completely rewritten: diffusion models for protein design.' }));
-    const r = await feed.addPapers(papers);
+    const r = await feed.writer.addPapers(papers);
     expect(r).toEqual({ inserted: 150, updated: 1, unchanged: 0 });
-    expect(feed.store.getPaper('p10')!.abstract).toMatch(/diffusion models/);
-    expect(feed.index!.size).toBe(150);
+    expect((await feed.engine.papers.byIds(['p10']))[0]!.abstract).toMatch(/diffusion models/);
+    expect(feed.index.require().size).toBe(150);
     const [v] = await feed.embedder.embed(['diffusion models for protein design']);
-    expect(feed.nearest(v, 1)[0].paper.id).toBe('p10');
+    const catalog = { papers: feed.engine.papers, index: feed.index.require(), model: feed.embedder.modelKey };
+    expect((await nearest(catalog, v, 1))[0].paper.id).toBe('p10');
     await feed.close();
   });
 });

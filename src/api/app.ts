@@ -2,8 +2,9 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
-import type { Paperfeed } from '../service.js';
+import { IndexNotReadyError } from '../index/sync.js';
 import { authenticate, type AppEnv } from './auth.js';
+import type { ApiDeps } from './deps.js';
 import { bodyLimit, rateLimit } from './middleware/limits.js';
 import { metricsMiddleware, opsRoutes } from './middleware/metrics.js';
 import { ApiProblem, problem, validationProblem } from './problem.js';
@@ -21,10 +22,9 @@ import { similarPostDeps, similarPostRoutes } from './routes/similar-post.js';
 import { topicsRoutes } from './routes/topics.js';
 import { trendingRoutes } from './routes/trending.js';
 import { usersRoutes } from './routes/users.js';
-import { papersPerDay } from '../store/reader-queries.js';
 
 /** The HTTP app: every route validated by its zod schema, every error a problem+json. */
-export function createApp(feed: Paperfeed) {
+export function createApp(d: ApiDeps) {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) return validationProblem(c, result.target === 'json' ? 'body' : result.target, result.error as unknown as ZodError);
@@ -33,26 +33,26 @@ export function createApp(feed: Paperfeed) {
 
   app.use('*', metricsMiddleware());
   // Rate limiting keys on the token's hash (or the address), so it runs before authentication: failed logins count too.
-  app.use('*', rateLimit(feed.config));
-  app.use('*', authenticate(feed.adminToken, feed.users));
-  app.use('*', bodyLimit(feed.config));
+  app.use('*', rateLimit(d.config));
+  app.use('*', authenticate(d.adminToken, d.users));
+  app.use('*', bodyLimit(d.config));
 
-  healthRoutes(app, feed);
-  paperRoutes(app, feed);
-  paperAdminRoutes(app, feed);
-  searchRoutes(app, feed);
-  trendingRoutes(app, feed);
-  usersRoutes(app, feed);
-  feedsRoutes(app, feed);
-  embedRoutes(app, feed);
-  atomRoutes(app, feed);
-  topicsRoutes(app, feed);
-  dashboardRoutes(app, feed);
+  healthRoutes(app, d);
+  paperRoutes(app, d);
+  paperAdminRoutes(app, d);
+  searchRoutes(app, d);
+  trendingRoutes(app, d);
+  usersRoutes(app, d);
+  feedsRoutes(app, d);
+  embedRoutes(app, d);
+  atomRoutes(app, d);
+  topicsRoutes(app, d);
+  dashboardRoutes(app);
   // The reader's pages (issue 18): narrow dependencies, new files.
-  paperPageRoutes(app, paperPageDeps(feed));
-  calendarRoutes(app, { days: (category) => papersPerDay(feed.store.db, category) });
-  similarPostRoutes(app, similarPostDeps(feed));
-  opsRoutes(app, feed);
+  paperPageRoutes(app, paperPageDeps(d));
+  calendarRoutes(app, d);
+  similarPostRoutes(app, similarPostDeps(d));
+  opsRoutes(app, d);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {
@@ -64,12 +64,18 @@ export function createApp(feed: Paperfeed) {
   app.onError((err, c) => {
     // Hono's own 4xx (e.g. 415 from the media-type check) stay 4xx.
     if (err instanceof HTTPException && err.status < 500) return problem(c, err.status as ContentfulStatusCode, err.message);
+    // The one readiness guard: routes that need the index ask IndexSync.require(), which throws this while it loads.
+    if (err instanceof IndexNotReadyError) {
+      const res = problem(c, 503, err.message);
+      res.headers.set('Retry-After', '1');
+      return res;
+    }
     if (err instanceof ApiProblem) {
       const res = problem(c, err.status, err.message, err.errors);
       for (const [k, v] of Object.entries(err.headers ?? {})) res.headers.set(k, v);
       return res;
     }
-    feed.log(`error on ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
+    d.log(`error on ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
     return problem(c, 500, 'Internal error');
   });
   return app;

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { UserStore } from '../store/users.js';
+import type { Users } from '../store/ports.js';
 import { ApiProblem } from './problem.js';
 
 export type Principal = { kind: 'admin' } | { kind: 'user'; userId: string } | { kind: 'anonymous' };
@@ -17,7 +17,7 @@ function sameSecret(a: string, b: string): boolean {
  * Resolves `Authorization: Bearer <token>` to a principal. No header → anonymous (public routes still work);
  * a header with an unknown token → 401, so a client with a typo'd token learns it at once.
  */
-export function authenticate(adminToken: string, users: UserStore): MiddlewareHandler<AppEnv> {
+export function authenticate(adminToken: string, users: Pick<Users, 'userForToken'>): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     let principal: Principal = { kind: 'anonymous' };
@@ -25,7 +25,7 @@ export function authenticate(adminToken: string, users: UserStore): MiddlewareHa
       const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
       if (!match) throw new ApiProblem(401, 'Authorization must be "Bearer <token>"', [{ field: 'header.authorization', message: 'malformed' }], { 'WWW-Authenticate': 'Bearer' });
       const token = match[1];
-      const userId = sameSecret(token, adminToken) ? null : users.userForToken(token);
+      const userId = sameSecret(token, adminToken) ? null : await users.userForToken(token);
       if (userId === null) principal = { kind: 'admin' };
       else if (userId) principal = { kind: 'user', userId };
       else throw new ApiProblem(401, 'Unknown token', [{ field: 'header.authorization', message: 'unknown token' }], { 'WWW-Authenticate': 'Bearer' });
@@ -45,9 +45,9 @@ export function requireAdmin(c: Context<AppEnv>): void {
  * Admin, or the user `uid` themself. Anyone else gets the same 404 as for a user that does not exist, so a
  * token can neither read another user's data nor learn which user ids exist.
  */
-export function requireUserAccess(c: Context<AppEnv>, uid: string, users: UserStore): void {
+export async function requireUserAccess(c: Context<AppEnv>, uid: string, users: Pick<Users, 'get'>): Promise<void> {
   const p = c.get('principal');
   if (p.kind === 'anonymous') throw new ApiProblem(401, 'This route needs a bearer token', undefined, { 'WWW-Authenticate': 'Bearer' });
   const allowed = p.kind === 'admin' || (p.kind === 'user' && p.userId === uid);
-  if (!allowed || !users.get(uid)) throw new ApiProblem(404, `No user "${uid}"`, [{ field: 'param.uid', message: 'unknown user' }]);
+  if (!allowed || !(await users.get(uid))) throw new ApiProblem(404, `No user "${uid}"`, [{ field: 'param.uid', message: 'unknown user' }]);
 }

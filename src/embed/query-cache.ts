@@ -1,4 +1,3 @@
-import type { Paperfeed } from '../service.js';
 import type { Embedder } from './embedder.js';
 import { cleanText } from './text.js';
 
@@ -70,21 +69,4 @@ export function createQueryEmbedder(embedder: Embedder, size = DEFAULT_QUERY_CAC
     },
     stats: () => ({ hits, misses, size: cache.size }),
   };
-}
-
-const perFeed = new WeakMap<Paperfeed, QueryEmbedder>();
-
-/** The query embedder of a running service (one cache per Paperfeed, made on first use). */
-export function queryEmbedder(feed: Paperfeed, size = DEFAULT_QUERY_CACHE_SIZE): QueryEmbedder {
-  let qe = perFeed.get(feed);
-  if (!qe) {
-    qe = createQueryEmbedder(feed.embedder, size);
-    perFeed.set(feed, qe);
-  }
-  return qe;
-}
-
-/** A search query's vector, cached per service. */
-export function embedQuery(feed: Paperfeed, text: string): Promise<Float32Array> {
-  return queryEmbedder(feed).embed(text);
 }

@@ -91,6 +91,11 @@ export class WorkerEmbedder implements Embedder {
     return this.worker.thread;
   }
 
+  /** Bulk (ingest-sized) jobs the worker is running now: lets a test wait until one has really started. */
+  get bulkInFlight(): number {
+    return this.bulkRunning;
+  }
+
   get workerStarts(): number {
     return this.worker.starts;
   }

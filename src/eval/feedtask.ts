@@ -9,7 +9,7 @@ import { ndcgAtK, recallAtK } from './metrics.js';
 import { FEED_MAX_STARS_USED, FEED_POPULARITY_WEIGHT, maxAffinity, productionPool, rankFeed } from './rankers.js';
 import { maxCosine, type TfidfMatrix } from '../recommend/tfidf.js';
 import { feedSignals } from '../recommend/lexical.js';
-import { zSum } from '../recommend/affinity.js';
+import { zSum } from '../recommend/stats.js';
 import { rng, seedOf, splitOf, tieBreaker, topK, type Split } from './util.js';
 
 export interface FeedUser {

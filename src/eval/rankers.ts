@@ -4,7 +4,8 @@
  * rankFeed runs the production feed's own scoring (feedScores) and diversification (diversify) from
  * src/recommend on in-memory vectors: the harness measures the served ranker, not a copy of it.
  */
-import { diversify, dot } from '../recommend/affinity.js';
+import { diversify } from '../recommend/affinity.js';
+import { dot } from '../recommend/stats.js';
 import { feedScores, MAX_STARS_USED, POPULARITY_WEIGHT } from '../recommend/feed.js';
 import { topK } from './util.js';
 

@@ -7,7 +7,7 @@ import type { EvalData } from './data.js';
 import { denseAll } from './embed-cache.js';
 import { recallAtK, reciprocalRank } from './metrics.js';
 import { rrfFusion } from './rankers.js';
-import { zSum } from '../recommend/affinity.js';
+import { zSum } from '../recommend/stats.js';
 import { fuseWithLexical, RERANK_POOL } from '../recommend/lexical.js';
 import { cosineAll, type TfidfMatrix } from '../recommend/tfidf.js';
 import { rankOf, seedOf, splitOf, tieBreaker, topK, type Split } from './util.js';

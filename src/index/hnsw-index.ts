@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import hnswlib from 'hnswlib-node';
+import type { ChangeLog } from '../store/ports.js';
 import { otherProcessAlive } from '../util/pid.js';
 
 const { HierarchicalNSW } = hnswlib;
@@ -13,14 +14,8 @@ export interface HnswParams {
   efSearch: number;
 }
 
-/** Where the vectors of the index come from: the store, which stays the source of truth. */
-export interface VectorSource {
-  maxVersion(): number;
-  changesSince(after: number, model: string, upTo: number): Iterable<{ seq: number; vec: Float32Array | null }>;
-  allVectors(model: string): Iterable<{ seq: number; vec: Float32Array }>;
-  countVectors(model: string): number;
-  getVector(seq: number, model: string): Float32Array | undefined;
-}
+/** Where the vectors of the index come from: the store's change log, which stays the source of truth. */
+export type VectorSource = Pick<ChangeLog, 'head' | 'changesSince' | 'allVectors' | 'countVectors'>;
 
 export interface Neighbour {
   seq: number;
@@ -125,10 +120,9 @@ export class HnswIndex {
   private live = new Set<number>();
   /**
    * Vectors by seq, filled as they are added or first asked for (exact search in small windows, the rankers).
-   * Loading them from the store on demand keeps start-up fast: copying 121k points out of hnswlib takes 1.4 s.
+   * Copying them out of hnswlib on demand keeps start-up fast: copying all 121k points at once takes 1.4 s.
    */
   private vectors = new Map<number, Float32Array>();
-  private source: VectorSource | null = null;
   private deleted = new Set<number>();
   /** The store change-log version this index reflects. */
   version = 0;
@@ -147,14 +141,13 @@ export class HnswIndex {
     opts: { dir: string; model: string; dim: number; params: HnswParams; source: VectorSource; log?: (msg: string) => void },
   ): Promise<{ index: HnswIndex; outcome: LoadOutcome; reason?: string }> {
     const index = new HnswIndex(opts.dir, opts.model, opts.dim, opts.params);
-    index.source = opts.source;
     const log = opts.log ?? (() => {});
     fs.mkdirSync(opts.dir, { recursive: true });
     let reason: string | undefined;
     try {
       await index.loadSaved();
       await index.catchUp(opts.source);
-      const expected = opts.source.countVectors(opts.model);
+      const expected = await opts.source.countVectors(opts.model);
       if (index.size !== expected) throw new Error(`it holds ${index.size} vectors but the store has ${expected}`);
       return { index, outcome: 'loaded' };
     } catch (err) {
@@ -215,12 +208,12 @@ export class HnswIndex {
 
   /** Replays the store's change log after this.version: adds, updates and deletes. */
   async catchUp(source: VectorSource): Promise<number> {
-    const target = source.maxVersion();
+    const target = await source.head();
     if (target < this.version) throw new Error(`the index is newer (v${this.version}) than the store (v${target})`);
     if (target === this.version) return 0;
     let n = 0;
     const pause = yielder();
-    for (const { seq, vec } of source.changesSince(this.version, this.model, target)) {
+    for await (const { seq, vec } of source.changesSince(this.version, this.model, target)) {
       if (vec) this.upsert(seq, vec);
       else this.remove(seq);
       n++;
@@ -231,14 +224,14 @@ export class HnswIndex {
   }
 
   async rebuild(source: VectorSource): Promise<void> {
-    const version = source.maxVersion(); // read first: later changes are replayed by the next catch-up
-    const count = source.countVectors(this.model);
+    const version = await source.head(); // read first: later changes are replayed by the next catch-up
+    const count = await source.countVectors(this.model);
     this.hnsw = this.emptyHnsw(Math.max(1024, Math.ceil(count * 1.1)));
     this.live.clear();
     this.vectors.clear();
     this.deleted.clear();
     const pause = yielder();
-    for (const { seq, vec } of source.allVectors(this.model)) {
+    for await (const { seq, vec } of source.allVectors(this.model)) {
       this.upsert(seq, vec);
       await pause();
     }
@@ -272,9 +265,10 @@ export class HnswIndex {
   vector(seq: number): Float32Array | undefined {
     if (!this.live.has(seq)) return undefined;
     let v = this.vectors.get(seq);
-    if (!v && this.source) {
-      v = this.source.getVector(seq, this.model);
-      if (v) this.vectors.set(seq, v);
+    if (!v) {
+      // hnswlib keeps cosine points normalised; ours are unit length already, so this is the stored vector.
+      v = Float32Array.from(this.hnsw.getPoint(seq));
+      this.vectors.set(seq, v);
     }
     return v;
   }

@@ -1,6 +1,6 @@
 // npm run ingest -- <files…>: upsert papers from JSONL / JSON / HF daily_papers / arXiv Atom files (gzipped or not).
 import { loadConfig } from '../config.js';
-import { Paperfeed } from '../service.js';
+import { openRuntime, type Runtime } from '../runtime.js';
 import { ingestFiles } from './files.js';
 import { explainStoreError } from '../store/explain.js';
 
@@ -10,12 +10,12 @@ if (files.length === 0 || files.includes('--help')) {
   process.exit(files.length === 0 ? 2 : 0);
 }
 
-let feed: Paperfeed | undefined;
+let runtime: Runtime | undefined;
 try {
   const config = loadConfig();
-  feed = await Paperfeed.open(config, (m) => console.error(m));
+  runtime = await openRuntime(config, (m) => console.error(m));
   let shown = 0;
-  const report = await ingestFiles(feed.store, feed.embedder, files, {
+  const report = await ingestFiles(runtime.engine.writes, runtime.embedder, files, {
     batchSize: config.INGEST_BATCH_SIZE,
     progress: true,
     onReject: (r) => {
@@ -25,9 +25,9 @@ try {
   if (report.rejected.length > shown) console.error(`… and ${report.rejected.length - shown} more rejected records`);
   for (const f of report.failedFiles) console.error(`failed ${f.file}: ${f.reason}`);
   // Bring the saved index up to date, so the next server start loads instead of rebuilding.
-  await feed.loadIndex();
-  const total = feed.store.countPapers();
-  await feed.close();
+  await runtime.index.load(runtime.embedder.ready);
+  const total = await runtime.engine.papers.count();
+  await runtime.close();
   console.log(
     `ingest done in ${report.seconds.toFixed(1)} s: inserted ${report.inserted}, updated ${report.updated}, ` +
       `unchanged ${report.unchanged}, rejected ${report.rejected.length}` +
@@ -38,6 +38,6 @@ try {
 } catch (err) {
   console.error(`ingest failed: ${explainStoreError(err)}`);
   // The model's worker thread stops before the process exits (exiting under onnxruntime can abort with SIGABRT).
-  await feed?.embedder.close().catch(() => {});
+  await runtime?.embedder.close().catch(() => {});
   process.exit(1);
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { Embedder } from '../embed/embedder.js';
-import type { SqliteStore } from '../store/store.js';
+import type { PaperWrites } from '../store/ports.js';
 import { readPaperFile } from './parse.js';
 import { batchesOf, ingestBatchesAhead } from './pipeline.js';
 import { Progress } from './progress.js';
@@ -26,8 +26,6 @@ export interface IngestFilesOptions {
   batchSize: number;
   /** Show a progress bar (TTY) or periodic log lines. */
   progress?: boolean;
-  /** Called after each committed batch, e.g. to update a live index. */
-  afterBatch?: () => Promise<unknown>;
   onReject?: (r: Rejection) => void;
 }
 
@@ -65,7 +63,7 @@ function assertNotUtf16(file: string): void {
  * the batch in flight, and a rerun skips what is already stored. A bad record is reported and skipped.
  */
 export async function ingestFiles(
-  store: SqliteStore,
+  store: PaperWrites,
   embedder: Embedder,
   files: string[],
   opts: IngestFilesOptions,
@@ -95,7 +93,6 @@ export async function ingestFiles(
         report.updated += r.updated;
         report.unchanged += r.unchanged;
         progress?.add(papers.length);
-        await opts.afterBatch?.();
       });
       progress?.finish();
     } catch (err) {

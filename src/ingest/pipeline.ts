@@ -1,14 +1,12 @@
 import type { Embedder } from '../embed/embedder.js';
 import { contentHash, paperText } from '../embed/text.js';
-import type { PaperWrite, SqliteStore, StoredPaper } from '../store/store.js';
+import type { PaperWrite, PaperWrites, StoredPaper } from '../store/ports.js';
 import type { PaperInput } from '../types.js';
 
 export interface BatchResult {
   inserted: number;
   updated: number;
   unchanged: number;
-  /** Papers whose vectors were (re)computed, for the in-memory index. */
-  changed: { seq: number; vector: Float32Array }[];
 }
 
 /**
@@ -50,7 +48,7 @@ function sameMetadata(a: PaperInput, b: StoredPaper): boolean {
 
 /** A batch looked up against the store: what to write, and which texts need a vector first. */
 export interface PreparedBatch {
-  counts: Omit<BatchResult, 'changed'>;
+  counts: BatchResult;
   writes: PaperWrite[];
   toEmbed: { write: PaperWrite; text: string }[];
 }
@@ -59,16 +57,18 @@ export interface PreparedBatch {
  * The read half of a batch upsert: merges each record with the stored paper and decides what changed. Unchanged
  * text with a vector for this model is not re-embedded; a paper that changed in nothing is not written.
  */
-export function prepareBatch(store: SqliteStore, modelKey: string, papers: PaperInput[]): PreparedBatch {
+export async function prepareBatch(store: PaperWrites, modelKey: string, papers: PaperInput[]): Promise<PreparedBatch> {
   const ids = new Set(papers.map((p) => p.id));
   if (ids.size !== papers.length) throw new Error('ingestBatch needs distinct ids; split duplicates into later batches');
   const prepared: PreparedBatch = { counts: { inserted: 0, updated: 0, unchanged: 0 }, writes: [], toEmbed: [] };
+  const stored = await store.lookupForIngest([...ids], modelKey); // one read for the whole batch
   for (const incoming of papers) {
-    const existing = store.getPaper(incoming.id);
+    const found = stored.get(incoming.id);
+    const existing = found?.paper;
     const paper = merge(incoming, existing);
     const text = paperText(paper.title, paper.abstract);
     const hash = contentHash(text);
-    const needsVector = !existing || store.vectorHash(existing.seq, modelKey) !== hash;
+    const needsVector = !existing || found?.vectorHash !== hash;
     if (existing && !needsVector && sameMetadata(paper, existing)) {
       prepared.counts.unchanged++;
       continue;
@@ -83,10 +83,10 @@ export function prepareBatch(store: SqliteStore, modelKey: string, papers: Paper
 }
 
 /** The write half: the batch's papers and vectors (in `toEmbed` order) committed in one transaction. */
-export function commitBatch(store: SqliteStore, embedder: Embedder, prepared: PreparedBatch, vectors: Float32Array[]): BatchResult {
+export async function commitBatch(store: PaperWrites, embedder: Embedder, prepared: PreparedBatch, vectors: Float32Array[]): Promise<BatchResult> {
   prepared.toEmbed.forEach((e, i) => (e.write.vector = vectors[i]));
-  const changed = prepared.writes.length ? store.writeBatch(prepared.writes, embedder.modelKey, embedder.dim) : [];
-  return { ...prepared.counts, changed };
+  if (prepared.writes.length) await store.writeBatch(prepared.writes, embedder.modelKey, embedder.dim);
+  return prepared.counts;
 }
 
 function embedPrepared(embedder: Embedder, prepared: PreparedBatch): Promise<Float32Array[]> {
@@ -97,8 +97,8 @@ function embedPrepared(embedder: Embedder, prepared: PreparedBatch): Promise<Flo
  * Upserts one batch of distinct papers: unchanged text with a vector for this model is not re-embedded,
  * and the batch's papers and vectors are committed in one transaction (a crash loses at most this batch).
  */
-export async function ingestBatch(store: SqliteStore, embedder: Embedder, papers: PaperInput[]): Promise<BatchResult> {
-  const prepared = prepareBatch(store, embedder.modelKey, papers);
+export async function ingestBatch(store: PaperWrites, embedder: Embedder, papers: PaperInput[]): Promise<BatchResult> {
+  const prepared = await prepareBatch(store, embedder.modelKey, papers);
   return commitBatch(store, embedder, prepared, await embedPrepared(embedder, prepared));
 }
 
@@ -109,20 +109,20 @@ export async function ingestBatch(store: SqliteStore, embedder: Embedder, papers
  * Each batch is still its own transaction, committed in order; `onBatch` sees each result as it commits.
  */
 export async function ingestBatchesAhead(
-  store: SqliteStore,
+  store: PaperWrites,
   embedder: Embedder,
   batches: AsyncIterable<PaperInput[]> | Iterable<PaperInput[]>,
   onBatch: (result: BatchResult, papers: PaperInput[]) => void | Promise<void>,
 ): Promise<void> {
   type Ahead = { papers: PaperInput[]; ids: Set<string>; prepared: PreparedBatch; vectors: Promise<Float32Array[]> };
   let ahead: Ahead | undefined;
-  const commit = async (a: Ahead) => onBatch(commitBatch(store, embedder, a.prepared, await a.vectors), a.papers);
+  const commit = async (a: Ahead) => onBatch(await commitBatch(store, embedder, a.prepared, await a.vectors), a.papers);
   for await (const papers of batches) {
     if (ahead && papers.some((p) => ahead!.ids.has(p.id))) {
       await commit(ahead);
       ahead = undefined;
     }
-    const prepared = prepareBatch(store, embedder.modelKey, papers);
+    const prepared = await prepareBatch(store, embedder.modelKey, papers);
     const next: Ahead = { papers, ids: new Set(papers.map((p) => p.id)), prepared, vectors: embedPrepared(embedder, prepared) };
     next.vectors.catch(() => {}); // awaited by commit; no unhandled rejection if an earlier batch fails first
     if (ahead) await commit(ahead);

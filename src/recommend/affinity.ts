@@ -1,16 +1,11 @@
-import type { Paperfeed } from '../service.js';
-import type { StoredPaper, Window } from '../store/store.js';
+import type { StoredPaper, Window } from '../store/ports.js';
+import { nearestSeqs, type Catalog, type VectorIndex } from './catalog.js';
+import { dot, meanStd } from './stats.js';
 
 /** How much a dismissed ("not interested") or negative paper pushes its look-alikes down. */
 export const NEGATIVE_WEIGHT = 0.5;
 /** Windows up to this many papers are scored exhaustively; larger ones through nearest-neighbour candidates. */
 const EXHAUSTIVE_MAX = 20_000;
-
-export const dot = (a: Float32Array, b: Float32Array) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-};
 
 export interface Liked {
   paper: StoredPaper;
@@ -30,10 +25,10 @@ export interface Affinity {
  * Scores candidate papers by affinity to a set of liked papers. Max (not mean) over the liked set, so each
  * interest of a person with several counts on its own: a robotics paper is not diluted by NLP stars.
  */
-export function scoreAffinity(feed: Paperfeed, seqs: Iterable<number>, liked: Liked[], disliked: Float32Array[]): Affinity[] {
+export function scoreAffinity(index: VectorIndex, seqs: Iterable<number>, liked: Liked[], disliked: Float32Array[]): Affinity[] {
   const out: Affinity[] = [];
   for (const seq of seqs) {
-    const v = feed.index!.vector(seq);
+    const v = index.vector(seq);
     if (!v) continue;
     let best = -Infinity;
     let closest = liked[0];
@@ -55,44 +50,18 @@ export function scoreAffinity(feed: Paperfeed, seqs: Iterable<number>, liked: Li
  * The candidates to score: every paper of a small window, or else the nearest neighbours of each liked paper
  * (the most recent `maxSeeds`) within the window.
  */
-export function candidateSeqs(feed: Paperfeed, liked: Liked[], window: Window, exclude: Set<number>, perSeed: number, maxSeeds = 50): Set<number> {
-  const within = feed.store.seqsInWindow(window);
+export async function candidateSeqs(c: Catalog, liked: Liked[], window: Window, exclude: Set<number>, perSeed: number, maxSeeds = 50): Promise<Set<number>> {
+  const within = await c.papers.seqsInWindow(window);
   if (within && within.size <= EXHAUSTIVE_MAX) {
     for (const seq of exclude) within.delete(seq);
     return within;
   }
+  if (within) for (const seq of exclude) within.delete(seq); // once, not per seed
   const seqs = new Set<number>();
   for (const l of liked.slice(-maxSeeds)) {
-    for (const hit of feed.nearest(l.vec, perSeed, window, exclude)) seqs.add(hit.paper.seq);
+    for (const hit of nearestSeqs(c.index, l.vec, perSeed, within, within ? new Set() : exclude)) seqs.add(hit.seq);
   }
   return seqs;
-}
-
-/** Mean and standard deviation (σ ≥ 1e-6, so a constant list does not divide by zero). */
-export function meanStd(xs: ArrayLike<number>): { mean: number; std: number } {
-  let sum = 0;
-  for (let i = 0; i < xs.length; i++) sum += xs[i];
-  const mean = xs.length ? sum / xs.length : 0;
-  let sq = 0;
-  for (let i = 0; i < xs.length; i++) sq += (xs[i] - mean) ** 2;
-  return { mean, std: Math.max(1e-6, Math.sqrt(xs.length ? sq / xs.length : 0)) };
-}
-
-/** Each value in standard deviations from the list's mean: the calibration every ranker here uses. */
-export function zScores(xs: ArrayLike<number>): Float64Array {
-  const { mean, std } = meanStd(xs);
-  return Float64Array.from(xs, (x) => (x - mean) / std);
-}
-
-/** Calibrated fusion: the per-list z-scores of each signal, summed (weights 1 unless given). */
-export function zSum(signals: ArrayLike<number>[], weights?: number[]): Float64Array {
-  const out = new Float64Array(signals[0]?.length ?? 0);
-  signals.forEach((s, j) => {
-    const z = zScores(s);
-    const w = weights?.[j] ?? 1;
-    for (let i = 0; i < out.length; i++) out[i] += w * z[i];
-  });
-  return out;
 }
 
 /**

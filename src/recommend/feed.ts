@@ -1,11 +1,12 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Paperfeed } from '../service.js';
-import type { StoredPaper, Window } from '../store/store.js';
+import type { DatedWindow, StoredPaper, Users, Window } from '../store/ports.js';
 import { paperText } from '../embed/text.js';
-import { candidateSeqs, diversify, scoreAffinity, zSum, type Liked } from './affinity.js';
+import { candidateSeqs, diversify, scoreAffinity, type Affinity, type Liked } from './affinity.js';
+import { withVectors, type Catalog } from './catalog.js';
 import { feedSignalsOffThread, fuseWithLexical } from './lexical.js';
-import { storeCache } from './store-cache.js';
-import { STAR_WEIGHT, trending } from './trending.js';
+import type { ResultCache } from './result-cache.js';
+import { zSum } from './stats.js';
+import { STAR_WEIGHT, trending, type TrendingInput } from './trending.js';
 
 /** The personalised feed covers the last week of the corpus unless asked otherwise. */
 export const DEFAULT_FEED_DAYS = 7;
@@ -75,20 +76,25 @@ function popularityNote(upvotes: number, stars: number): string {
   return parts.join(', ');
 }
 
-function starCounter(feed: Paperfeed) {
-  const stmt = feed.store.db.prepare<[string], number>('SELECT count(*) FROM stars WHERE paper_id = ?').pluck();
-  return (paperId: string) => stmt.get(paperId) ?? 0;
+/** Papers (with vectors) for a list of external ids, in that order, skipping ids that are gone. */
+export async function likedPapers(c: Catalog, ids: string[]): Promise<Liked[]> {
+  const papers = (await c.papers.byIds(ids)).filter((p): p is StoredPaper => p !== undefined);
+  return withVectors(c, papers);
 }
 
-/** Papers (with vectors) for a list of external ids, skipping ids that are gone. */
-export function likedPapers(feed: Paperfeed, ids: string[]): Liked[] {
-  const out: Liked[] = [];
-  for (const id of ids) {
-    const paper = feed.store.getPaper(id);
-    const vec = paper && feed.vectorOf(paper);
-    if (paper && vec) out.push({ paper, vec });
-  }
-  return out;
+/** The scored candidates' papers, aligned with them; a candidate deleted meanwhile is dropped from both. */
+async function withPapers(c: Catalog, scored: Affinity[]): Promise<{ affinities: Affinity[]; papers: StoredPaper[] }> {
+  const found = new Map((await c.papers.bySeqs(scored.map((a) => a.seq))).map((p) => [p.seq, p]));
+  const affinities = scored.filter((a) => found.has(a.seq));
+  return { affinities, papers: affinities.map((a) => found.get(a.seq)!) };
+}
+
+/** What the personal feed reads: the catalog, the user's stars and feedback, trending (no stars yet), a cache. */
+export interface FeedInput extends Catalog {
+  users: Pick<Users, 'starredIds' | 'feedbackIds'>;
+  trending: TrendingInput;
+  /** Feeds by (user, window, k), valid until the store changes (stars and feedback included). */
+  cache: ResultCache<FeedItem[]>;
 }
 
 /**
@@ -96,60 +102,57 @@ export function likedPapers(feed: Paperfeed, ids: string[]): Liked[] {
  * nudged by popularity, pushed down when they look like dismissed papers, diversified, never containing a
  * starred or dismissed paper. Without stars it is the trending list.
  */
-export async function userFeed(feed: Paperfeed, userId: string, window: Window & { since: string; until: string }, k: number): Promise<FeedItem[]> {
+export async function userFeed(input: FeedInput, userId: string, window: DatedWindow, k: number): Promise<FeedItem[]> {
   // Scoring fits tf-idf and a per-user model over the window (~0.5 s of CPU, in a worker thread, for a week of the
   // full corpus): repeated requests (dashboard reloads, feed readers polling) reuse it until the store changes.
   const key = JSON.stringify([userId, window.since, window.until, window.category ?? null, k]);
-  const cache = storeCache<Promise<FeedItem[]>>(feed.store.db, 'feed', 1000, 10 * 60_000);
-  const pending = cache.get(key, () => computeUserFeed(feed, userId, window, k));
-  pending.catch(() => cache.delete(key)); // a failed computation is not remembered
-  return [...(await pending)];
+  return [...(await input.cache.get(key, () => computeUserFeed(input, userId, window, k)))];
 }
 
-async function computeUserFeed(feed: Paperfeed, userId: string, window: Window & { since: string; until: string }, k: number): Promise<FeedItem[]> {
-  const starredIds = feed.users.starredIds(userId);
-  const dismissedIds = feed.users.feedbackIds(userId, 'not_interested');
-  const seen = new Set(feed.users.feedbackIds(userId, 'seen'));
+async function computeUserFeed(input: FeedInput, userId: string, window: DatedWindow, k: number): Promise<FeedItem[]> {
+  const { papers: store, users, index } = input;
+  const [starredIds, dismissedIds, seenIds] = await Promise.all([
+    users.starredIds(userId),
+    users.feedbackIds(userId, 'not_interested'),
+    users.feedbackIds(userId, 'seen'),
+  ]);
+  const seen = new Set(seenIds);
   const exclude = new Set<number>();
-  for (const id of [...starredIds, ...dismissedIds]) {
-    const p = feed.store.getPaper(id);
-    if (p) exclude.add(p.seq);
-  }
-  const stars = starCounter(feed);
-  const liked = likedPapers(feed, starredIds.slice(0, MAX_STARS_USED).reverse()); // oldest → newest
+  for (const p of await store.byIds([...starredIds, ...dismissedIds])) if (p) exclude.add(p.seq);
+  const liked = await likedPapers(input, starredIds.slice(0, MAX_STARS_USED).reverse()); // oldest → newest
 
   if (liked.length === 0) {
-    return trending(feed, window, k + exclude.size)
-      .filter((t) => !exclude.has(t.paper.seq))
-      .slice(0, k)
-      .map((t) => {
-        const note = popularityNote(t.paper.upvotes ?? 0, stars(t.paper.id));
-        return { ...t, reason: note ? `Trending: ${note}` : 'New this week' };
-      });
+    const top = (await trending(input.trending, window, k + exclude.size)).filter((t) => !exclude.has(t.paper.seq)).slice(0, k);
+    const stars = await store.starCounts(top.map((t) => t.paper.id));
+    return top.map((t, i) => {
+      const note = popularityNote(t.paper.upvotes ?? 0, stars[i]);
+      return { ...t, reason: note ? `Trending: ${note}` : 'New this week' };
+    });
   }
 
   // The steps below run on the event loop (~40 ms each for a week of the full corpus): yield between them so
   // other requests are answered in the meantime.
-  const disliked = likedPapers(feed, dismissedIds).map((d) => d.vec);
-  const seqs = candidateSeqs(feed, liked, window, exclude, Math.max(2 * k, 50));
+  const disliked = (await likedPapers(input, dismissedIds)).map((d) => d.vec);
+  const seqs = await candidateSeqs(input, liked, window, exclude, Math.max(2 * k, 50));
   await yieldToEventLoop();
-  const affinities = scoreAffinity(feed, seqs, liked, disliked);
+  const { affinities, papers } = await withPapers(input, scoreAffinity(index, seqs, liked, disliked));
   await yieldToEventLoop();
-  const papers = affinities.map((a) => feed.store.getPaperBySeq(a.seq)!);
-  await yieldToEventLoop();
-  const starCounts = papers.map((p) => stars(p.id));
+  const [starCounts, likedStars] = await Promise.all([
+    store.starCounts(papers.map((p) => p.id)),
+    store.starCounts(liked.map((l) => l.paper.id)),
+  ]);
   const popularity = papers.map((p, i) => popularityOf(p.upvotes ?? 0, starCounts[i]));
   // The model's rows: liked papers, then candidates (scoreAffinity kept only candidates with a vector).
-  const dim = feed.embedder.dim;
+  const dim = liked[0].vec.length;
   const vectors = new Float32Array((liked.length + affinities.length) * dim);
-  [...liked.map((l) => l.vec), ...affinities.map((a) => feed.index!.vector(a.seq)!)].forEach((v, i) => vectors.set(v, i * dim));
+  [...liked.map((l) => l.vec), ...affinities.map((a) => index.vector(a.seq)!)].forEach((v, i) => vectors.set(v, i * dim));
   const { lexical, userModel } = await feedSignalsOffThread({
     liked: liked.map(({ paper: { title, abstract } }) => ({ title, abstract })),
     candidates: papers.map(({ title, abstract }) => ({ title, abstract })),
     vectors,
     dim,
     // A liked paper's popularity leaves out this user's own star, or the model would learn "starred = liked".
-    popularity: Float32Array.from([...liked.map((l) => popularityOf(l.paper.upvotes ?? 0, Math.max(0, stars(l.paper.id) - 1))), ...popularity]),
+    popularity: Float32Array.from([...liked.map((l, i) => popularityOf(l.paper.upvotes ?? 0, Math.max(0, likedStars[i] - 1))), ...popularity]),
   });
   const scores = feedScores({
     affinity: affinities.map((a) => a.score),
@@ -165,27 +168,26 @@ async function computeUserFeed(feed: Paperfeed, userId: string, window: Window &
     return { seq: a.seq, score: scores[i], paper, reason };
   });
   scored.sort((a, b) => b.score - a.score || a.paper.id.localeCompare(b.paper.id));
-  return diversify(scored, (seq) => feed.index!.vector(seq)!, k).map(({ paper, score, reason }) => ({ paper, score, reason }));
+  return diversify(scored, (seq) => index.vector(seq)!, k).map(({ paper, score, reason }) => ({ paper, score, reason }));
 }
 
 /**
  * Recommendations from a chosen set of papers (no user): close to any positive, pushed away from negatives,
  * the given papers themselves excluded.
  */
-export function recommendFromSet(
-  feed: Paperfeed,
+export async function recommendFromSet(
+  c: Catalog,
   positive: StoredPaper[],
   negative: StoredPaper[],
   window: Window,
   k: number,
-): { paper: StoredPaper; score: number }[] {
-  const liked = likedPapers(feed, positive.map((p) => p.id));
+): Promise<{ paper: StoredPaper; score: number }[]> {
+  const liked = await withVectors(c, positive);
   if (liked.length === 0) return [];
-  const disliked = likedPapers(feed, negative.map((p) => p.id)).map((d) => d.vec);
+  const disliked = (await withVectors(c, negative)).map((d) => d.vec);
   const exclude = new Set([...positive, ...negative].map((p) => p.seq));
-  const seqs = candidateSeqs(feed, liked, window, exclude, Math.max(2 * k, 50));
-  const affinities = scoreAffinity(feed, seqs, liked, disliked);
-  const papers = affinities.map((a) => feed.store.getPaperBySeq(a.seq)!);
+  const seqs = await candidateSeqs(c, liked, window, exclude, Math.max(2 * k, 50));
+  const { affinities, papers } = await withPapers(c, scoreAffinity(c.index, seqs, liked, disliked));
   const text = (p: StoredPaper) => paperText(p.title, p.abstract);
   const fused = fuseWithLexical(liked.map((l) => text(l.paper)), papers.map(text), affinities.map((a) => a.score));
   return papers

@@ -1,5 +1,5 @@
 import { paperText } from '../embed/text.js';
-import { zSum } from './affinity.js';
+import { zSum } from './stats.js';
 import { LongLivedWorker, siblingEntry } from '../util/worker.js';
 import { scoreLinear, trainPegasos, type DenseFeatures } from './linear.js';
 import { buildTfidf, maxCosine } from './tfidf.js';
@@ -103,6 +103,10 @@ function userModelFeatures({ vectors, dim, popularity }: SignalInput): DenseFeat
 const INLINE_MAX_CANDIDATES = 300;
 /** One thread for every feed (started on first use, idle threads never hold the process): no start-up per request. */
 let lexicalWorker: LongLivedWorker | undefined;
+let offThreadJobs = 0;
+
+/** How many feeds were scored in the worker thread so far (tests check that a big window really went there). */
+export const feedSignalJobsOffThread = () => offThreadJobs;
 
 export interface TitleAbstract {
   title: string;
@@ -124,5 +128,6 @@ export function feedSignalsForPapers({ liked, candidates, ...rest }: PaperSignal
 export function feedSignalsOffThread(input: PaperSignalInput): Promise<FeedContentSignals> {
   if (input.candidates.length <= INLINE_MAX_CANDIDATES) return Promise.resolve().then(() => feedSignalsForPapers(input));
   lexicalWorker ??= new LongLivedWorker(siblingEntry(import.meta.url, 'lexical-worker'));
+  offThreadJobs++;
   return lexicalWorker.request(input, [input.vectors.buffer as ArrayBuffer, input.popularity.buffer as ArrayBuffer]);
 }

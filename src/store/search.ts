@@ -1,10 +1,8 @@
 import type Database from 'better-sqlite3';
 
-/** A keyword hit: the paper's seq and a higher-is-better relevance (the negated FTS5 bm25). */
-export interface KeywordHit {
-  seq: number;
-  score: number;
-}
+import type { KeywordHit } from './ports.js';
+
+export type { KeywordHit } from './ports.js';
 
 /** Words as unicode61 sees them: letters, digits and combining marks (naïve may arrive decomposed). */
 const WORD = /[\p{L}\p{N}\p{M}]+/gu;
@@ -40,23 +38,6 @@ export function ftsExpression(terms: string[], op: 'AND' | 'OR'): string {
   return terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(` ${op} `);
 }
 
-interface Statements {
-  top: Database.Statement<[string, number], KeywordHit>;
-  all: Database.Statement<[string], KeywordHit>;
-}
-
-const statements = new WeakMap<Database.Database, Statements>();
-
-function statementsFor(db: Database.Database): Statements {
-  let s = statements.get(db);
-  if (!s) {
-    const select = `SELECT rowid AS seq, -${BM25} AS score FROM papers_fts WHERE papers_fts MATCH ? ORDER BY ${BM25}, rowid`;
-    s = { top: db.prepare(`${select} LIMIT ?`), all: db.prepare(select) };
-    statements.set(db, s);
-  }
-  return s;
-}
-
 /**
  * Full-text search over title and abstract (porter-stemmed), best first by bm25, optionally only among `within`.
  *
@@ -69,19 +50,29 @@ function statementsFor(db: Database.Database): Statements {
  * papers) but matching them makes FTS5 read and score nearly every row.
  * Returns [] for a query with no words (empty, punctuation only); never throws on user input.
  */
-export function keywordSearch(db: Database.Database, query: string, limit: number, within: Set<number> | null): KeywordHit[] {
-  const terms = queryTerms(query);
-  if (terms.length === 0 || limit <= 0 || within?.size === 0) return [];
-  const s = statementsFor(db);
-  const expr = ftsExpression(terms, 'OR');
-  if (!within) return s.top.all(expr, limit);
-  // FTS5 ranks every match before the first row comes out anyway; stepping through them and stopping at `limit`
-  // rows in `within` is correct however few of the matches are in the window.
-  const hits: KeywordHit[] = [];
-  for (const hit of s.all.iterate(expr)) {
-    if (!within.has(hit.seq)) continue;
-    hits.push(hit);
-    if (hits.length >= limit) break; // leaving the loop ends the iterator, which resets the statement
+export class KeywordSearch {
+  private readonly top: Database.Statement<[string, number], KeywordHit>;
+  private readonly all: Database.Statement<[string], KeywordHit>;
+
+  constructor(db: Database.Database) {
+    const select = `SELECT rowid AS seq, -${BM25} AS score FROM papers_fts WHERE papers_fts MATCH ? ORDER BY ${BM25}, rowid`;
+    this.top = db.prepare(`${select} LIMIT ?`);
+    this.all = db.prepare(select);
   }
-  return hits;
+
+  search(query: string, limit: number, within: Set<number> | null): KeywordHit[] {
+    const terms = queryTerms(query);
+    if (terms.length === 0 || limit <= 0 || within?.size === 0) return [];
+    const expr = ftsExpression(terms, 'OR');
+    if (!within) return this.top.all(expr, limit);
+    // FTS5 ranks every match before the first row comes out anyway; stepping through them and stopping at `limit`
+    // rows in `within` is correct however few of the matches are in the window.
+    const hits: KeywordHit[] = [];
+    for (const hit of this.all.iterate(expr)) {
+      if (!within.has(hit.seq)) continue;
+      hits.push(hit);
+      if (hits.length >= limit) break; // leaving the loop ends the iterator, which resets the statement
+    }
+    return hits;
+  }
 }

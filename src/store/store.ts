@@ -1,35 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { PaperInput } from '../types.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
+import { ModelMismatchError, type DatedWindow, type IngestLookup, type ModelInfo, type PaperWrite, type Ranked, type StoredPaper, type TrendingFormula, type Window } from './ports.js';
+import { KeywordSearch } from './search.js';
 
-/** A paper as stored, with its store-internal sequence number (the index label). */
-export interface StoredPaper extends PaperInput {
-  seq: number;
-  contentHash: string;
-}
+export { ModelMismatchError, type ModelInfo, type PaperWrite, type StoredPaper, type Window } from './ports.js';
 
-export interface ModelInfo {
-  model: string;
-  dim: number;
-}
-
-/** What the ingest pipeline writes for one paper; `vector` is absent when the text did not change. */
-export interface PaperWrite {
-  paper: PaperInput;
-  contentHash: string;
-  vector?: Float32Array;
-}
-
-export class ModelMismatchError extends Error {}
-
-/** A slice of the corpus by published date (`until` exclusive, YYYY-MM-DD) and arXiv-style category. */
-export interface Window {
-  since?: string;
-  until?: string;
-  category?: string;
-}
+/** The category filter every windowed statement shares (categories is a JSON array). */
+const IN_CATEGORY = '(@category IS NULL OR EXISTS (SELECT 1 FROM json_each(p.categories) WHERE value = @category))';
+/** Our users' stars per paper id, joined by trending and popularity. */
+const STAR_COUNTS = '(SELECT paper_id, count(*) AS n FROM stars GROUP BY paper_id)';
+/** Seqs or ids passed as one JSON array parameter: one statement for a whole batch, whatever its size. */
+const IN_JSON = (column: string) => `${column} IN (SELECT value FROM json_each(?))`;
 
 interface PaperRow {
   seq: number;
@@ -45,6 +28,11 @@ interface PaperRow {
 }
 
 const now = () => new Date().toISOString();
+/** Batches bigger than this are read in several statements (json_each handles any size; this bounds one result). */
+const CHUNK = 5000;
+function* chunks<T>(xs: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < xs.length; i += CHUNK) yield xs.slice(i, i + CHUNK);
+}
 const toBlob = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 /** Copies, because a Buffer from SQLite need not be 4-byte aligned. */
 export const fromBlob = (b: Buffer) => new Float32Array(new Uint8Array(b).buffer);
@@ -71,7 +59,9 @@ function rowToPaper(r: PaperRow): StoredPaper {
 export class SqliteStore {
   readonly db: Database.Database;
   readonly file: string;
+  readonly keywords: KeywordSearch;
   private readonly stmt;
+  private readonly trendingStmts = new Map<string, Database.Statement>();
 
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
@@ -90,6 +80,7 @@ export class SqliteStore {
       migrate(this.db, this.file); // refuses a newer schema
     }
     const db = this.db;
+    this.keywords = new KeywordSearch(db);
     this.stmt = {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -121,15 +112,31 @@ export class SqliteStore {
         'SELECT paper_seq AS seq, vec FROM vectors WHERE model = ? AND paper_seq > ? ORDER BY paper_seq LIMIT ?',
       ),
       countVectors: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM vectors WHERE model = ?'),
-      windowSeqs: db.prepare<{ since: string; until: string }, number>(
-        'SELECT seq FROM papers WHERE published >= @since AND published < @until',
+      windowSeqs: db.prepare<{ since: string; until: string; category: string | null }, number>(
+        `SELECT seq FROM papers p WHERE published >= @since AND published < @until AND ${IN_CATEGORY}`,
       ).pluck(),
-      windowSeqsInCategory: db.prepare<{ since: string; until: string; category: string }, number>(
-        `SELECT seq FROM papers WHERE published >= @since AND published < @until
-            AND EXISTS (SELECT 1 FROM json_each(papers.categories) WHERE value = @category)`,
-      ).pluck(),
-      categorySeqs: db.prepare<{ category: string }, number>(
-        'SELECT seq FROM papers WHERE EXISTS (SELECT 1 FROM json_each(papers.categories) WHERE value = @category)',
+      categorySeqs: db.prepare<{ category: string }, number>(`SELECT seq FROM papers p WHERE ${IN_CATEGORY}`).pluck(),
+      byIds: db.prepare<[string], PaperRow>(`SELECT * FROM papers WHERE ${IN_JSON('id')}`),
+      bySeqs: db.prepare<[string], PaperRow>(`SELECT * FROM papers WHERE ${IN_JSON('seq')}`),
+      ingestLookup: db.prepare<[string, string], PaperRow & { vector_hash: string | null }>(
+        `SELECT p.*, v.content_hash AS vector_hash FROM papers p LEFT JOIN vectors v ON v.paper_seq = p.seq AND v.model = ?
+          WHERE ${IN_JSON('p.id')}`,
+      ),
+      vectorsBySeqs: db.prepare<[string, string], { seq: number; vec: Buffer }>(
+        `SELECT paper_seq AS seq, vec FROM vectors WHERE model = ? AND ${IN_JSON('paper_seq')}`,
+      ),
+      starCounts: db.prepare<[string], { id: string; n: number }>(
+        `SELECT paper_id AS id, count(*) AS n FROM stars WHERE ${IN_JSON('paper_id')} GROUP BY paper_id`,
+      ),
+      fingerprint: db.prepare<[], { changes: number; version: number }>(
+        'SELECT total_changes() AS changes, (SELECT data_version FROM pragma_data_version) AS version',
+      ),
+      exportPage: db.prepare<[string, number, number], { seq: number; id: string; vec: Buffer }>(
+        `SELECT p.seq AS seq, p.id AS id, v.vec AS vec FROM papers p JOIN vectors v ON v.paper_seq = p.seq AND v.model = ?
+          WHERE p.seq > ? ORDER BY p.seq LIMIT ?`,
+      ),
+      exportCount: db.prepare<[string], number>(
+        'SELECT count(*) FROM papers p JOIN vectors v ON v.paper_seq = p.seq AND v.model = ?',
       ).pluck(),
       newestPublished: db.prepare<[], string | null>('SELECT max(published) FROM papers').pluck(),
       stalePapers: db.prepare<[string, number, number], PaperRow>(
@@ -220,7 +227,7 @@ export class SqliteStore {
 
   /**
    * Writes one ingest batch atomically: papers, their new vectors and the change log, or nothing.
-   * Returns the seqs whose vectors changed (for the in-memory index).
+   * Returns the seqs whose vectors changed.
    */
   writeBatch(writes: PaperWrite[], model: string, dim: number): { seq: number; vector: Float32Array }[] {
     const changed: { seq: number; vector: Float32Array }[] = [];
@@ -300,11 +307,8 @@ export class SqliteStore {
   seqsInWindow(w: Window): Set<number> | null {
     if (!w.since && !w.until && !w.category) return null;
     if (!w.since && !w.until) return new Set(this.stmt.categorySeqs.all({ category: w.category! }));
-    const range = { since: w.since ?? '0000-00-00', until: w.until ?? '9999-99-99' };
-    const seqs = w.category
-      ? this.stmt.windowSeqsInCategory.all({ ...range, category: w.category })
-      : this.stmt.windowSeqs.all(range);
-    return new Set(seqs);
+    const range = { since: w.since ?? '0000-00-00', until: w.until ?? '9999-99-99', category: w.category ?? null };
+    return new Set(this.stmt.windowSeqs.all(range));
   }
 
   /** The newest published date in the store: default time windows end there, not at the wall clock. */
@@ -312,8 +316,109 @@ export class SqliteStore {
     return this.stmt.newestPublished.get() ?? null;
   }
 
-  getPapersBySeqs(seqs: number[]): StoredPaper[] {
-    return seqs.map((s) => this.getPaperBySeq(s)).filter((p): p is StoredPaper => p !== undefined);
+  /** Papers by seq in the order asked, unknown seqs dropped: one statement per batch. */
+  getPapersBySeqs(seqs: readonly number[]): StoredPaper[] {
+    const bySeq = new Map<number, StoredPaper>();
+    for (const chunk of chunks(seqs)) for (const row of this.stmt.bySeqs.all(JSON.stringify(chunk))) bySeq.set(row.seq, rowToPaper(row));
+    return seqs.map((s) => bySeq.get(s)).filter((p): p is StoredPaper => p !== undefined);
+  }
+
+  /** Papers by external id, aligned with `ids`. */
+  getPapersByIds(ids: readonly string[]): (StoredPaper | undefined)[] {
+    const byId = new Map<string, StoredPaper>();
+    for (const chunk of chunks(ids)) for (const row of this.stmt.byIds.all(JSON.stringify(chunk))) byId.set(row.id, rowToPaper(row));
+    return ids.map((id) => byId.get(id));
+  }
+
+  /** The stored papers a batch of ingest records updates, with the text hash of each one's vector for `model`. */
+  ingestLookup(ids: readonly string[], model: string): Map<string, IngestLookup> {
+    const out = new Map<string, IngestLookup>();
+    for (const chunk of chunks(ids)) {
+      for (const row of this.stmt.ingestLookup.all(model, JSON.stringify(chunk))) {
+        out.set(row.id, { paper: rowToPaper(row), vectorHash: row.vector_hash ?? undefined });
+      }
+    }
+    return out;
+  }
+
+  /** Stored vectors of `model`, aligned with `seqs`. */
+  vectorsFor(seqs: readonly number[], model: string): (Float32Array | undefined)[] {
+    const bySeq = new Map<number, Float32Array>();
+    for (const chunk of chunks(seqs)) for (const row of this.stmt.vectorsBySeqs.all(model, JSON.stringify(chunk))) bySeq.set(row.seq, fromBlob(row.vec));
+    return seqs.map((s) => bySeq.get(s));
+  }
+
+  /** Our users' stars per paper id, aligned with `ids`. */
+  starCounts(ids: readonly string[]): number[] {
+    const n = new Map<string, number>();
+    for (const chunk of chunks(ids)) for (const row of this.stmt.starCounts.all(JSON.stringify(chunk))) n.set(row.id, row.n);
+    return ids.map((id) => n.get(id) ?? 0);
+  }
+
+  /**
+   * The k best papers of a window by the trending score, computed in one statement (window, category, star counts
+   * and score): only the top k rows leave SQLite. published is YYYY-MM-DD, so julianday() differences are whole days.
+   */
+  trending(w: DatedWindow, k: number, f: TrendingFormula): Ranked[] {
+    const key = `${f.starWeight}:${f.gravity}`;
+    let stmt = this.trendingStmts.get(key);
+    if (!stmt) {
+      stmt = this.db.prepare(`
+        SELECT p.seq AS seq,
+               (coalesce(p.upvotes, 0) + ${Number(f.starWeight)} * coalesce(s.n, 0) + 1)
+                 / pow((julianday(@until) - julianday(p.published) - 1) + 2, ${Number(f.gravity)}) AS score
+          FROM papers p LEFT JOIN ${STAR_COUNTS} s ON s.paper_id = p.id
+         WHERE p.published >= @since AND p.published < @until AND ${IN_CATEGORY}
+         ORDER BY score DESC, p.published DESC, p.id
+         LIMIT @k`);
+      this.trendingStmts.set(key, stmt);
+    }
+    return stmt.all({ since: w.since, until: w.until, category: w.category ?? null, k }) as Ranked[];
+  }
+
+  /** Upvotes + starWeight × our users' stars, for the window's papers that have any. */
+  popularity(w: DatedWindow, starWeight: number): Map<number, number> {
+    const rows = this.db
+      .prepare<{ since: string; until: string; category: string | null }, { seq: number; pop: number }>(
+        `SELECT p.seq AS seq, coalesce(p.upvotes, 0) + ${Number(starWeight)} * coalesce(s.n, 0) AS pop
+           FROM papers p LEFT JOIN ${STAR_COUNTS} s ON s.paper_id = p.id
+          WHERE p.published >= @since AND p.published < @until AND ${IN_CATEGORY}
+            AND (coalesce(p.upvotes, 0) > 0 OR s.n > 0)`,
+      )
+      .all({ since: w.since, until: w.until, category: w.category ?? null });
+    return new Map(rows.map((r) => [r.seq, r.pop]));
+  }
+
+  /** Moves on every write by this connection (total_changes) or any other process (data_version). */
+  fingerprint(): string {
+    const fp = this.stmt.fingerprint.get()!;
+    return `${fp.changes}:${fp.version}`;
+  }
+
+  /**
+   * Every (id, vector) of a model in seq order, inside one read transaction: a WAL snapshot, so the count and
+   * every row agree even while others write. `onRow` may not await.
+   */
+  exportVectors(model: string, onStart: (count: number) => void, onRow: (id: string, vec: Buffer) => void, pageSize = 2048): number {
+    let count = 0;
+    this.db.exec('BEGIN');
+    try {
+      const expected = this.stmt.exportCount.get(model)!;
+      onStart(expected);
+      for (let after = -1; ; ) {
+        const rows = this.stmt.exportPage.all(model, after, pageSize);
+        for (const row of rows) {
+          onRow(row.id, row.vec);
+          count++;
+        }
+        if (rows.length < pageSize) break;
+        after = rows[rows.length - 1].seq;
+      }
+      if (count !== expected) throw new Error(`read ${count} rows, expected ${expected}`);
+    } finally {
+      this.db.exec('COMMIT');
+    }
+    return count;
   }
 
   /** Papers with no vector for `model`, or one computed from older text; in seq order, a page at a time. */

@@ -1,18 +1,9 @@
 import crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
 
-export interface User {
-  id: string;
-  name: string;
-  createdAt: string;
-}
+import type { FeedbackKind, Star, User } from './ports.js';
 
-export type FeedbackKind = 'not_interested' | 'seen';
-
-export interface Star {
-  paperId: string;
-  createdAt: string;
-}
+export type { FeedbackKind, Star, User } from './ports.js';
 
 /** sha256 of a secret, hex. Tokens are stored only as hashes; a leaked store leaks no usable token. */
 export const hashSecret = (secret: string) => crypto.createHash('sha256').update(secret).digest('hex');

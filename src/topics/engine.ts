@@ -1,8 +1,9 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type Database from 'better-sqlite3';
+import type { IndexSync } from '../index/sync.js';
+import { ResultCache } from '../recommend/result-cache.js';
 import { STAR_WEIGHT } from '../recommend/trending.js';
 import { addDays } from '../recommend/window.js';
-import type { Paperfeed } from '../service.js';
+import type { ChangeLog, PaperReads, StoredPaper } from '../store/ports.js';
 import type { TopicFit } from './compute.js';
 import { sampleIndices } from './kmeans.js';
 import { runTopics } from './run.js';
@@ -43,24 +44,14 @@ export interface TopicModel {
   computeMs: number;
 }
 
-interface Statements {
-  titles: Database.Statement<[string], { seq: number; id: string; title: string }>;
-  abstracts: Database.Statement<[string], { seq: number; abstract: string }>;
-  popularity: Database.Statement<{ since: string; until: string; category: string | null }, { seq: number; pop: number }>;
-}
-
-const IN_CATEGORY = '(@category IS NULL OR EXISTS (SELECT 1 FROM json_each(p.categories) WHERE value = @category))';
-
-function prepare(db: Database.Database): Statements {
-  return {
-    titles: db.prepare('SELECT seq, id, title FROM papers WHERE seq IN (SELECT value FROM json_each(?))'),
-    abstracts: db.prepare('SELECT seq, abstract FROM papers WHERE seq IN (SELECT value FROM json_each(?))'),
-    // Same popularity as trending's numerator: source upvotes plus weighted stars of our users.
-    popularity: db.prepare(`SELECT p.seq AS seq, coalesce(p.upvotes, 0) + ${STAR_WEIGHT} * coalesce(s.n, 0) AS pop
-      FROM papers p LEFT JOIN (SELECT paper_id, count(*) AS n FROM stars GROUP BY paper_id) s ON s.paper_id = p.id
-      WHERE p.published >= @since AND p.published < @until AND ${IN_CATEGORY}
-        AND (coalesce(p.upvotes, 0) > 0 OR s.n > 0)`),
-  };
+/** What topics read: the window's papers and their vectors (from the index, else the store). */
+export interface TopicInput {
+  papers: PaperReads;
+  changes: Pick<ChangeLog, 'head'>;
+  index: Pick<IndexSync, 'current'>;
+  model: string;
+  dim: number;
+  log: (msg: string) => void;
 }
 
 const dayMs = 86_400_000;
@@ -68,10 +59,10 @@ const dayMs = 86_400_000;
 const READ_CHUNK = 500;
 
 /** Runs `read` on chunks of seqs, yielding to the event loop in between. */
-async function readInChunks<T>(seqs: number[], read: (json: string) => T[]): Promise<T[]> {
+async function readInChunks<T>(seqs: number[], read: (chunk: number[]) => Promise<T[]>): Promise<T[]> {
   const out: T[] = [];
   for (let i = 0; i < seqs.length; i += READ_CHUNK) {
-    out.push(...read(JSON.stringify(seqs.slice(i, i + READ_CHUNK))));
+    out.push(...(await read(seqs.slice(i, i + READ_CHUNK))));
     await yieldToEventLoop();
   }
   return out;
@@ -79,78 +70,64 @@ async function readInChunks<T>(seqs: number[], read: (json: string) => T[]): Pro
 const daysBetween = (since: string, until: string) => Math.round((Date.parse(until) - Date.parse(since)) / dayMs);
 
 /**
- * Clusters windows into topics and caches the result per (store version, window, k, seed): the store version
- * moves whenever a paper is added, changed or deleted, so a cached model is never stale. Concurrent requests
- * for the same window share one computation.
+ * Clusters windows into topics and caches the result per (window, k, seed) while the change-log head is unchanged:
+ * it moves whenever a paper is added, changed or deleted, so a cached model is never stale (popularity, which
+ * moves without it, is read fresh per request). Concurrent requests for the same window share one computation.
  */
 export class TopicEngine {
-  private readonly stmt: Statements;
-  private readonly cache = new Map<string, { version: number; model: Promise<TopicModel> }>();
+  private readonly cache: ResultCache<TopicModel>;
   private readonly recent: TopicModel[] = [];
 
   constructor(
-    private readonly feed: Paperfeed,
+    private readonly input: TopicInput,
     private readonly mode: 'auto' | 'inline' | 'worker' = 'auto',
   ) {
-    this.stmt = prepare(feed.store.db);
+    this.cache = new ResultCache(() => input.changes.head(), CACHE_MAX_ENTRIES);
   }
 
-  get(window: TopicWindow, k: number | null, seed: number): Promise<TopicModel> {
-    const version = this.feed.store.maxVersion();
+  async get(window: TopicWindow, k: number | null, seed: number): Promise<TopicModel> {
     const key = JSON.stringify([window.since, window.until, window.category ?? null, k, seed]);
-    const hit = this.cache.get(key);
-    if (hit && hit.version === version) {
-      this.cache.delete(key); // refresh its place in the LRU order
-      this.cache.set(key, hit);
-      return hit.model;
-    }
-    for (const [key, entry] of this.cache) if (entry.version !== version) this.cache.delete(key);
-    const model = this.compute(window, k, seed, version);
-    this.cache.set(key, { version, model });
-    model.catch(() => this.cache.get(key)?.model === model && this.cache.delete(key));
-    if (this.cache.size > CACHE_MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
-    return model;
+    return this.cache.get(key, async () => this.compute(window, k, seed, await this.input.changes.head()));
   }
 
   /** Popularity (upvotes + weighted stars) of the window's papers that have any, read fresh: it changes without a version bump. */
-  popularity(window: TopicWindow): Map<number, number> {
-    const rows = this.stmt.popularity.all({ since: window.since, until: window.until, category: window.category ?? null });
-    return new Map(rows.map((r) => [r.seq, r.pop]));
+  popularity(window: TopicWindow): Promise<Map<number, number>> {
+    return this.input.papers.popularity(window, STAR_WEIGHT);
   }
 
-  private vectorOf(seq: number): Float32Array | undefined {
-    return this.feed.index?.vector(seq) ?? this.feed.store.getVector(seq, this.feed.embedder.modelKey);
+  /** Vectors of `seqs` (sorted), skipping papers not embedded yet: from the index, else from the store. */
+  private async vectorsOf(seqs: number[]): Promise<{ seqs: number[]; vecs: Float32Array[] }> {
+    const index = this.input.index.current;
+    const vecs: (Float32Array | undefined)[] = seqs.map((seq) => index?.vector(seq));
+    const missing = seqs.filter((_, i) => !vecs[i]);
+    if (missing.length) {
+      const stored = await this.input.papers.vectors(missing, this.input.model);
+      const bySeq = new Map(missing.map((seq, i) => [seq, stored[i]]));
+      seqs.forEach((seq, i) => (vecs[i] ??= bySeq.get(seq)));
+    }
+    const kept = seqs.flatMap((seq, i) => (vecs[i] ? [{ seq, vec: vecs[i]! }] : [])); // not embedded yet: joins once it is
+    return { seqs: kept.map((k) => k.seq), vecs: kept.map((k) => k.vec) };
   }
 
   private async compute(window: TopicWindow, k: number | null, seed: number, version: number): Promise<TopicModel> {
     const started = performance.now();
-    const dim = this.feed.embedder.dim;
+    const { papers, dim } = this.input;
     const category = window.category ?? null;
-    const seqs: number[] = [];
-    const chunks: Float32Array[] = [];
-    for (const seq of [...(this.feed.store.seqsInWindow(window) ?? [])].sort((x, y) => x - y)) {
-      const vec = this.vectorOf(seq);
-      if (!vec) continue; // not embedded yet: it joins once it is
-      seqs.push(seq);
-      chunks.push(vec);
-    }
+    const { seqs, vecs: chunks } = await this.vectorsOf([...((await papers.seqsInWindow(window)) ?? [])].sort((x, y) => x - y));
     const vectors = new Float32Array(seqs.length * dim);
     chunks.forEach((v, i) => vectors.set(v, i * dim));
-    const byId = new Map((await readInChunks(seqs, (json) => this.stmt.titles.all(json))).map((r) => [r.seq, r]));
-    const ids = seqs.map((seq) => byId.get(seq)?.id ?? '');
-    const titles = seqs.map((seq) => byId.get(seq)?.title ?? '');
+    const bySeq = new Map((await readInChunks(seqs, (chunk) => papers.bySeqs(chunk))).map((p): [number, StoredPaper] => [p.seq, p]));
+    const ids = seqs.map((seq) => bySeq.get(seq)?.id ?? '');
+    const titles = seqs.map((seq) => bySeq.get(seq)?.title ?? '');
 
     const fitted = sampleIndices(seqs.length, MAX_FIT_PAPERS, seed);
-    const fittedSeqs = Array.from(fitted, (i) => seqs[i]);
-    const abstracts = new Map((await readInChunks(fittedSeqs, (json) => this.stmt.abstracts.all(json))).map((r) => [r.seq, r.abstract]));
-    const texts = Array.from(fitted, (i) => `${titles[i]}. ${abstracts.get(seqs[i]) ?? ''}`);
+    const texts = Array.from(fitted, (i) => `${titles[i]}. ${bySeq.get(seqs[i])?.abstract ?? ''}`);
+    bySeq.clear();
 
     const days = daysBetween(window.since, window.until);
     const previousWindow = { since: addDays(window.since, -days), until: window.since, ...(window.category ? { category: window.category } : {}) };
-    const previousSeqs = [...(this.feed.store.seqsInWindow(previousWindow) ?? [])].sort((a, b) => a - b);
-    const previousVecs = Array.from(sampleIndices(previousSeqs.length, MAX_PREVIOUS_PAPERS, seed), (i) => this.vectorOf(previousSeqs[i])).filter(
-      (v): v is Float32Array => v !== undefined,
-    );
+    const previousSeqs = [...((await papers.seqsInWindow(previousWindow)) ?? [])].sort((a, b) => a - b);
+    const previousVecs = (await this.vectorsOf(Array.from(sampleIndices(previousSeqs.length, MAX_PREVIOUS_PAPERS, seed), (i) => previousSeqs[i]))).vecs;
     const previous = new Float32Array(previousVecs.length * dim);
     previousVecs.forEach((v, i) => previous.set(v, i * dim));
 
@@ -161,7 +138,7 @@ export class TopicEngine {
     fit.labels.forEach((topic, i) => members[topic].push(i));
     for (const list of members) list.sort((a, b) => fit.similarity[b] - fit.similarity[a] || seqs[a] - seqs[b]);
     const computeMs = Math.round(performance.now() - started);
-    this.feed.log(`topics: ${seqs.length} papers ${window.since}…${window.until}${category ? ` ${category}` : ''} → ${fit.k} topics${fit.warm ? ' (warm start)' : ''} in ${computeMs} ms ${JSON.stringify(fit.ms)}`);
+    this.input.log(`topics: ${seqs.length} papers ${window.since}…${window.until}${category ? ` ${category}` : ''} → ${fit.k} topics${fit.warm ? ' (warm start)' : ''} in ${computeMs} ms ${JSON.stringify(fit.ms)}`);
     const model: TopicModel = {
       window,
       previousWindow: { ...previousWindow, papers: previousSeqs.length },

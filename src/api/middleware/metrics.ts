@@ -6,7 +6,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Paperfeed } from '../../service.js';
+import type { ApiDeps } from '../deps.js';
 import type { AppEnv } from '../auth.js';
 import { notFound } from '../problem.js';
 import { problemResponse } from '../schemas.js';
@@ -157,7 +157,7 @@ const assetRoute = createRoute({
 });
 
 /** GET /metrics (Prometheus text) and GET /docs (interactive API docs, offline). */
-export function opsRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
+export function opsRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers' | 'index'>): void {
   const metrics = app.routes.map((r) => byMiddleware.get(r.handler as MiddlewareHandler<AppEnv>)).find((m) => m !== undefined);
   if (!metrics) throw new Error('opsRoutes: register metricsMiddleware() on the app first (app.use)');
   const { registry } = metrics;
@@ -166,8 +166,8 @@ export function opsRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
     name: 'paperfeed_papers',
     help: 'Papers in the store',
     registers: [registry],
-    collect() {
-      this.set(feed.store.db.open ? feed.store.countPapers() : 0);
+    async collect() {
+      this.set(await d.papers.count().catch(() => 0)); // 0 once the store is closed (shutting down)
     },
   });
   new Gauge({
@@ -175,7 +175,7 @@ export function opsRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
     help: 'Vectors in the HNSW index (0 while it loads)',
     registers: [registry],
     collect() {
-      this.set(feed.index?.size ?? 0);
+      this.set(d.index.current?.size ?? 0);
     },
   });
 

@@ -3,9 +3,10 @@ import type { MiddlewareHandler } from 'hono';
 import { DEFAULT_FEED_DAYS, userFeed } from '../../recommend/feed.js';
 import { DEFAULT_TRENDING_DAYS, trending } from '../../recommend/trending.js';
 import { defaultWindow } from '../../recommend/window.js';
-import type { Paperfeed } from '../../service.js';
+import type { Users } from '../../store/ports.js';
 import { ATOM_CONTENT_TYPE, renderAtom, type AtomEntry } from '../atom-xml.js';
 import { requireUserAccess, type AppEnv } from '../auth.js';
+import { feedInputOf, trendingInputOf, type ApiDeps } from '../deps.js';
 import { ApiProblem } from '../problem.js';
 import { K, problemResponse, sinceBeforeUntil, toApiPaper, WindowQuery } from '../schemas.js';
 import { UserId } from './users.js';
@@ -50,11 +51,11 @@ const userAtom = createRoute({
  * Runs before query validation. A key must be this user's current one; any mismatch (wrong, revoked, another
  * user's, or a user that does not exist) is the same 401, so a key reveals nothing about other users.
  */
-const feedAccess = (feed: Paperfeed): MiddlewareHandler<AppEnv> => async (c, next) => {
+const feedAccess = (users: Pick<Users, 'get' | 'userForFeedKey'>): MiddlewareHandler<AppEnv> => async (c, next) => {
   const uid = c.req.param('uid') ?? '';
   const key = c.req.query('key');
-  if (key === undefined) requireUserAccess(c, uid, feed.users);
-  else if (feed.users.userForFeedKey(key) !== uid) {
+  if (key === undefined) await requireUserAccess(c, uid, users);
+  else if ((await users.userForFeedKey(key)) !== uid) {
     throw new ApiProblem(401, 'Unknown or revoked feed key', [{ field: 'query.key', message: 'unknown or revoked feed key' }]);
   }
   await next();
@@ -68,14 +69,14 @@ function atomResponseFor(requestUrl: string, input: { id: string; title: string;
 const windowText = (w: { since: string; until: string; category?: string }) =>
   `published ${w.since} up to (not including) ${w.until}${w.category ? ` in ${w.category}` : ''}`;
 
-export function atomRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
+export function atomRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers' | 'index' | 'model' | 'users' | 'caches'>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'feedKey', { type: 'apiKey', in: 'query', name: 'key' });
-  app.use('/v1/users/:uid/feed.atom', feedAccess(feed));
+  app.use('/v1/users/:uid/feed.atom', feedAccess(d.users));
 
-  app.openapi(trendingAtom, (c) => {
+  app.openapi(trendingAtom, async (c) => {
     const { k, ...query } = c.req.valid('query');
-    const window = defaultWindow(query, DEFAULT_TRENDING_DAYS, feed.store.newestPublished());
-    const entries = trending(feed, window, k).map((t) => ({ paper: toApiPaper(t.paper) }));
+    const window = defaultWindow(query, DEFAULT_TRENDING_DAYS, await d.papers.newestPublished());
+    const entries = (await trending(trendingInputOf(d), window, k)).map((t) => ({ paper: toApiPaper(t.paper) }));
     return atomResponseFor(c.req.url, {
       id: `urn:paperfeed:trending${query.category ? `:${encodeURIComponent(query.category)}` : ''}`,
       title: `paperfeed: trending${query.category ? ` in ${query.category}` : ''}`,
@@ -87,10 +88,10 @@ export function atomRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
   app.openapi(userAtom, async (c) => {
     const { uid } = c.req.valid('param');
     const { k, key: _key, ...query } = c.req.valid('query');
-    if (!feed.ready) throw new ApiProblem(503, 'The index is still loading; retry shortly');
-    const window = defaultWindow(query, DEFAULT_FEED_DAYS, feed.store.newestPublished());
-    const entries = (await userFeed(feed, uid, window, k)).map((r) => ({ paper: toApiPaper(r.paper), reason: r.reason }));
-    const user = feed.users.get(uid)!;
+    const input = feedInputOf(d);
+    const window = defaultWindow(query, DEFAULT_FEED_DAYS, await d.papers.newestPublished());
+    const entries = (await userFeed(input, uid, window, k)).map((r) => ({ paper: toApiPaper(r.paper), reason: r.reason }));
+    const user = (await d.users.get(uid))!;
     return atomResponseFor(c.req.url, {
       id: `urn:paperfeed:user:${encodeURIComponent(uid)}:feed`,
       title: `paperfeed: recommendations for ${user.name}`,

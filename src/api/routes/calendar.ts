@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { DayCount } from '../../store/reader-queries.js';
 import type { AppEnv } from '../auth.js';
+import type { ApiDeps } from '../deps.js';
 import { problemResponse, WindowQuery } from '../schemas.js';
 
 const CalendarSchema = z
@@ -23,11 +23,11 @@ const getCalendar = createRoute({
   },
 });
 
-/** GET /v1/calendar. `days` reads the store (optionally one category). */
-export function calendarRoutes(app: OpenAPIHono<AppEnv>, deps: { days(category?: string): DayCount[] }): void {
-  app.openapi(getCalendar, (c) => {
+/** GET /v1/calendar. */
+export function calendarRoutes(app: OpenAPIHono<AppEnv>, { papers }: Pick<ApiDeps, 'papers'>): void {
+  app.openapi(getCalendar, async (c) => {
     const { category } = c.req.valid('query');
-    const days = deps.days(category);
+    const days = await papers.papersPerDay(category);
     return c.json({ oldest: days[0]?.date ?? null, newest: days.at(-1)?.date ?? null, days }, 200);
   });
 }

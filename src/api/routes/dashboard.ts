@@ -4,7 +4,6 @@ import zlib from 'node:zlib';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { PROJECT_ROOT } from '../../config.js';
-import type { Paperfeed } from '../../service.js';
 import type { AppEnv } from '../auth.js';
 import { ApiProblem, notFound } from '../problem.js';
 import { problemResponse } from '../schemas.js';
@@ -94,7 +93,7 @@ const assetRoute = createRoute({
 });
 
 /** GET / (the dashboard page) and GET /assets/{file} (its bundled files, from web/dist). */
-export function dashboardRoutes(app: OpenAPIHono<AppEnv>, _feed: Paperfeed): void {
+export function dashboardRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(pageRoute, (c) => {
     const page = load(path.join(WEB_DIST, 'index.html'));
     if (!page) throw notBuilt();

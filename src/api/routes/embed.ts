@@ -2,8 +2,8 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { ZodError } from 'zod';
 import { cleanText } from '../../embed/text.js';
-import type { Paperfeed } from '../../service.js';
 import type { AppEnv } from '../auth.js';
+import type { ApiDeps } from '../deps.js';
 import { ApiProblem } from '../problem.js';
 import { problemResponse } from '../schemas.js';
 
@@ -20,8 +20,8 @@ const EmbedResponse = z
  * POST /v1/embed: the service's own sentence model as an API, so clients can compare their texts with the
  * stored paper vectors (cosine = dot product: every vector is unit length). Public.
  */
-export function embedRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
-  const { EMBED_MAX_TEXTS: maxTexts, EMBED_MAX_TEXT_CHARS: maxChars } = feed.config;
+export function embedRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'config' | 'model'>): void {
+  const { EMBED_MAX_TEXTS: maxTexts, EMBED_MAX_TEXT_CHARS: maxChars } = d.config;
 
   const EmbedRequest = z
     .object({
@@ -52,9 +52,9 @@ export function embedRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
 
   app.openapi(embed, async (c) => {
       const { texts } = c.req.valid('json');
-      const vectors = await feed.embedder.embed(texts.map(cleanText));
+      const vectors = await d.model.embed(texts.map(cleanText));
       return c.json(
-        { model: feed.embedder.modelId, modelKey: feed.embedder.modelKey, dim: feed.embedder.dim, vectors: vectors.map((v) => Array.from(v)) },
+        { model: d.model.modelId, modelKey: d.model.modelKey, dim: d.model.dim, vectors: vectors.map((v) => Array.from(v)) },
         200,
       );
   });

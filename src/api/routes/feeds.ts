@@ -1,9 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DEFAULT_FEED_DAYS, recommendFromSet, userFeed } from '../../recommend/feed.js';
 import { defaultWindow } from '../../recommend/window.js';
-import type { Paperfeed } from '../../service.js';
-import type { StoredPaper } from '../../store/store.js';
 import { requireUserAccess, type AppEnv } from '../auth.js';
+import { catalogOf, feedInputOf, type ApiDeps } from '../deps.js';
 import { ApiProblem } from '../problem.js';
 import { ItemsSchema, K, PaperId, PaperSchema, problemResponse, sinceBeforeUntil, toApiPaper, WindowQuery } from '../schemas.js';
 
@@ -58,31 +57,30 @@ const recommendRoute = createRoute({
   },
 });
 
-export function feedsRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
+export function feedsRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'config' | 'papers' | 'index' | 'model' | 'users' | 'caches'>): void {
   app.openapi(feedRoute, async (c) => {
     const { uid } = c.req.valid('param');
-    requireUserAccess(c, uid, feed.users);
-    if (!feed.ready) throw new ApiProblem(503, 'The index is still loading; retry shortly');
+    await requireUserAccess(c, uid, d.users);
+    const input = feedInputOf(d);
     const { k, ...query } = c.req.valid('query');
-    const window = defaultWindow(query, DEFAULT_FEED_DAYS, feed.store.newestPublished());
-    const items = (await userFeed(feed, uid, window, k)).map((i) => ({ paper: toApiPaper(i.paper), score: i.score, reason: i.reason }));
+    const window = defaultWindow(query, DEFAULT_FEED_DAYS, await d.papers.newestPublished());
+    const items = (await userFeed(input, uid, window, k)).map((i) => ({ paper: toApiPaper(i.paper), score: i.score, reason: i.reason }));
     return c.json({ items }, 200);
   });
 
-  app.openapi(recommendRoute, (c) => {
+  app.openapi(recommendRoute, async (c) => {
     const { positive, negative, k, ...window } = c.req.valid('json');
-    const max = feed.config.RECOMMEND_MAX_IDS;
+    const max = d.config.RECOMMEND_MAX_IDS;
     if (positive.length + negative.length > max) {
       throw new ApiProblem(400, `At most ${max} ids per request (positive + negative)`, [{ field: 'body.positive', message: `too many ids (max ${max})` }]);
     }
-    if (!feed.ready) throw new ApiProblem(503, 'The index is still loading; retry shortly');
-    const lookup = (ids: string[], field: string): StoredPaper[] =>
-      ids.map((id, i) => {
-        const p = feed.store.getPaper(id);
-        if (!p) throw new ApiProblem(404, `No paper with id "${id}"`, [{ field: `body.${field}.${i}`, message: 'unknown id' }]);
+    const catalog = catalogOf(d);
+    const lookup = async (ids: string[], field: string) =>
+      (await d.papers.byIds(ids)).map((p, i) => {
+        if (!p) throw new ApiProblem(404, `No paper with id "${ids[i]}"`, [{ field: `body.${field}.${i}`, message: 'unknown id' }]);
         return p;
       });
-    const items = recommendFromSet(feed, lookup(positive, 'positive'), lookup(negative, 'negative'), window, k);
+    const items = await recommendFromSet(catalog, await lookup(positive, 'positive'), await lookup(negative, 'negative'), window, k);
     return c.json({ items: items.map((i) => ({ paper: toApiPaper(i.paper), score: i.score })) }, 200);
   });
 }

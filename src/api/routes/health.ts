@@ -1,7 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Paperfeed } from '../../service.js';
 import type { AppEnv } from '../auth.js';
-import { ApiProblem } from '../problem.js';
+import type { ApiDeps } from '../deps.js';
 import { problemResponse } from '../schemas.js';
 
 const Health = z.object({ status: z.literal('ok'), papers: z.number().int(), model: z.string() }).openapi('Health');
@@ -25,10 +24,7 @@ const readyz = createRoute({
   },
 });
 
-export function healthRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed) {
-  app.openapi(healthz, (c) => c.json({ status: 'ok' as const, papers: feed.store.countPapers(), model: feed.embedder.modelId }, 200));
-  app.openapi(readyz, (c) => {
-    if (!feed.index) throw new ApiProblem(503, 'The index is still loading');
-    return c.json({ status: 'ready' as const, indexed: feed.index.size }, 200);
-  });
+export function healthRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers' | 'model' | 'index'>) {
+  app.openapi(healthz, async (c) => c.json({ status: 'ok' as const, papers: await d.papers.count(), model: d.model.modelId }, 200));
+  app.openapi(readyz, (c) => c.json({ status: 'ready' as const, indexed: d.index.require().size }, 200));
 }

@@ -3,11 +3,10 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { paperLinks } from '../../pages/paper-links.js';
 import { renderPaperPage, type PaperPageData } from '../../pages/paper-page.js';
 import { periodLabel, periodOf } from '../../render/periods.js';
-import type { Paperfeed } from '../../service.js';
-import type { StoredPaper } from '../../store/store.js';
-import { starCount } from '../../store/reader-queries.js';
-import { topicEngineFor } from '../../topics/shared-engine.js';
+import { similarPapers } from '../../recommend/similar.js';
+import type { StoredPaper } from '../../store/ports.js';
 import type { AppEnv } from '../auth.js';
+import { catalogOf, type ApiDeps } from '../deps.js';
 import { notFound } from '../problem.js';
 import { PaperId, problemResponse } from '../schemas.js';
 import { CSP } from './dashboard.js';
@@ -16,24 +15,25 @@ const SIMILAR_ON_PAGE = 8;
 
 /** What the paper page reads: narrow, so the page does not depend on the engine's shape. */
 export interface PaperPageDeps {
-  getPaper(id: string): StoredPaper | undefined;
-  starCount(id: string): number;
+  getPaper(id: string): Promise<StoredPaper | undefined>;
+  starCount(id: string): Promise<number>;
   /** Nearest papers, re-ranked as /v1/papers/{id}/similar; [] while the index loads. */
-  similar(paper: StoredPaper, k: number): StoredPaper[];
+  similar(paper: StoredPaper, k: number): Promise<StoredPaper[]>;
   /** The paper's topic among the papers of its ISO week, as the dashboard's ?week= view shows it; null if none. */
   topicOf(paper: StoredPaper): Promise<PaperPageData['topic']>;
 }
 
-export function paperPageDeps(feed: Paperfeed): PaperPageDeps {
+export function paperPageDeps(d: Pick<ApiDeps, 'papers' | 'index' | 'model' | 'topics' | 'log'>): PaperPageDeps {
   return {
-    getPaper: (id) => feed.store.getPaper(id),
-    starCount: (id) => starCount(feed.store.db, id),
-    similar: (paper, k) => (feed.ready ? feed.similar(paper, k).map((r) => r.paper) : []),
+    getPaper: async (id) => (await d.papers.byIds([id]))[0],
+    starCount: async (id) => (await d.papers.starCounts([id]))[0] ?? 0,
+    // The page is readable while the index loads: similar papers and the topic then wait for a reload.
+    similar: async (paper, k) => (d.index.current ? (await similarPapers(catalogOf(d), paper, k)).map((r) => r.paper) : []),
     topicOf: async (paper) => {
-      if (!feed.ready || !paper.published) return null;
+      if (!d.index.current || !paper.published) return null;
       const week = periodOf('week', paper.published);
       try {
-        const model = await topicEngineFor(feed).get({ since: week.since, until: week.until }, null, 1);
+        const model = await d.topics.get({ since: week.since, until: week.until }, null, 1);
         const i = model.seqs.indexOf(paper.seq);
         if (i < 0) return null;
         const t = model.fit.labels[i];
@@ -45,7 +45,7 @@ export function paperPageDeps(feed: Paperfeed): PaperPageDeps {
           period: periodLabel(week),
         };
       } catch (err) {
-        feed.log(`paper page: no topic for ${paper.id}: ${(err as Error).message}`);
+        d.log(`paper page: no topic for ${paper.id}: ${(err as Error).message}`);
         return null;
       }
     },
@@ -82,14 +82,14 @@ export function cspFor(html: string): string {
 export function paperPageRoutes(app: OpenAPIHono<AppEnv>, deps: PaperPageDeps): void {
   app.openapi(pageRoute, async (c) => {
     const { id } = c.req.valid('param');
-    const paper = deps.getPaper(id);
+    const paper = await deps.getPaper(id);
     if (!paper) throw notFound(`paper with id "${id}"`, 'param.id');
     const url = new URL(c.req.url);
     const html = renderPaperPage({
       paper,
-      stars: deps.starCount(paper.id),
+      stars: await deps.starCount(paper.id),
       links: paperLinks(paper),
-      similar: deps.similar(paper, SIMILAR_ON_PAGE),
+      similar: await deps.similar(paper, SIMILAR_ON_PAGE),
       topic: await deps.topicOf(paper),
       url: `${url.origin}/papers/${encodeURIComponent(paper.id)}`,
     });

@@ -1,8 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { normalizePaper } from '../../ingest/normalize.js';
-import type { Paperfeed } from '../../service.js';
 import type { PaperInput } from '../../types.js';
 import { requireAdmin, type AppEnv } from '../auth.js';
+import type { ApiDeps } from '../deps.js';
 import { ApiProblem, notFound } from '../problem.js';
 import { PaperId, problemResponse } from '../schemas.js';
 
@@ -54,11 +54,11 @@ const deletePaper = createRoute({
   },
 });
 
-export function paperAdminRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
+export function paperAdminRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'config' | 'writer'>): void {
   app.openapi(addPapers, async (c) => {
     requireAdmin(c);
     const { papers } = c.req.valid('json');
-    const max = feed.config.PAPERS_MAX_PER_REQUEST;
+    const max = d.config.PAPERS_MAX_PER_REQUEST;
     if (papers.length > max) throw new ApiProblem(400, `At most ${max} papers per request`, [{ field: 'body.papers', message: `too many (max ${max})` }]);
     const valid: PaperInput[] = [];
     const rejected: { index: number; reason: string }[] = [];
@@ -67,14 +67,14 @@ export function paperAdminRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): voi
       if (r.ok) valid.push(r.paper);
       else rejected.push({ index, reason: r.reason });
     });
-    const summary = valid.length ? await feed.addPapers(valid) : { inserted: 0, updated: 0, unchanged: 0 };
+    const summary = valid.length ? await d.writer.addPapers(valid) : { inserted: 0, updated: 0, unchanged: 0 };
     return c.json({ ...summary, rejected }, 200);
   });
 
   app.openapi(deletePaper, async (c) => {
     requireAdmin(c);
     const { id } = c.req.valid('param');
-    if (!(await feed.deletePaper(id))) throw notFound(`paper with id "${id}"`, 'param.id');
+    if (!(await d.writer.deletePaper(id))) throw notFound(`paper with id "${id}"`, 'param.id');
     return c.json({ id, deleted: true as const }, 200);
   });
 }

@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Paperfeed } from '../../service.js';
+import { similarPapers } from '../../recommend/similar.js';
 import type { AppEnv } from '../auth.js';
+import { catalogOf, type ApiDeps } from '../deps.js';
 import { ApiProblem, notFound } from '../problem.js';
 import { ItemsSchema, K, PaperId, PaperSchema, problemResponse, sinceBeforeUntil, toApiPaper, WindowQuery } from '../schemas.js';
 
@@ -44,25 +45,24 @@ const similar = createRoute({
   },
 });
 
-export function paperRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed) {
-  app.openapi(getPaper, (c) => {
+export function paperRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers' | 'index' | 'model'>) {
+  app.openapi(getPaper, async (c) => {
     const { id } = c.req.valid('param');
     const { include } = c.req.valid('query');
-    const paper = feed.store.getPaper(id);
+    const [paper] = await d.papers.byIds([id]);
     if (!paper) throw notFound(`paper with id "${id}"`, 'param.id');
     if (include !== 'vector') return c.json(toApiPaper(paper), 200);
-    const vector = feed.vectorOf(paper);
-    if (!vector) throw new ApiProblem(503, `Paper "${id}" has no vector under ${feed.embedder.modelKey} yet; retry shortly`);
-    return c.json({ ...toApiPaper(paper), vector: Array.from(vector), model: feed.embedder.modelId, modelKey: feed.embedder.modelKey }, 200);
+    const [vector] = await d.papers.vectors([paper.seq], d.model.modelKey); // the store's own copy: it is the truth
+    if (!vector) throw new ApiProblem(503, `Paper "${id}" has no vector under ${d.model.modelKey} yet; retry shortly`);
+    return c.json({ ...toApiPaper(paper), vector: Array.from(vector), model: d.model.modelId, modelKey: d.model.modelKey }, 200);
   });
 
-  app.openapi(similar, (c) => {
+  app.openapi(similar, async (c) => {
     const { id } = c.req.valid('param');
     const { k, ...window } = c.req.valid('query');
-    const paper = feed.store.getPaper(id);
+    const [paper] = await d.papers.byIds([id]);
     if (!paper) throw notFound(`paper with id "${id}"`, 'param.id');
-    if (!feed.ready) throw new ApiProblem(503, 'The index is still loading; retry shortly');
-    const items = feed.similar(paper, k, window).map((r) => ({ paper: toApiPaper(r.paper), score: r.score }));
+    const items = (await similarPapers(catalogOf(d), paper, k, window)).map((r) => ({ paper: toApiPaper(r.paper), score: r.score }));
     return c.json({ items }, 200);
   });
 }

@@ -1,9 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { embedQuery } from '../../embed/query-cache.js';
-import type { Paperfeed } from '../../service.js';
-import { keywordSearch } from '../../store/search.js';
+import { nearest } from '../../recommend/catalog.js';
+import type { Ranked } from '../../store/ports.js';
 import type { AppEnv } from '../auth.js';
-import { ApiProblem } from '../problem.js';
+import { catalogOf, type ApiDeps } from '../deps.js';
 import { ItemsSchema, K, problemResponse, sinceBeforeUntil, toApiPaper, WindowQuery } from '../schemas.js';
 
 /** Reciprocal-rank fusion constant (Cormack et al. 2009): damps the weight of the very first ranks. */
@@ -47,11 +46,6 @@ const search = createRoute({
   },
 });
 
-interface Ranked {
-  seq: number;
-  score: number;
-}
-
 /** Fuses ranked lists by reciprocal rank; ties keep the better best-rank, then the lower seq (deterministic). */
 export function reciprocalRankFusion(lists: Ranked[][], k: number): Ranked[] {
   const fused = new Map<number, { score: number; best: number }>();
@@ -69,33 +63,28 @@ export function reciprocalRankFusion(lists: Ranked[][], k: number): Ranked[] {
     .map(([seq, { score }]) => ({ seq, score }));
 }
 
-function requireIndex(feed: Paperfeed) {
-  if (!feed.index) throw new ApiProblem(503, 'The index is still loading; retry shortly, or use mode=keyword');
-  return feed.index;
-}
-
-export function searchRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
+export function searchRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers' | 'index' | 'model' | 'queries'>): void {
   app.openapi(search, async (c) => {
     const { q, k, mode, ...window } = c.req.valid('query');
     let ranked: Ranked[];
     if (mode === 'semantic') {
-      requireIndex(feed);
-      const items = feed.nearest(await embedQuery(feed, q), k, window);
+      const catalog = catalogOf(d);
+      const items = await nearest(catalog, await d.queries.embed(q), k, window);
       return c.json({ items: items.map((r) => ({ paper: toApiPaper(r.paper), score: r.score })) }, 200);
     }
-    const within = feed.store.seqsInWindow(window);
+    const within = await d.papers.seqsInWindow(window);
     if (mode === 'keyword') {
-      ranked = keywordSearch(feed.store.db, q, k, within);
+      ranked = await d.papers.keywordSearch(q, k, within);
     } else {
-      requireIndex(feed);
-      const vec = await embedQuery(feed, q);
-      // Same as feed.nearest with no exclusions, without fetching the candidate papers or the window twice.
+      const index = d.index.require();
+      const vec = await d.queries.embed(q);
+      // Same as nearest() with no exclusions, without fetching the candidate papers or the window twice.
       const depth = Math.max(FUSION_DEPTH_MIN, 2 * k);
-      const semantic = within?.size === 0 ? [] : requireIndex(feed).search(vec, depth, within);
-      ranked = reciprocalRankFusion([semantic, keywordSearch(feed.store.db, q, depth, within)], k);
+      const semantic = within?.size === 0 ? [] : index.search(vec, depth, within);
+      ranked = reciprocalRankFusion([semantic, await d.papers.keywordSearch(q, depth, within)], k);
     }
     const score = new Map(ranked.map((r) => [r.seq, r.score]));
-    const items = feed.store.getPapersBySeqs(ranked.map((r) => r.seq)).map((p) => ({ paper: toApiPaper(p), score: score.get(p.seq)! }));
+    const items = (await d.papers.bySeqs(ranked.map((r) => r.seq))).map((p) => ({ paper: toApiPaper(p), score: score.get(p.seq)! }));
     return c.json({ items }, 200);
   });
 }

@@ -3,31 +3,30 @@ import { paperText } from '../../embed/text.js';
 import { collapseWhitespace, MAX_ABSTRACT_LENGTH, MAX_TITLE_LENGTH } from '../../ingest/normalize.js';
 import { RERANK_POOL } from '../../recommend/lexical.js';
 import { similarToText, similarToVector, type NearestFn } from '../../recommend/similar-to.js';
-import type { Paperfeed } from '../../service.js';
+import { nearest } from '../../recommend/catalog.js';
 import type { AppEnv } from '../auth.js';
-import { ApiProblem } from '../problem.js';
+import { catalogOf, type ApiDeps } from '../deps.js';
 import { ItemsSchema, PaperId, problemResponse, sinceBeforeUntil, toApiPaper, WindowQuery } from '../schemas.js';
 
 const MAX_EXCLUDE = 1000;
 
 /** What POST /v1/similar needs from the engine. */
 export interface SimilarPostDeps {
-  ready(): boolean;
   /** The model's dimension: a `vector` must have exactly this many numbers. */
   dim(): number;
   /** The embedding of a paper's text (paperText(title, abstract)), as ingest computes it. */
   embed(text: string): Promise<Float32Array>;
+  /** Nearest stored papers; throws IndexNotReadyError (→ 503) while the index loads. */
   nearest: NearestFn;
-  seqOf(id: string): number | undefined;
+  seqsOf(ids: string[]): Promise<number[]>;
 }
 
-export function similarPostDeps(feed: Paperfeed): SimilarPostDeps {
+export function similarPostDeps(d: Pick<ApiDeps, 'papers' | 'index' | 'model'>): SimilarPostDeps {
   return {
-    ready: () => feed.ready,
-    dim: () => feed.embedder.dim,
-    embed: async (text) => (await feed.embedder.embed([text]))[0],
-    nearest: (vec, k, window, exclude) => feed.nearest(vec, k, window, exclude),
-    seqOf: (id) => feed.store.getPaper(id)?.seq,
+    dim: () => d.model.dim,
+    embed: async (text) => (await d.model.embed([text]))[0],
+    nearest: (vec, k, window, exclude) => nearest(catalogOf(d), vec, k, window, exclude),
+    seqsOf: async (ids) => (await d.papers.byIds(ids)).flatMap((p) => (p ? [p.seq] : [])),
   };
 }
 
@@ -96,11 +95,10 @@ export function similarPostRoutes(app: OpenAPIHono<AppEnv>, deps: SimilarPostDep
 
   app.openapi(route, async (c) => {
     const { title, abstract, vector, k, exclude, ...window } = c.req.valid('json');
-    if (!deps.ready()) throw new ApiProblem(503, 'The index is still loading; retry shortly');
-    const skip = new Set(exclude.flatMap((id) => deps.seqOf(id) ?? []));
+    const skip = new Set(await deps.seqsOf(exclude));
     const items = vector
-      ? similarToVector(deps.nearest, vector, k, window, skip)
-      : similarToText(deps.nearest, { title: title!, abstract: abstract!, vector: await deps.embed(paperText(title!, abstract!)) }, k, window, skip);
+      ? await similarToVector(deps.nearest, vector, k, window, skip)
+      : await similarToText(deps.nearest, { title: title!, abstract: abstract!, vector: await deps.embed(paperText(title!, abstract!)) }, k, window, skip);
     return c.json({ items: items.map((r) => ({ paper: toApiPaper(r.paper), score: r.score })) }, 200);
   });
 }

@@ -1,11 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { STAR_WEIGHT } from '../../recommend/trending.js';
 import { defaultWindow } from '../../recommend/window.js';
-import type { Paperfeed } from '../../service.js';
+import type { PaperReads } from '../../store/ports.js';
 import { DEFAULT_TOPIC_DAYS, MAX_FIT_PAPERS, type TopicModel, type TopicWindow } from '../../topics/engine.js';
-import { topicEngineFor } from '../../topics/shared-engine.js';
 import type { AppEnv } from '../auth.js';
-import { ApiProblem, notFound } from '../problem.js';
+import type { ApiDeps } from '../deps.js';
+import { notFound } from '../problem.js';
 import { problemResponse, ScoredPaperSchema, sinceBeforeUntil, toApiPaper, WindowQuery } from '../schemas.js';
 
 /** Papers listed per topic in `central` and `popular`. */
@@ -135,15 +135,15 @@ function windowOf(w: TopicWindow, papers: number): z.infer<typeof WindowSchema> 
   return { since: w.since, until: w.until, category: w.category ?? null, papers };
 }
 
-function topicSummary(feed: Paperfeed, model: TopicModel, t: number, popularity: Map<number, number>): z.infer<typeof TopicSchema> {
+async function topicSummary(store: PaperReads, model: TopicModel, t: number, popularity: Map<number, number>): Promise<z.infer<typeof TopicSchema>> {
   const { fit, members, seqs } = model;
   const n = seqs.length;
   const prevSampled = fit.previousSizes.reduce((a, b) => a + b, 0);
   const m = model.previousWindow.papers;
   const previousSize = prevSampled === 0 ? 0 : Math.round((fit.previousSizes[t] * m) / prevSampled);
   const growth = prevSampled < fit.k ? null : (fit.sizes[t] + 1) / (n + fit.k) / ((fit.previousSizes[t] + 1) / (prevSampled + fit.k));
-  const papers = (indices: number[], score: (i: number) => number) => {
-    const bySeq = new Map(feed.store.getPapersBySeqs(indices.map((i) => seqs[i])).map((p) => [p.seq, p]));
+  const papers = async (indices: number[], score: (i: number) => number) => {
+    const bySeq = new Map((await store.bySeqs(indices.map((i) => seqs[i]))).map((p) => [p.seq, p]));
     return indices.flatMap((i) => {
       const p = bySeq.get(seqs[i]);
       return p ? [{ paper: toApiPaper(p), score: round(score(i)) }] : [];
@@ -158,23 +158,22 @@ function topicSummary(feed: Paperfeed, model: TopicModel, t: number, popularity:
     size: fit.sizes[t],
     previousSize,
     growth: growth === null ? null : round(growth),
-    central: papers(members[t].slice(0, PAPERS_PER_LIST), (i) => fit.similarity[i]),
-    popular: papers(popular.slice(0, PAPERS_PER_LIST), (i) => popularity.get(seqs[i])!),
+    central: await papers(members[t].slice(0, PAPERS_PER_LIST), (i) => fit.similarity[i]),
+    popular: await papers(popular.slice(0, PAPERS_PER_LIST), (i) => popularity.get(seqs[i])!),
   };
 }
 
-export function topicsRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
-  const engine = topicEngineFor(feed);
-  const modelFor = (query: { since?: string; until?: string; category?: string; k?: number; seed: number }) => {
-    if (!feed.ready) throw new ApiProblem(503, 'The index is still loading; retry shortly');
+export function topicsRoutes(app: OpenAPIHono<AppEnv>, { topics: engine, papers: store, index }: Pick<ApiDeps, 'topics' | 'papers' | 'index'>): void {
+  const modelFor = async (query: { since?: string; until?: string; category?: string; k?: number; seed: number }) => {
+    index.require(); // topics read vectors from the index
     const { k, seed, ...w } = query;
-    const window = defaultWindow(w, DEFAULT_TOPIC_DAYS, feed.store.newestPublished());
+    const window = defaultWindow(w, DEFAULT_TOPIC_DAYS, await store.newestPublished());
     return engine.get({ since: window.since, until: window.until, ...(window.category ? { category: window.category } : {}) }, k ?? null, seed);
   };
 
   app.openapi(listTopics, async (c) => {
     const model = await modelFor(c.req.valid('query'));
-    const popularity = engine.popularity(model.window);
+    const popularity = await engine.popularity(model.window);
     const { fit } = model;
     return c.json(
       {
@@ -182,7 +181,7 @@ export function topicsRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
         previousWindow: windowOf(model.previousWindow, model.previousWindow.papers),
         k: fit.k,
         seed: model.seed,
-        topics: Array.from({ length: fit.k }, (_, t) => topicSummary(feed, model, t, popularity)),
+        topics: await Promise.all(Array.from({ length: fit.k }, (_, t) => topicSummary(store, model, t, popularity))),
         points: Array.from(model.fitted, (i) => ({
           id: model.ids[i],
           topic: `t${fit.labels[i]}`,
@@ -202,7 +201,7 @@ export function topicsRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
     const t = Number(id.slice(1));
     if (t >= model.fit.k) throw notFound(`topic "${id}" in this window (it has ${model.fit.k} topics)`, 'param.id');
     const page = model.members[t].slice(offset, offset + limit);
-    const bySeq = new Map(feed.store.getPapersBySeqs(page.map((i) => model.seqs[i])).map((p) => [p.seq, p]));
+    const bySeq = new Map((await store.bySeqs(page.map((i) => model.seqs[i]))).map((p) => [p.seq, p]));
     const members = page.flatMap((i) => {
       const p = bySeq.get(model.seqs[i]);
       const { similarity, xy } = model.fit;
@@ -211,7 +210,7 @@ export function topicsRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
     return c.json(
       {
         window: windowOf(model.window, model.seqs.length),
-        topic: topicSummary(feed, model, t, engine.popularity(model.window)),
+        topic: await topicSummary(store, model, t, await engine.popularity(model.window)),
         members,
         total: model.members[t].length,
       },

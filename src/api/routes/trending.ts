@@ -1,8 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DEFAULT_TRENDING_DAYS, TRENDING_FORMULA, trending } from '../../recommend/trending.js';
 import { defaultWindow } from '../../recommend/window.js';
-import type { Paperfeed } from '../../service.js';
 import type { AppEnv } from '../auth.js';
+import { trendingInputOf, type ApiDeps } from '../deps.js';
 import { ItemsSchema, K, problemResponse, sinceBeforeUntil, toApiPaper, WindowQuery } from '../schemas.js';
 
 const getTrending = createRoute({
@@ -21,11 +21,11 @@ const getTrending = createRoute({
   },
 });
 
-export function trendingRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
-  app.openapi(getTrending, (c) => {
+export function trendingRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers' | 'caches'>): void {
+  app.openapi(getTrending, async (c) => {
     const { k, ...query } = c.req.valid('query');
-    const window = defaultWindow(query, DEFAULT_TRENDING_DAYS, feed.store.newestPublished());
-    const items = trending(feed, window, k).map((r) => ({ paper: toApiPaper(r.paper), score: r.score }));
+    const window = defaultWindow(query, DEFAULT_TRENDING_DAYS, await d.papers.newestPublished());
+    const items = (await trending(trendingInputOf(d), window, k)).map((r) => ({ paper: toApiPaper(r.paper), score: r.score }));
     return c.json({ items }, 200);
   });
 }

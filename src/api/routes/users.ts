@@ -1,8 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { ZodError } from 'zod';
-import type { Paperfeed } from '../../service.js';
+import type { Users } from '../../store/ports.js';
 import { requireAdmin, requireUserAccess, type AppEnv } from '../auth.js';
+import type { ApiDeps } from '../deps.js';
 import { ApiProblem, notFound } from '../problem.js';
 import { PaperId, PaperSchema, problemResponse, toApiPaper } from '../schemas.js';
 
@@ -22,8 +23,8 @@ const authProblems = {
  * Runs before body and query validation, so a caller without access learns nothing, not even which fields are
  * wrong. Hono hands the handler the percent-decoded uid, so encoded variants of an id are the same user.
  */
-const ownUserOnly = (feed: Paperfeed): MiddlewareHandler<AppEnv> => async (c, next) => {
-  requireUserAccess(c, c.req.param('uid') ?? '', feed.users);
+const ownUserOnly = (users: Pick<Users, 'get'>): MiddlewareHandler<AppEnv> => async (c, next) => {
+  await requireUserAccess(c, c.req.param('uid') ?? '', users);
   await next();
 };
 const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -136,58 +137,61 @@ const deleteFeedKey = createRoute({
   responses: { 200: json(z.object({ revoked: z.literal(true) }), 'Revoked'), ...authProblems },
 });
 
-export function usersRoutes(app: OpenAPIHono<AppEnv>, feed: Paperfeed): void {
-  const own = ownUserOnly(feed);
+export function usersRoutes(app: OpenAPIHono<AppEnv>, { users, papers }: Pick<ApiDeps, 'users' | 'papers'>): void {
+  const exists = async (paperId: string) => (await papers.byIds([paperId]))[0] !== undefined;
+  const own = ownUserOnly(users);
   for (const path of ['/v1/users/:uid/stars', '/v1/users/:uid/stars/*', '/v1/users/:uid/feedback', '/v1/users/:uid/feed-key']) {
     app.use(path, own);
   }
 
-  app.openapi(createUser, (c) => {
-    const { user, token } = feed.users.create(c.req.valid('json').name);
+  app.openapi(createUser, async (c) => {
+    const { user, token } = await users.create(c.req.valid('json').name);
     return c.json({ id: user.id, name: user.name, token }, 201);
   });
 
-  app.openapi(putStar, (c) => {
+  app.openapi(putStar, async (c) => {
     const { uid, paperId } = c.req.valid('param');
-    if (!feed.store.getPaper(paperId)) throw notFound(`paper with id "${paperId}"`, 'param.paperId');
-    const isNew = feed.users.addStar(uid, paperId);
+    if (!(await exists(paperId))) throw notFound(`paper with id "${paperId}"`, 'param.paperId');
+    const isNew = await users.addStar(uid, paperId);
     return c.json({ userId: uid, paperId, starred: true }, isNew ? 201 : 200);
   });
 
   // No paper check: a star on a deleted paper can still be removed.
-  app.openapi(deleteStar, (c) => {
+  app.openapi(deleteStar, async (c) => {
     const { uid, paperId } = c.req.valid('param');
-    if (!feed.users.removeStar(uid, paperId)) throw new ApiProblem(404, `Paper "${paperId}" is not starred`, [{ field: 'param.paperId', message: 'not starred' }]);
+    if (!(await users.removeStar(uid, paperId))) throw new ApiProblem(404, `Paper "${paperId}" is not starred`, [{ field: 'param.paperId', message: 'not starred' }]);
     return c.json({ userId: uid, paperId, starred: false }, 200);
   });
 
-  app.openapi(listStars, (c) => {
+  app.openapi(listStars, async (c) => {
     const { uid } = c.req.valid('param');
     const { limit, offset } = c.req.valid('query');
-    const items = feed.users.listStars(uid, limit, offset).map((s) => {
-      const paper = feed.store.getPaper(s.paperId);
+    const stars = await users.listStars(uid, limit, offset);
+    const found = await papers.byIds(stars.map((s) => s.paperId));
+    const items = stars.map((s, i) => {
+      const paper = found[i];
       return { paperId: s.paperId, paper: paper ? toApiPaper(paper) : null, starredAt: s.createdAt };
     });
-    return c.json({ items, total: feed.users.countStars(uid) }, 200);
+    return c.json({ items, total: await users.countStars(uid) }, 200);
   });
 
-  app.openapi(postFeedback, (c) => {
+  app.openapi(postFeedback, async (c) => {
     const { uid } = c.req.valid('param');
     const { paperId, kind } = c.req.valid('json');
-    if (!feed.store.getPaper(paperId)) throw notFound(`paper with id "${paperId}"`, 'body.paperId');
-    feed.users.addFeedback(uid, paperId, kind);
+    if (!(await exists(paperId))) throw notFound(`paper with id "${paperId}"`, 'body.paperId');
+    await users.addFeedback(uid, paperId, kind);
     return c.json({ ok: true as const }, 200);
   });
 
-  app.openapi(createFeedKey, (c) => {
+  app.openapi(createFeedKey, async (c) => {
     const { uid } = c.req.valid('param');
-    const key = feed.users.createFeedKey(uid);
+    const key = await users.createFeedKey(uid);
     return c.json({ key, url: `/v1/users/${encodeURIComponent(uid)}/feed.atom?key=${encodeURIComponent(key)}` }, 201);
   });
 
-  app.openapi(deleteFeedKey, (c) => {
+  app.openapi(deleteFeedKey, async (c) => {
     const { uid } = c.req.valid('param');
-    if (!feed.users.revokeFeedKey(uid)) throw new ApiProblem(404, 'This user has no feed key', [{ field: 'param.uid', message: 'no feed key' }]);
+    if (!(await users.revokeFeedKey(uid))) throw new ApiProblem(404, 'This user has no feed key', [{ field: 'param.uid', message: 'no feed key' }]);
     return c.json({ revoked: true as const }, 200);
   });
 }

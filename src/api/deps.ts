@@ -1,0 +1,46 @@
+import type { Config } from '../config.js';
+import type { Embedder } from '../embed/embedder.js';
+import type { QueryEmbedder } from '../embed/query-cache.js';
+import type { IndexSync } from '../index/sync.js';
+import type { PaperWriter } from '../ingest/writer.js';
+import type { Catalog } from '../recommend/catalog.js';
+import type { FeedInput, FeedItem } from '../recommend/feed.js';
+import type { ResultCache } from '../recommend/result-cache.js';
+import type { TrendingInput, TrendingItem } from '../recommend/trending.js';
+import type { ChangeLog, PaperReads, Users } from '../store/ports.js';
+import type { TopicEngine } from '../topics/engine.js';
+
+/** The model as the API shows and uses it. */
+export type ApiModel = Pick<Embedder, 'modelId' | 'modelKey' | 'dim' | 'embed'>;
+
+/**
+ * Everything the HTTP side may use. Each route registrar takes the Pick of it that it needs, so its signature says
+ * what it reads and writes; src/runtime.ts assembles the whole.
+ */
+export interface ApiDeps {
+  config: Config;
+  papers: PaperReads;
+  users: Users;
+  changes: ChangeLog;
+  index: IndexSync;
+  model: ApiModel;
+  queries: QueryEmbedder;
+  writer: PaperWriter;
+  caches: { feed: ResultCache<FeedItem[]>; trending: ResultCache<TrendingItem[]> };
+  topics: TopicEngine;
+  adminToken: string;
+  log: (msg: string) => void;
+}
+
+/** The recommenders' view of the store and the index; throws IndexNotReadyError (→ 503) while the index loads. */
+export function catalogOf(d: Pick<ApiDeps, 'papers' | 'index' | 'model'>): Catalog {
+  return { papers: d.papers, index: d.index.require(), model: d.model.modelKey };
+}
+
+export function trendingInputOf(d: Pick<ApiDeps, 'papers' | 'caches'>): TrendingInput {
+  return { papers: d.papers, cache: d.caches.trending };
+}
+
+export function feedInputOf(d: Pick<ApiDeps, 'papers' | 'index' | 'model' | 'users' | 'caches'>): FeedInput {
+  return { ...catalogOf(d), users: d.users, trending: trendingInputOf(d), cache: d.caches.feed };
+}

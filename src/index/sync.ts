@@ -1,0 +1,111 @@
+import { HnswIndex, type HnswParams, type VectorSource } from './hnsw-index.js';
+
+/** While papers keep being written, the index is saved at most this often (see follow()). */
+export const SAVE_WHILE_WRITING_MS = 60_000;
+
+/** Thrown by IndexSync.require() while the index loads: the API answers it with 503 and Retry-After. */
+export class IndexNotReadyError extends Error {
+  constructor() {
+    super('The index is still loading; retry shortly');
+  }
+}
+
+export interface IndexSyncOptions {
+  dir: string;
+  model: string;
+  dim: number;
+  params: HnswParams;
+  changes: VectorSource;
+  log: (msg: string) => void;
+}
+
+/**
+ * The one owner of the in-memory index: loads (or rebuilds) it, replays the store's change log into it, saves it,
+ * and follows the log on a timer. Every mutation goes through one queue, so catch-ups from other writers and our
+ * own writes never interleave. It reads the store only through the ChangeLog port, so any engine can drive it.
+ */
+export class IndexSync {
+  private index: HnswIndex | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: IndexSyncOptions) {}
+
+  /** The index once loaded, else null (for readiness reports and metrics). */
+  get current(): HnswIndex | null {
+    return this.index;
+  }
+
+  /** The loaded index, or IndexNotReadyError: the one readiness guard of every route that needs it. */
+  require(): HnswIndex {
+    if (!this.index) throw new IndexNotReadyError();
+    return this.index;
+  }
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Loads (or rebuilds) the index and brings it up to date; `alsoWait` (the model) must settle before it is published. */
+  load(alsoWait: Promise<unknown> = Promise.resolve()): Promise<void> {
+    return this.serial(async () => {
+      const started = Date.now();
+      const { dir, model, dim, params, changes, log } = this.opts;
+      const [{ index, outcome, reason }] = await Promise.all([HnswIndex.open({ dir, model, dim, params, source: changes, log }), alsoWait]);
+      this.index = index;
+      const how = outcome === 'loaded' ? 'loaded' : `rebuilt (${reason})`;
+      log(`index: ${how}, ${index.size} vectors in ${Date.now() - started} ms`);
+    });
+  }
+
+  /** Replays store changes made since the index last looked (by this process or another one). */
+  catchUp(): Promise<number> {
+    return this.serial(async () => (this.index ? this.index.catchUp(this.opts.changes) : 0));
+  }
+
+  /** Saves the index if it changed since the last save. */
+  save(): Promise<void> {
+    return this.serial(async () => {
+      if (this.index?.dirty) await this.index.save();
+    });
+  }
+
+  /**
+   * Picks up what other processes (the ingest CLI) write every `intervalMs`, and saves the index now and then: once
+   * writes pause (no change since the previous tick), or every SAVE_WHILE_WRITING_MS while they go on. A save
+   * rewrites the whole file (~70 MB at 125k papers) and fsyncs it; the store is the truth, so a kill only means a
+   * longer catch-up.
+   */
+  follow(intervalMs: number): void {
+    let busy = false;
+    let lastSave = Date.now();
+    let seenVersion = this.index?.version;
+    this.timer = setInterval(async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        await this.catchUp();
+        const version = this.index?.version;
+        const quiet = version === seenVersion;
+        seenVersion = version;
+        if (quiet || Date.now() - lastSave >= SAVE_WHILE_WRITING_MS) {
+          await this.save();
+          lastSave = Date.now();
+        }
+      } catch (err) {
+        this.opts.log(`index sync failed: ${(err as Error).message}`);
+      } finally {
+        busy = false;
+      }
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops following and saves what changed. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.save();
+  }
+}

@@ -1,0 +1,34 @@
+/** The calibration every ranker here shares: dot products and z-scores. */
+
+export const dot = (a: Float32Array, b: Float32Array) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+};
+
+/** Mean and standard deviation (σ ≥ 1e-6, so a constant list does not divide by zero). */
+export function meanStd(xs: ArrayLike<number>): { mean: number; std: number } {
+  let sum = 0;
+  for (let i = 0; i < xs.length; i++) sum += xs[i];
+  const mean = xs.length ? sum / xs.length : 0;
+  let sq = 0;
+  for (let i = 0; i < xs.length; i++) sq += (xs[i] - mean) ** 2;
+  return { mean, std: Math.max(1e-6, Math.sqrt(xs.length ? sq / xs.length : 0)) };
+}
+
+/** Each value in standard deviations from the list's mean. */
+export function zScores(xs: ArrayLike<number>): Float64Array {
+  const { mean, std } = meanStd(xs);
+  return Float64Array.from(xs, (x) => (x - mean) / std);
+}
+
+/** Calibrated fusion: the per-list z-scores of each signal, summed (weights 1 unless given). */
+export function zSum(signals: ArrayLike<number>[], weights?: number[]): Float64Array {
+  const out = new Float64Array(signals[0]?.length ?? 0);
+  signals.forEach((s, j) => {
+    const z = zScores(s);
+    const w = weights?.[j] ?? 1;
+    for (let i = 0; i < out.length; i++) out[i] += w * z[i];
+  });
+  return out;
+}

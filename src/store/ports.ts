@@ -1,0 +1,166 @@
+/**
+ * The storage ports: everything the engine reads and writes, async and batch-shaped, so that an embedded engine
+ * (SQLite, src/store/sqlite-engine.ts) and a database server answer the same calls without one network round trip
+ * per paper. Nothing outside src/store sees SQL or a connection; callers get these interfaces only.
+ */
+import type { PaperInput } from '../types.js';
+
+/** A paper as stored, with its store-internal sequence number (the index label). */
+export interface StoredPaper extends PaperInput {
+  seq: number;
+  contentHash: string;
+}
+
+/** A slice of the corpus by published date (`until` exclusive, YYYY-MM-DD) and arXiv-style category. */
+export interface Window {
+  since?: string;
+  until?: string;
+  category?: string;
+}
+
+/** A window with both bounds (what the defaults fill in: see recommend/window.ts). */
+export type DatedWindow = Window & { since: string; until: string };
+
+export interface ModelInfo {
+  model: string;
+  dim: number;
+}
+
+/** What the ingest pipeline writes for one paper; `vector` is absent when the text did not change. */
+export interface PaperWrite {
+  paper: PaperInput;
+  contentHash: string;
+  vector?: Float32Array;
+}
+
+/** A keyword hit: the paper's seq and a higher-is-better relevance (the negated FTS5 bm25). */
+export interface KeywordHit {
+  seq: number;
+  score: number;
+}
+
+export interface Ranked {
+  seq: number;
+  score: number;
+}
+
+/** Reads of the papers themselves. Lists keep the order they were asked in; unknown ids or seqs are dropped. */
+export interface PaperReads {
+  count(): Promise<number>;
+  /** Papers by external id, aligned with `ids` (undefined where there is none). */
+  byIds(ids: readonly string[]): Promise<(StoredPaper | undefined)[]>;
+  bySeqs(seqs: readonly number[]): Promise<StoredPaper[]>;
+  /** The seqs of the papers in a window, or null when the window does not restrict anything. */
+  seqsInWindow(w: Window): Promise<Set<number> | null>;
+  /** The newest published date in the store: default time windows end there, not at the wall clock. */
+  newestPublished(): Promise<string | null>;
+  /** Our own users' stars per paper id, aligned with `ids`. */
+  starCounts(ids: readonly string[]): Promise<number[]>;
+  /** The k best of a window by the trending formula (recommend/trending.ts says which). */
+  trending(w: DatedWindow, k: number, formula: TrendingFormula): Promise<Ranked[]>;
+  /** Upvotes + starWeight × stars for the window's papers that have any. */
+  popularity(w: DatedWindow, starWeight: number): Promise<Map<number, number>>;
+  /** Full-text search, best first, optionally only among `within` (src/store/search.ts says how). */
+  keywordSearch(query: string, limit: number, within: Set<number> | null): Promise<KeywordHit[]>;
+  /** Stored vectors of a model, aligned with `seqs`. */
+  vectors(seqs: readonly number[], model: string): Promise<(Float32Array | undefined)[]>;
+  /** The days that have papers (optionally in one category), oldest first, with how many: the date pages' calendar. */
+  papersPerDay(category?: string): Promise<DayCount[]>;
+}
+
+export interface DayCount {
+  date: string;
+  papers: number;
+}
+
+/** The trending score's constants: (upvotes + starWeight·stars + 1) / (ageDays + 2)^gravity. */
+export interface TrendingFormula {
+  starWeight: number;
+  gravity: number;
+}
+
+/** A stored paper as ingest needs it to merge a new record: the paper and the text hash of its current vector. */
+export interface IngestLookup {
+  paper: StoredPaper;
+  vectorHash: string | undefined;
+}
+
+/** Writes of papers: each batch is one transaction, papers, vectors and the change log together or nothing. */
+export interface PaperWrites {
+  lookupForIngest(ids: readonly string[], model: string): Promise<Map<string, IngestLookup>>;
+  writeBatch(writes: PaperWrite[], model: string, dim: number): Promise<void>;
+  /** Deletes a paper and its vectors and logs the change; its seq, if it existed. */
+  deletePaper(id: string): Promise<number | undefined>;
+}
+
+/** The append-only log of vector changes that every index follows, and the vectors themselves. */
+export interface ChangeLog {
+  /** The newest change-log version (0 for an empty log). */
+  head(): Promise<number>;
+  /** Papers whose vectors changed in (`after`, `upTo`]: vec is null when the paper (or its vector) is gone. */
+  changesSince(after: number, model: string, upTo: number): AsyncIterable<{ seq: number; vec: Float32Array | null }>;
+  /** Every vector of a model, read in pages. */
+  allVectors(model: string): AsyncIterable<{ seq: number; vec: Float32Array }>;
+  countVectors(model: string): Promise<number>;
+  /**
+   * A value that moves on every write by anyone (papers, upvotes, stars, feedback, users): results cached under
+   * one fingerprint are still valid while it is unchanged.
+   */
+  fingerprint(): Promise<string>;
+}
+
+export interface User {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export type FeedbackKind = 'not_interested' | 'seen';
+
+export interface Star {
+  paperId: string;
+  createdAt: string;
+}
+
+/** Users, their credentials (stored only as hashes), stars, feedback and feed keys. */
+export interface Users {
+  /** Creates a user; the returned token is shown once and only its hash is kept. */
+  create(name: string): Promise<{ user: User; token: string }>;
+  get(id: string): Promise<User | undefined>;
+  userForToken(token: string): Promise<string | undefined>;
+  /** True if the paper was not starred before (starring again keeps the first date). */
+  addStar(userId: string, paperId: string): Promise<boolean>;
+  removeStar(userId: string, paperId: string): Promise<boolean>;
+  /** A page of a user's stars, newest first. */
+  listStars(userId: string, limit: number, offset: number): Promise<Star[]>;
+  countStars(userId: string): Promise<number>;
+  /** Every starred paper id, newest first. */
+  starredIds(userId: string): Promise<string[]>;
+  addFeedback(userId: string, paperId: string, kind: FeedbackKind): Promise<boolean>;
+  /** Paper ids with this kind of feedback, newest first. */
+  feedbackIds(userId: string, kind: FeedbackKind): Promise<string[]>;
+  createFeedKey(userId: string): Promise<string>;
+  revokeFeedKey(userId: string): Promise<boolean>;
+  userForFeedKey(key: string): Promise<string | undefined>;
+}
+
+/** Which model the store's vectors come from. */
+export interface ModelBinding {
+  info(): Promise<ModelInfo | null>;
+  /** Binds an empty store to a model, or refuses (ModelMismatchError) a store built with another one. */
+  bind(model: string, dim: number): Promise<void>;
+}
+
+/** One storage engine: all the ports over one store. */
+export interface Engine {
+  readonly papers: PaperReads;
+  readonly writes: PaperWrites;
+  readonly changes: ChangeLog;
+  readonly users: Users;
+  readonly model: ModelBinding;
+  /** Where the store lives, for log lines and error messages. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export class ModelMismatchError extends Error {}

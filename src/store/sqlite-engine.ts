@@ -1,0 +1,85 @@
+import { papersPerDay } from './reader-queries.js';
+import { SqliteStore } from './store.js';
+import { UserStore } from './users.js';
+import type { ChangeLog, Engine, ModelBinding, PaperReads, PaperWrites, Users } from './ports.js';
+
+/**
+ * The embedded engine: every port over one SQLite file (better-sqlite3, WAL). Its calls run synchronously inside
+ * (an embedded database answers in microseconds, and one statement per batch keeps it so); the ports are async so
+ * that a database server can stand in without changing a caller.
+ */
+export class SqliteEngine implements Engine {
+  readonly papers: PaperReads;
+  readonly writes: PaperWrites;
+  readonly changes: ChangeLog;
+  readonly users: Users;
+  readonly model: ModelBinding;
+  readonly location: string;
+  /** The synchronous store underneath, for tools that are SQLite-only (reembed, export, tests). */
+  readonly sqlite: SqliteStore;
+
+  constructor(store: SqliteStore) {
+    this.sqlite = store;
+    this.location = store.file;
+    const s = store;
+    this.papers = {
+      count: async () => s.countPapers(),
+      byIds: async (ids) => s.getPapersByIds(ids),
+      bySeqs: async (seqs) => s.getPapersBySeqs(seqs),
+      seqsInWindow: async (w) => s.seqsInWindow(w),
+      newestPublished: async () => s.newestPublished(),
+      starCounts: async (ids) => s.starCounts(ids),
+      trending: async (w, k, formula) => s.trending(w, k, formula),
+      popularity: async (w, starWeight) => s.popularity(w, starWeight),
+      keywordSearch: async (q, limit, within) => s.keywords.search(q, limit, within),
+      vectors: async (seqs, model) => s.vectorsFor(seqs, model),
+      papersPerDay: async (category) => papersPerDay(s.db, category),
+    };
+    this.writes = {
+      lookupForIngest: async (ids, model) => s.ingestLookup(ids, model),
+      writeBatch: async (writes, model, dim) => void s.writeBatch(writes, model, dim),
+      deletePaper: async (id) => s.deletePaper(id),
+    };
+    this.changes = {
+      head: async () => s.maxVersion(),
+      // Each item is read when it is asked for, so a caller may await (and others write) between items.
+      changesSince: (after, model, upTo) => toAsync(s.changesSince(after, model, upTo)),
+      allVectors: (model) => toAsync(s.allVectors(model)),
+      countVectors: async (model) => s.countVectors(model),
+      fingerprint: async () => s.fingerprint(),
+    };
+    const u = new UserStore(s.db);
+    this.users = {
+      create: async (name) => u.create(name),
+      get: async (id) => u.get(id),
+      userForToken: async (token) => u.userForToken(token),
+      addStar: async (userId, paperId) => u.addStar(userId, paperId),
+      removeStar: async (userId, paperId) => u.removeStar(userId, paperId),
+      listStars: async (userId, limit, offset) => u.listStars(userId, limit, offset),
+      countStars: async (userId) => u.countStars(userId),
+      starredIds: async (userId) => u.starredIds(userId),
+      addFeedback: async (userId, paperId, kind) => u.addFeedback(userId, paperId, kind),
+      feedbackIds: async (userId, kind) => u.feedbackIds(userId, kind),
+      createFeedKey: async (userId) => u.createFeedKey(userId),
+      revokeFeedKey: async (userId) => u.revokeFeedKey(userId),
+      userForFeedKey: async (key) => u.userForFeedKey(key),
+    };
+    this.model = {
+      info: async () => s.modelInfo(),
+      bind: async (model, dim) => s.bindModel(model, dim),
+    };
+  }
+
+  /** Opens (creating and migrating if needed) the store in `dataDir`. */
+  static open(dataDir: string): SqliteEngine {
+    return new SqliteEngine(new SqliteStore(dataDir));
+  }
+
+  async close(): Promise<void> {
+    this.sqlite.close();
+  }
+}
+
+async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
+}
