@@ -170,7 +170,7 @@ describe.skipIf(!hasChromium)('date pages and a URL that holds the view (seeded 
     const page = await offlinePage(context, server.url, errors);
     await page.goto(`${server.url}/?date=2026-02-30&category=cs.CV&tab=nope`);
     await poll(() => page.locator('#notice').textContent()).toMatch(/date=2026-02-30 is not a real day.*tab=nope ignored/);
-    expect(search(page)).toBe('?category=cs.CV');
+    await poll(() => search(page)).toBe('?category=cs.CV');
     await listSettled(page);
     expect((await page.locator('#list .card .meta').allTextContents()).every((m) => m.includes('cs.CV'))).toBe(true);
     await context.close();

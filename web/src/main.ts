@@ -366,13 +366,13 @@ async function start(): Promise<void> {
   if (matchMedia('(max-width: 900px)').matches) (byId('map-box') as HTMLDetailsElement).open = false;
   const { view, problems } = parseView(location.search);
   showNotice(problems);
+  if (problems.length) history.replaceState(null, '', `${location.pathname}${viewSearch(view)}`);
   // Default windows end at the newest paper in the store, not today: the calendar says where that is.
   const [calendar] = await Promise.all([
     api.calendar().catch(() => null),
     state.user ? api.stars(state.user).then((s) => (state.starred = new Set(s.items.map((i) => i.paperId))), () => {}) : null,
   ]);
   if (calendar) state.dates = corpusDates(calendar);
-  if (problems.length) history.replaceState(null, '', `${location.pathname}${viewSearch(view)}`);
   apply(view, true);
 }
 

@@ -29,7 +29,7 @@ export interface PaperPageDeps {
 export function paperPageDeps(d: Pick<ApiDeps, 'config' | 'papers' | 'index' | 'model' | 'topics' | 'log'>): PaperPageDeps {
   return {
     getPaper: async (id) => (await d.papers.byIds([id]))[0],
-    starCount: async (id) => (await d.papers.starCounts([id]))[0],
+    starCount: async (id) => (await d.papers.starCounts([id]))[0] ?? 0,
     similar: async (paper, k) => (d.index.current ? (await similarPapers(catalogOf(d), paper, k)).map((r) => r.paper) : []),
     urlOf: (paper) => absoluteUrl(d.config, `/papers/${encodeURIComponent(paper.id)}`),
     topicOf: async (paper) => {
