@@ -8,7 +8,7 @@ import type { AppEnv } from '../auth.js';
  * load only their own files (no inline script); inline styles are not needed either. HSTS is left to the TLS proxy.
  */
 export function securityHeaders(): MiddlewareHandler<AppEnv> {
-  return secureHeaders({
+  const headers = secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
       imgSrc: ["'self'", 'data:'],
@@ -26,4 +26,14 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
     // Feed readers and other apps fetch across origins (CORS decides what browsers may read).
     crossOriginResourcePolicy: false,
   });
+  // A page that needs more than the default (the paper page: hashes of KaTeX's inline styles, never 'unsafe-inline')
+  // sets its own, stricter-or-equal Content-Security-Policy; it is kept, every other header still comes from here.
+  return async (c, next) => {
+    let own: string | null = null;
+    await headers(c, async () => {
+      await next();
+      own = c.res.headers.get('Content-Security-Policy');
+    });
+    if (own) c.res.headers.set('Content-Security-Policy', own);
+  };
 }
