@@ -1,17 +1,11 @@
 // The paper page's HTML (GET /papers/{id}): complete without JavaScript; /assets/paper.js only adds star and
 // "not interested" for a signed-in reader.
 import { escapeHtml as esc, latexToPlain, renderLatex } from '../render/latex.js';
+import type { PaperInput } from '../types.js';
 import type { PaperLink } from './paper-links.js';
 
-export interface PagePaper {
-  id: string;
-  title: string;
-  abstract: string;
-  authors: string[];
-  published: string | null;
-  categories: string[];
-  upvotes: number | null;
-}
+/** What the page shows of a paper (and of each similar one). */
+export type PagePaper = Pick<PaperInput, 'id' | 'title' | 'abstract' | 'authors' | 'published' | 'categories' | 'upvotes'>;
 
 export interface PaperPageData {
   paper: PagePaper;
