@@ -12,6 +12,7 @@ const BOTH_ENGINES = [
   'test/api-trending.test.ts',
   'test/api-atom.test.ts',
   'test/http.test.ts',
+  'test/api-ops.test.ts',
 ];
 
 export default defineConfig({

@@ -20,7 +20,12 @@ export class PostgresEngine implements Engine {
   readonly model: ModelBinding;
   readonly location: string;
 
-  private constructor(readonly pool: pg.Pool, readonly url: string) {
+  private constructor(
+    readonly pool: pg.Pool,
+    readonly url: string,
+    /** A random id made when the schema was created: names this database's index caches. */
+    readonly storeId: string,
+  ) {
     this.location = describeUrl(url);
     this.papers = pgPaperReads(pool);
     this.writes = pgPaperWrites(pool);
@@ -32,13 +37,15 @@ export class PostgresEngine implements Engine {
   /** Connects and brings the schema up to date (creating it in an empty database). */
   static async open(url: string, opts: { maxConnections?: number } = {}): Promise<PostgresEngine> {
     const pool = createPool(url, opts.maxConnections);
+    let storeId: string;
     try {
       await migratePg(pool, describeUrl(url));
+      storeId = (await pool.query<{ value: string }>("SELECT value FROM meta WHERE key = 'store_id'")).rows[0].value;
     } catch (err) {
       await pool.end();
       throw err;
     }
-    return new PostgresEngine(pool, url);
+    return new PostgresEngine(pool, url, storeId);
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,8 @@ export const COUNTER_SHARDS = 16;
 export const PG_MIGRATIONS: string[] = [
   `
   CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+  -- Names this database: each process keeps its index cache under it, so a cache never meets another database's log.
+  INSERT INTO meta (key, value) VALUES ('store_id', gen_random_uuid()::text);
 
   -- seq is the stable integer key the HNSW index uses as its label; id is the opaque external id.
   CREATE TABLE papers (
