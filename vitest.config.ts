@@ -13,6 +13,7 @@ const BOTH_ENGINES = [
   'test/api-atom.test.ts',
   'test/http.test.ts',
   'test/api-ops.test.ts',
+  'test/fuzz.test.ts',
 ];
 
 export default defineConfig({

@@ -179,6 +179,18 @@ describe.each<EngineName>(['sqlite', 'postgres'])('the %s engine', (name) => {
     await expect(engine.users.createFeedKey('u_nobody')).rejects.toThrow();
   });
 
+  it('finds nothing by a key holding U+0000 (PostgreSQL cannot store one), and never throws on it', async () => {
+    const nul = 'a\u0000b';
+    expect(await engine.papers.byIds([nul, 'w1'])).toEqual([undefined, expect.objectContaining({ id: 'w1' })]);
+    expect(await engine.papers.starCounts([nul])).toEqual([0]);
+    expect(await engine.writes.deletePaper(nul)).toBeUndefined();
+    expect((await engine.writes.lookupForIngest([nul], 'm')).size).toBe(0);
+    expect(await engine.users.get(nul)).toBeUndefined();
+    expect(await engine.users.userForToken(nul)).toBeUndefined();
+    expect(await engine.users.removeStar(nul, nul)).toBe(false);
+    expect(await engine.users.starredIds(nul)).toEqual([]);
+  });
+
   it('moves the fingerprint on every kind of write', async () => {
     const seen = new Set<string>([await engine.changes.fingerprint()]);
     const moved = async () => {

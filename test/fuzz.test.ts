@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { testConfig } from './engines.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { rng, tempDir } from './helpers.js';
 
@@ -328,7 +328,7 @@ function generate(r: Rand, routes: Route[]): { req: RawRequest; desc: string; ro
 
 beforeAll(async () => {
   dataDir = tempDir('paperfeed-fuzz-');
-  const config = loadConfig({
+  const config = await testConfig({
     DATA_DIR: dataDir,
     PORT: '0',
     ADMIN_TOKEN: ADMIN,

@@ -34,6 +34,8 @@ export function rowToPaper(r: PaperRow): StoredPaper {
 
 /** A bytea of float32 little-endian as a Float32Array (copied: a Buffer from pg need not be 4-byte aligned). */
 export const fromBytea = (b: Buffer) => new Float32Array(new Uint8Array(b).buffer);
+/** Text PostgreSQL cannot hold (U+0000): no stored key contains it, so a lookup by it finds nothing. */
+export const storable = (s: string) => !s.includes('\u0000');
 export const toBytea = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 
 /** Our users' stars per paper id, joined by trending and popularity. */
@@ -51,7 +53,7 @@ export function pgPaperReads(pool: pg.Pool): PaperReads {
     },
     async byIds(ids) {
       if (ids.length === 0) return [];
-      const rows = await q<PaperRow>(`SELECT ${PAPER_COLUMNS} FROM papers p WHERE p.id = ANY ($1::text[])`, [ids]);
+      const rows = await q<PaperRow>(`SELECT ${PAPER_COLUMNS} FROM papers p WHERE p.id = ANY ($1::text[])`, [ids.filter(storable)]);
       const byId = new Map(rows.map((r) => [r.id, rowToPaper(r)]));
       return ids.map((id) => byId.get(id));
     },
@@ -77,7 +79,7 @@ export function pgPaperReads(pool: pg.Pool): PaperReads {
       if (ids.length === 0) return [];
       const rows = await q<{ id: string; n: number }>(
         'SELECT paper_id AS id, count(*) AS n FROM stars WHERE paper_id = ANY ($1::text[]) GROUP BY paper_id',
-        [ids],
+        [ids.filter(storable)],
       );
       const n = new Map(rows.map((r) => [r.id, r.n]));
       return ids.map((id) => n.get(id) ?? 0);

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type pg from 'pg';
 import type { FeedbackKind, Star, User, Users } from '../ports.js';
 import { hashSecret } from '../users.js';
+import { storable } from './papers.js';
 
 const newSecret = (prefix: string) => `${prefix}_${crypto.randomBytes(24).toString('base64url')}`;
 
@@ -13,10 +14,13 @@ export function pgUsers(pool: pg.Pool): Users {
     lastTimestamp = Math.max(Date.now(), lastTimestamp + 1);
     return new Date(lastTimestamp).toISOString();
   };
-  const q = (text: string, values: unknown[]) => pool.query(text, values);
+  // A key PostgreSQL cannot store (U+0000) matches no row: answer "none" without asking (the server would refuse it).
+  const q = async (text: string, values: unknown[]) =>
+    values.some((v) => typeof v === 'string' && !storable(v)) ? { rows: [] as pg.QueryResultRow[], rowCount: 0 } : pool.query(text, values);
   const ids = async (text: string, values: unknown[]) => (await q(text, values)).rows.map((r) => r.paper_id as string);
   return {
     async create(name) {
+      if (!storable(name)) throw new Error('a user name cannot contain U+0000');
       const id = `u_${crypto.randomBytes(8).toString('hex')}`;
       const token = newSecret('pf');
       const createdAt = new Date().toISOString();

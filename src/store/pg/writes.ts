@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { IngestLookup, PaperWrite, PaperWrites } from '../ports.js';
-import { PAPER_COLUMNS, rowToPaper, toBytea, type PaperRow } from './papers.js';
+import { PAPER_COLUMNS, rowToPaper, storable, toBytea, type PaperRow } from './papers.js';
 import { inTransaction } from './pool.js';
 import { LOCKS } from './schema.js';
 
@@ -85,7 +85,7 @@ export function pgPaperWrites(pool: pg.Pool): PaperWrites {
         `SELECT ${PAPER_COLUMNS}, v.content_hash AS vector_hash
            FROM papers p LEFT JOIN vectors v ON v.paper_seq = p.seq AND v.model = $1
           WHERE p.id = ANY ($2::text[])`,
-        [model, ids],
+        [model, ids.filter(storable)],
       );
       for (const row of rows) out.set(row.id, { paper: rowToPaper(row), vectorHash: row.vector_hash ?? undefined });
       return out;
@@ -103,6 +103,7 @@ export function pgPaperWrites(pool: pg.Pool): PaperWrites {
       });
     },
     async deletePaper(id) {
+      if (!storable(id)) return undefined;
       return inTransaction(pool, async (c) => {
         const row = (await c.query<{ seq: number }>('DELETE FROM papers WHERE id = $1 RETURNING seq', [id])).rows[0];
         if (!row) return undefined;
