@@ -9,6 +9,9 @@ import { ingestFiles } from './ingest/files.js';
 import type { ApiDeps } from './api/deps.js';
 import { openRuntime, type Log, type Runtime } from './runtime.js';
 import type { WorkerEmbedder } from './embed/worker-embedder.js';
+import { coalescing } from './index/coalesce.js';
+import { watchChanges } from './store/open-engine.js';
+import type { ChangeWatch } from './store/pg/listen.js';
 
 export const SEED_FILES = ['arxiv-cs-sample.jsonl.gz', 'hf-daily-sample.jsonl.gz'].map((f) => path.join(PROJECT_ROOT, 'seed', f));
 
@@ -40,6 +43,7 @@ export async function startServer(config: Config, log: Log, started?: { embedder
 
   // Seeding and the index load start before the HTTP side is imported and listening: the index file is hashed and
   // read (off the event loop) while the API's modules load.
+  let watch: ChangeWatch | undefined;
   const ready = (async () => {
     if ((await engine.papers.count()) === 0 && config.SEED_ON_EMPTY) {
       const files = SEED_FILES.filter((f) => fs.existsSync(f));
@@ -49,6 +53,9 @@ export async function startServer(config: Config, log: Log, started?: { embedder
     }
     await index.load(embedder.ready);
     index.follow(config.INDEX_SYNC_MS); // papers other processes (the ingest CLI) write
+    // PostgreSQL: other replicas' writes as they commit (the timer above stays as the safety net).
+    const catchUp = coalescing(() => index.catchUp(), (err) => log(`index catch-up failed: ${err.message}`));
+    watch = watchChanges(engine, catchUp, log);
   })();
   ready.catch(() => {}); // reported to whoever awaits `ready` (main.ts), not as an unhandled rejection meanwhile
 
@@ -107,6 +114,7 @@ export async function startServer(config: Config, log: Log, started?: { embedder
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ready.catch(() => {});
+      await watch?.close();
       await runtime.close();
     },
   };
