@@ -8,10 +8,8 @@ import { PROJECT_ROOT, type Config } from './config.js';
 import { ingestFiles } from './ingest/files.js';
 import type { ApiDeps } from './api/deps.js';
 import { openRuntime, type Log, type Runtime } from './runtime.js';
+import { replicaSync } from './replica-sync.js';
 import type { WorkerEmbedder } from './embed/worker-embedder.js';
-import { coalescing } from './index/coalesce.js';
-import { watchChanges } from './store/open-engine.js';
-import type { ChangeWatch } from './store/pg/listen.js';
 
 export const SEED_FILES = ['arxiv-cs-sample.jsonl.gz', 'hf-daily-sample.jsonl.gz'].map((f) => path.join(PROJECT_ROOT, 'seed', f));
 
@@ -43,7 +41,7 @@ export async function startServer(config: Config, log: Log, started?: { embedder
 
   // Seeding and the index load start before the HTTP side is imported and listening: the index file is hashed and
   // read (off the event loop) while the API's modules load.
-  let watch: ChangeWatch | undefined;
+  const replica = replicaSync(runtime);
   const ready = (async () => {
     if ((await engine.papers.count()) === 0 && config.SEED_ON_EMPTY) {
       const files = SEED_FILES.filter((f) => fs.existsSync(f));
@@ -51,11 +49,10 @@ export async function startServer(config: Config, log: Log, started?: { embedder
       const r = await ingestFiles(engine.writes, embedder, files, { batchSize: config.INGEST_BATCH_SIZE });
       log(`seeded ${r.inserted} papers (${r.updated} updated, ${r.rejected.length} rejected) in ${r.seconds.toFixed(1)} s`);
     }
+    await replica.beforeIndexLoad();
     await index.load(embedder.ready);
     index.follow(config.INDEX_SYNC_MS); // papers other processes (the ingest CLI) write
-    // PostgreSQL: other replicas' writes as they commit (the timer above stays as the safety net).
-    const catchUp = coalescing(() => index.catchUp(), (err) => log(`index catch-up failed: ${err.message}`));
-    watch = watchChanges(engine, catchUp, log);
+    replica.start(); // PostgreSQL: other replicas' writes as they commit, shared index snapshots
   })();
   ready.catch(() => {}); // reported to whoever awaits `ready` (main.ts), not as an unhandled rejection meanwhile
 
@@ -114,7 +111,7 @@ export async function startServer(config: Config, log: Log, started?: { embedder
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ready.catch(() => {});
-      await watch?.close();
+      await replica.stop();
       await runtime.close();
     },
   };

@@ -7,6 +7,8 @@ import { loadConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { expectProblem, tempDir } from './helpers.js';
 import { PgAdmin, startPgCluster, type PgCluster } from './pg-cluster.js';
+import { PostgresEngine } from '../src/store/postgres-engine.js';
+import { pgIndexSnapshots } from '../src/store/pg/snapshots.js';
 
 const ADMIN = 'replica-test-admin-token-0123456789';
 let cluster: PgCluster;
@@ -18,8 +20,10 @@ const dataDirs: string[] = [];
 const replicaConfig = (dataDir: string, seed: boolean) =>
   loadConfig({ DATABASE_URL: url, ADMIN_TOKEN: ADMIN, DATA_DIR: dataDir, PORT: '0', RATE_LIMIT_PER_MINUTE: '0', INDEX_SYNC_MS: '600000', SEED_ON_EMPTY: String(seed) });
 
+const logs: string[][] = [];
 async function startReplica(i: number): Promise<RunningServer> {
-  const server = await startServer(replicaConfig(dataDirs[i], i === 0), () => {});
+  logs[i] = [];
+  const server = await startServer(replicaConfig(dataDirs[i], i === 0), (m) => logs[i].push(m));
   await server.ready;
   replicas[i] = server;
   return server;
@@ -56,7 +60,7 @@ beforeAll(async () => {
   await Promise.all([startReplica(1), startReplica(2)]);
 });
 afterAll(async () => {
-  for (const r of replicas) await r?.close().catch(() => {});
+  for (const r of replicas.slice(0, 3)) await r?.close().catch(() => {});
   await cluster?.destroy();
 });
 
@@ -110,6 +114,20 @@ describe('three replicas on one PostgreSQL', () => {
       expect(lists[1]).toEqual(lists[0]);
       expect(lists[2]).toEqual(lists[0]);
     }
+  });
+
+  it('a new replica starts from the index snapshot another one stored in the database', async () => {
+    const [a] = replicas;
+    const engine = a.runtime.engine as PostgresEngine;
+    const snapshots = pgIndexSnapshots(engine.pool);
+    const model = a.runtime.embedder.modelKey;
+    await eventually(async () => (await snapshots.latest(model)) !== null);
+    dataDirs[3] = tempDir('paperfeed-replica-');
+    const d = await startReplica(3);
+    expect(logs[3].join('\n')).toMatch(/snapshot v\d+ .* fetched from the database/);
+    expect(logs[3].join('\n')).toMatch(/index: loaded/);
+    for (const id of ['2607.28629', 'replica-while-down-3']) expect(await similarIds(d, id)).toEqual(await similarIds(a, id));
+    await d.close();
   });
 
   it('answers 503 with Retry-After while Postgres is down, and recovers by itself when it is back', async () => {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Engine } from './ports.js';
 import { PostgresEngine } from './postgres-engine.js';
 import { watchChangeLog, type ChangeWatch } from './pg/listen.js';
+import { pgIndexSnapshots, type IndexSnapshots } from './pg/snapshots.js';
 import { SqliteEngine } from './sqlite-engine.js';
 
 /** The configured engine: PostgreSQL when DATABASE_URL is set, else the SQLite file in DATA_DIR (the default). */
@@ -20,4 +21,9 @@ export function indexDir(dataDir: string, engine: Engine): string {
  */
 export function watchChanges(engine: Engine, onChange: () => void, log: (msg: string) => void): ChangeWatch | undefined {
   return engine instanceof PostgresEngine ? watchChangeLog(engine.url, onChange, log) : undefined;
+}
+
+/** Where replicas share index snapshots (PostgreSQL); undefined for SQLite, whose one process keeps its own file. */
+export function indexSnapshotsOf(engine: Engine): IndexSnapshots | undefined {
+  return engine instanceof PostgresEngine ? pgIndexSnapshots(engine.pool) : undefined;
 }

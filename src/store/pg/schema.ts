@@ -9,6 +9,8 @@ export const LOCKS = {
   changeLog: 7_110_002,
   /** Held while the model binding is checked and written. */
   bindModel: 7_110_003,
+  /** Held (tried, never waited for) by the one replica writing an index snapshot. */
+  snapshot: 7_110_004,
 } as const;
 
 /** Shards of the write counter: writers bump one chosen by transaction id, so they rarely wait on each other. */
@@ -119,6 +121,24 @@ export const PG_MIGRATIONS: string[] = [
     RETURN NULL;
   END $$;
   CREATE TRIGGER changes_notify AFTER INSERT ON changes FOR EACH STATEMENT EXECUTE FUNCTION notify_changes();
+  `,
+  `
+  -- HNSW index snapshots, so a new replica loads an index instead of building one: the saved file in 8 MiB chunks
+  -- and its manifest (model, dimension, parameters, the change-log version it covers, checksum). Newest per model only.
+  CREATE TABLE index_snapshots (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    model      text NOT NULL,
+    version    bigint NOT NULL,
+    manifest   text NOT NULL,
+    bytes      bigint NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+  );
+  CREATE TABLE index_snapshot_chunks (
+    snapshot_id bigint NOT NULL REFERENCES index_snapshots (id) ON DELETE CASCADE,
+    n           integer NOT NULL,
+    data        bytea NOT NULL,
+    PRIMARY KEY (snapshot_id, n)
+  );
   `,
 ];
 
