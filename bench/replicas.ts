@@ -1,8 +1,8 @@
 // npm run bench:replicas [-- --store <dir> --queries 300 --ingest 20000 --writes 30]
 // PostgreSQL engine and replicas, on the full-corpus store (prepare-store) copied into a throwaway cluster:
 // (1) migrate-store time; (2) keyword search latency and known-item quality, SQLite vs PostgreSQL, on the same
-// corpus; (3) replica cold start from Postgres (no local index: built from a paged read of every vector) and warm
-// start (its local index cache), RSS; (4) staleness: a paper written through replica A appears in /similar and
+// corpus; (3) replica cold start from Postgres (no local index: built from a paged read of every vector), start from
+// the shared index snapshot, and warm start (its local index cache), RSS; (4) staleness: a paper written through replica A appears in /similar and
 // keyword search on replica B; (5) ingest of the same N papers with the CLI, SQLite vs PostgreSQL.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,10 +12,11 @@ import { PROJECT_ROOT } from '../src/config.js';
 import { queryTerms } from '../src/store/search.js';
 import { copySqliteToPostgres } from '../src/store/pg/copy-from-sqlite.js';
 import { PostgresEngine } from '../src/store/postgres-engine.js';
+import { pgIndexSnapshots } from '../src/store/pg/snapshots.js';
 import { SqliteEngine } from '../src/store/sqlite-engine.js';
 import { PgAdmin, startPgCluster } from '../test/pg-cluster.js';
 import { arg, firstLines, fmt, intArg, loadAvg, machine, markdownTable, median, quantile, rng } from './lib.js';
-import { ADMIN_TOKEN, copyStore, DEFAULT_STORE, EMBED_MODEL, log, prepareStore, procRssMb, samplePapers, startServer, BENCH_STORE_DIR } from './serve-lib.js';
+import { ADMIN_TOKEN, copyStore, DEFAULT_STORE, EMBED_MODEL, log, prepareStore, procRssMb, samplePapers, sleep, startServer, BENCH_STORE_DIR } from './serve-lib.js';
 
 const STORE = path.resolve(arg('store', DEFAULT_STORE)!);
 const QUERIES = intArg('queries', 300);
@@ -85,7 +86,17 @@ try {
   const dirB = fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-replica-b-'));
   let a = await startServer(dirA, { env });
   add('replica cold start to ready (index built from Postgres)', '—', `${fmt(a.readyMs / 1000, 1)} s`, `RSS ${fmt(procRssMb(a.pid))} MB`);
-  let b = await startServer(dirB, { env });
+  // The first replica stores its index as the shared snapshot once ready; a second one starts from it.
+  const watcher = await PostgresEngine.open(url);
+  const model = (await watcher.model.info())!.model;
+  const snapshots = pgIndexSnapshots(watcher.pool);
+  for (const deadline = Date.now() + 120_000; !(await snapshots.latest(model)); ) {
+    if (Date.now() > deadline) throw new Error('no index snapshot stored within 120 s');
+    await sleep(100);
+  }
+  await watcher.close();
+  const b = await startServer(dirB, { env });
+  add('replica start to ready from the shared snapshot', '—', `${fmt(b.readyMs / 1000, 1)} s`, `RSS ${fmt(procRssMb(b.pid))} MB`);
   await a.stop();
   a = await startServer(dirA, { env });
   add('replica warm start to ready (its local index cache)', '—', `${fmt(a.readyMs / 1000, 1)} s`, `RSS ${fmt(procRssMb(a.pid))} MB`);
