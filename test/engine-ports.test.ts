@@ -2,7 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelMismatchError, type Engine } from '../src/store/ports.js';
 import { paper, rng, unitVector } from './helpers.js';
-import { openTestEngine, type EngineName } from './engines.js';
+import { PostgresEngine } from '../src/store/postgres-engine.js';
+import { PG_SCHEMA_VERSION } from '../src/store/pg/schema.js';
+import { newPgDatabase, openTestEngine, type EngineName } from './engines.js';
 
 const collect = async <T>(it: AsyncIterable<T>) => {
   const out: T[] = [];
@@ -213,5 +215,19 @@ describe.each<EngineName>(['sqlite', 'postgres'])('the %s engine', (name) => {
     await engine.writes.deletePaper('fp');
     await moved();
     expect(await engine.changes.fingerprint()).toBe(await engine.changes.fingerprint());
+  });
+});
+
+describe('the PostgreSQL schema', () => {
+  it('migrates an empty database once (replicas opening it together), and refuses one from a newer paperfeed untouched', async () => {
+    const url = await newPgDatabase();
+    const engines = await Promise.all([0, 1, 2].map(() => PostgresEngine.open(url)));
+    const version = async () => (await engines[0].pool.query('SELECT version FROM schema_version')).rows;
+    expect(await version()).toEqual([{ version: PG_SCHEMA_VERSION }]);
+    expect(new Set(engines.map((e) => e.storeId)).size).toBe(1);
+    await engines[0].pool.query('UPDATE schema_version SET version = version + 1');
+    await expect(PostgresEngine.open(url)).rejects.toThrow(/newer than this paperfeed understands/);
+    expect(await version()).toEqual([{ version: PG_SCHEMA_VERSION + 1 }]);
+    await Promise.all(engines.map((e) => e.close()));
   });
 });
