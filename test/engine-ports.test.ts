@@ -4,6 +4,8 @@ import { ModelMismatchError, type Engine } from '../src/store/ports.js';
 import { paper, rng, unitVector } from './helpers.js';
 import { PostgresEngine } from '../src/store/postgres-engine.js';
 import { PG_SCHEMA_VERSION } from '../src/store/pg/schema.js';
+import { explainStoreError } from '../src/store/explain.js';
+import { isStoreUnavailable } from '../src/store/unavailable.js';
 import { newPgDatabase, openTestEngine, type EngineName } from './engines.js';
 
 const collect = async <T>(it: AsyncIterable<T>) => {
@@ -229,5 +231,11 @@ describe('the PostgreSQL schema', () => {
     await expect(PostgresEngine.open(url)).rejects.toThrow(/newer than this paperfeed understands/);
     expect(await version()).toEqual([{ version: PG_SCHEMA_VERSION + 1 }]);
     await Promise.all(engines.map((e) => e.close()));
+  });
+
+  it('a database it cannot reach fails the start with a message saying so', async () => {
+    const err = await PostgresEngine.open('postgres://postgres@127.0.0.1:1/nothing').catch((e: unknown) => e);
+    expect(isStoreUnavailable(err)).toBe(true);
+    expect(explainStoreError(err)).toMatch(/ECONNREFUSED.*cannot reach the database in DATABASE_URL/);
   });
 });
