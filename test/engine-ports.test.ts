@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelMismatchError, type Engine } from '../src/store/ports.js';
 import { paper, rng, unitVector } from './helpers.js';
+import { loadConfig } from '../src/config.js';
 import { PostgresEngine } from '../src/store/postgres-engine.js';
 import { PG_SCHEMA_VERSION } from '../src/store/pg/schema.js';
 import { explainStoreError } from '../src/store/explain.js';
@@ -237,5 +238,12 @@ describe('the PostgreSQL schema', () => {
     const err = await PostgresEngine.open('postgres://postgres@127.0.0.1:1/nothing').catch((e: unknown) => e);
     expect(isStoreUnavailable(err)).toBe(true);
     expect(explainStoreError(err)).toMatch(/ECONNREFUSED.*cannot reach the database in DATABASE_URL/);
+  });
+
+  it('is chosen by DATABASE_URL, which must be a postgres URL and needs ADMIN_TOKEN', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x/y', ADMIN_TOKEN: 'a'.repeat(16) })).toThrow(/DATABASE_URL: DATABASE_URL must be a postgres:\/\//);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/x' })).toThrow(/ADMIN_TOKEN: ADMIN_TOKEN is required when DATABASE_URL is set/);
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u@db:5432/x', ADMIN_TOKEN: 'a'.repeat(16) }).DATABASE_URL).toBe('postgresql://u@db:5432/x');
+    expect(loadConfig({}).DATABASE_URL).toBeUndefined();
   });
 });
