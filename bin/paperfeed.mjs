@@ -11,6 +11,7 @@ const COMMANDS = {
   sync: ['ingest/sync-cli.js', '[--source arxiv|hf] [--from YYYY-MM-DD --until YYYY-MM-DD]  fetch new papers now (or a backfill)'],
   reembed: ['ingest/reembed-cli.js', 'recompute every vector with EMBED_MODEL and switch the store to it'],
   export: ['export-cli.js', '--format npy|jsonl --out DIR  export every vector'],
+  'migrate-store': ['migrate-store-cli.js', '--to postgres://…  copy this SQLite store (DATA_DIR) into PostgreSQL, resumably'],
   backup: ['backup-cli.js', 'FILE  a consistent copy of the store, safe while the server runs and ingests'],
   restore: ['restore-cli.js', 'FILE  put a backup in place as DATA_DIR\'s store (the server must be stopped)'],
 };

@@ -28,6 +28,8 @@ const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default(path.join(PROJECT_ROOT, 'data')),
+  /** PostgreSQL instead of the SQLite file in DATA_DIR (which then holds only this process's index cache). */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'DATABASE_URL must be a postgres:// or postgresql:// URL').optional(),
   /** Admin bearer token. When unset, one is generated and kept in DATA_DIR/admin-token. */
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
   /** A model folder name under MODELS_DIR, hub-style (e.g. "Xenova/all-MiniLM-L6-v2"). */
@@ -98,6 +100,9 @@ const ConfigSchema = z.object({
   /** Digests: live subscriptions per address, and confirmation or manage mails per address per hour. */
   DIGEST_MAX_PER_ADDRESS: z.coerce.number().int().min(1).default(5),
   DIGEST_CONFIRM_MAILS_PER_HOUR: z.coerce.number().int().min(1).default(3),
+}).superRefine((c, ctx) => {
+  // A generated token would live on one replica's disk; every replica must accept the same one.
+  if (c.DATABASE_URL && !c.ADMIN_TOKEN) ctx.addIssue({ code: 'custom', path: ['ADMIN_TOKEN'], message: 'ADMIN_TOKEN is required when DATABASE_URL is set' });
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -108,6 +108,10 @@ function main(): number {
   const outDir = path.resolve(values.out!);
 
   const config = loadConfig();
+  if (config.DATABASE_URL) {
+    console.error('export: reads the SQLite store in DATA_DIR only (not yet PostgreSQL): unset DATABASE_URL');
+    return 2;
+  }
   if (!fs.existsSync(path.join(config.DATA_DIR, 'paperfeed.db'))) {
     console.error(`export: no store at ${config.DATA_DIR} (set DATA_DIR)`);
     return 1;

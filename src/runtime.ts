@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { ApiDeps } from './api/deps.js';
 import { resolveAdminToken } from './admin-token.js';
 import type { Config } from './config.js';
@@ -11,7 +10,7 @@ import type { FeedItem } from './recommend/feed.js';
 import { ResultCache } from './recommend/result-cache.js';
 import { TRENDING_CACHE_MAX_AGE_MS, type TrendingItem } from './recommend/trending.js';
 import type { Engine } from './store/ports.js';
-import { SqliteEngine } from './store/sqlite-engine.js';
+import { indexDir, openEngine } from './store/open-engine.js';
 import { TopicEngine } from './topics/engine.js';
 
 export type Log = (msg: string) => void;
@@ -48,7 +47,7 @@ export async function openRuntime(config: Config, log: Log = console.log, starte
   const embedder = started?.embedder ?? startWorkerEmbedder(embedderOptions(config));
   let engine: Engine | undefined;
   try {
-    engine = SqliteEngine.open(config.DATA_DIR);
+    engine = await openEngine(config);
     const bound = await engine.model.info();
     if (bound?.model === embedder.modelKey) embedder.expectDim(bound.dim);
     else await embedder.ready; // a new store, or a mismatch to report with the model's own dimension
@@ -63,7 +62,7 @@ export async function openRuntime(config: Config, log: Log = console.log, starte
 
 function assemble(config: Config, engine: Engine, embedder: WorkerEmbedder, adminToken: string, log: Log): Runtime {
   const index = new IndexSync({
-    dir: path.join(config.DATA_DIR, 'index'),
+    dir: indexDir(config.DATA_DIR, engine),
     model: embedder.modelKey,
     dim: embedder.dim,
     params: { M: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION, efSearch: config.HNSW_EF_SEARCH },

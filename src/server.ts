@@ -11,6 +11,7 @@ import { createDigests, startDigestSchedule } from './digest/wire.js';
 import { createSourceScheduler, sourceEngineOf } from './ingest/sources/build.js';
 import type { SourceScheduler } from './ingest/sources/scheduler.js';
 import { apiDeps, openRuntime, type Log, type Runtime } from './runtime.js';
+import { replicaSync } from './replica-sync.js';
 import type { WorkerEmbedder } from './embed/worker-embedder.js';
 
 export const SEED_FILES = ['arxiv-cs-sample.jsonl.gz', 'hf-daily-sample.jsonl.gz'].map((f) => path.join(PROJECT_ROOT, 'seed', f));
@@ -53,6 +54,7 @@ export async function startServer(config: Config, log: Log, started?: { embedder
 
   // Seeding and the index load start before the HTTP side is imported and listening: the index file is hashed and
   // read (off the event loop) while the API's modules load.
+  const replica = replicaSync(runtime);
   const digests = createDigests(runtime);
   let digestSchedule: ReturnType<typeof startDigestSchedule> = null;
   const sourceEngine = sourceEngineOf(runtime);
@@ -66,8 +68,10 @@ export async function startServer(config: Config, log: Log, started?: { embedder
       const r = await ingestFiles(engine.writes, embedder, files, { batchSize: config.INGEST_BATCH_SIZE });
       log(`seeded ${r.inserted} papers (${r.updated} updated, ${r.rejected.length} rejected) in ${r.seconds.toFixed(1)} s`);
     }
+    await replica.beforeIndexLoad();
     await index.load(embedder.ready);
     index.follow(config.INDEX_SYNC_MS); // papers other processes (the ingest CLI) write
+    replica.start(); // PostgreSQL: other replicas' writes as they commit, shared index snapshots
   })();
   ready.catch(() => {}); // reported to whoever awaits `ready` (main.ts), not as an unhandled rejection meanwhile
 
@@ -156,6 +160,7 @@ export async function startServer(config: Config, log: Log, started?: { embedder
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ready.catch(() => {});
       await digests?.close();
+      await replica.stop();
       await runtime.close();
     },
   };

@@ -3,7 +3,7 @@ import FeedParser from 'feedparser';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extrasLine, renderAtom, type ApiPaper } from '../src/api/atom-xml.js';
-import { loadConfig } from '../src/config.js';
+import { testConfig } from './engines.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { paper, tempDir } from './helpers.js';
 
@@ -136,7 +136,7 @@ describe('Atom routes (real server, seeded store)', () => {
   let b: { id: string; token: string; key: string };
 
   beforeAll(async () => {
-    server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', ADMIN_TOKEN: ADMIN }), () => {});
+    server = await startServer(await testConfig({ DATA_DIR: tempDir(), PORT: '0', ADMIN_TOKEN: ADMIN }), () => {});
     await server.ready;
     await server.runtime.writer.addPapers([
       paper(TRICKY_ID, { title: TRICKY_TITLE, abstract: 'We show a < b & c > d.', published: '2021-03-04', categories: ['test.xml'], upvotes: 5 }),

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { allPapers, paperOf, testConfig } from './engines.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { feedSignalJobsOffThread } from '../src/recommend/lexical.js';
 import { dot } from '../src/recommend/stats.js';
-import { sqliteOf, tempDir, expectProblem } from './helpers.js';
+import { tempDir, expectProblem } from './helpers.js';
 
 const ADMIN = 'test-admin-token-0123456789';
 let server: RunningServer;
@@ -29,9 +29,9 @@ async function newUser(name: string): Promise<{ id: string; token: string }> {
 }
 
 beforeAll(async () => {
-  server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', ADMIN_TOKEN: ADMIN }), () => {});
+  server = await startServer(await testConfig({ DATA_DIR: tempDir(), PORT: '0', ADMIN_TOKEN: ADMIN }), () => {});
   await server.ready;
-  const all = sqliteOf(server).db.prepare('SELECT id, title, abstract FROM papers').all() as { id: string; title: string; abstract: string }[];
+  const all = await allPapers(server.runtime.engine);
   baseRate = all.filter((p) => robotic.test(`${p.title} ${p.abstract}`)).length / all.length;
   robotIds = all.filter((p) => /robot/i.test(p.title)).map((p) => p.id);
 });
@@ -55,7 +55,7 @@ describe('GET /v1/users/:uid/feed', () => {
     const ids = items.map((i: Item) => i.paper.id);
     for (const id of starred) expect(ids).not.toContain(id);
     expect(new Set(ids).size).toBe(ids.length);
-    const titles = starred.map((id) => sqliteOf(server).getPaper(id)!.title.slice(0, 40));
+    const titles = (await server.runtime.engine.papers.byIds(starred)).map((p) => p!.title.slice(0, 40));
     for (const i of items) expect(titles.some((t) => i.reason!.includes(t))).toBe(true);
     expect(items.filter(isRobotic).length / items.length).toBeGreaterThan(Math.min(0.9, 2 * baseRate));
 
@@ -66,8 +66,11 @@ describe('GET /v1/users/:uid/feed', () => {
     const afterIds = after.items.map((i: Item) => i.paper.id);
     expect(afterIds).not.toContain(dismissed);
     // Its closest look-alike in the first list (by the stored embeddings) ranks no higher than before.
-    const store = sqliteOf(server);
-    const vecOf = (id: string) => store.getVector(store.getPaper(id)!.seq, server.runtime.embedder.modelKey)!;
+    const { engine } = server.runtime;
+    const listed = (await engine.papers.byIds(ids)).map((p) => p!);
+    const listedVectors = await engine.papers.vectors(listed.map((p) => p.seq), server.runtime.embedder.modelKey);
+    const vectorById = new Map(listed.map((p, i) => [p.id, listedVectors[i]!]));
+    const vecOf = (id: string) => vectorById.get(id)!;
     const towardDismissed = (id: string) => dot(vecOf(id), vecOf(dismissed));
     const twin = ids.filter((id: string) => id !== dismissed).reduce((a: string, b: string) => (towardDismissed(b) > towardDismissed(a) ? b : a));
     // Scores are before diversification, so they show the push-down itself: the twin loses ground against the papers
@@ -101,7 +104,7 @@ describe('GET /v1/users/:uid/feed', () => {
   it('defaults to the last 7 days of the corpus and honours since/until (until exclusive)', async () => {
     const u = await newUser('windowed');
     await ok(await call(`/v1/users/${u.id}/stars/${encodeURIComponent(robotIds[0])}`, { method: 'PUT', token: u.token }));
-    const newest = sqliteOf(server).newestPublished()!;
+    const newest = (await server.runtime.engine.papers.newestPublished())!;
     const { items } = await ok(await call(`/v1/users/${u.id}/feed?k=50`, { token: u.token }));
     expect(items.length).toBeGreaterThan(0);
     const since = new Date(Date.parse(`${newest}T00:00:00Z`) - 6 * 86400e3).toISOString().slice(0, 10);
@@ -163,7 +166,7 @@ describe('POST and DELETE /v1/papers (admin)', () => {
   });
 
   it('stores and indexes papers before it returns; one bad record does not sink the batch; delete removes it', async () => {
-    const original = sqliteOf(server).getPaper(robotIds[0])!;
+    const original = (await paperOf(server.runtime.engine, robotIds[0]))!;
     const twin = { id: '10.5555/twin.of.a.robot', title: original.title, abstract: original.abstract, authors: ['T. Win'], published: '2026-08-20' };
     const res = await ok(
       await call('/v1/papers', { method: 'POST', token: ADMIN, json: { papers: [twin, { id: '', title: 'x' }, { id: 'y', title: 'no abstract' }] } }),

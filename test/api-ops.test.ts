@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
 import { paperText } from '../src/embed/text.js';
+import { paperOf, testConfig } from './engines.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { tempDir, expectProblem, sqliteOf } from './helpers.js';
+import { tempDir, expectProblem } from './helpers.js';
 
 // Three real servers: the main one (seeded, no rate limit), and two small unseeded ones for the limits.
 let main: RunningServer;
@@ -12,9 +12,9 @@ let small: RunningServer;
 beforeAll(async () => {
   const quiet = () => {};
   [main, limited, small] = await Promise.all([
-    startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', EMBED_MAX_TEXTS: '8', EMBED_MAX_TEXT_CHARS: '500' }), quiet),
-    startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '5', SEED_ON_EMPTY: 'false' }), quiet),
-    startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', BODY_LIMIT_BYTES: '2048', SEED_ON_EMPTY: 'false' }), quiet),
+    startServer(await testConfig({ DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', EMBED_MAX_TEXTS: '8', EMBED_MAX_TEXT_CHARS: '500' }), quiet),
+    startServer(await testConfig({ DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '5', SEED_ON_EMPTY: 'false' }), quiet),
+    startServer(await testConfig({ DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', BODY_LIMIT_BYTES: '2048', SEED_ON_EMPTY: 'false' }), quiet),
   ]);
   await Promise.all([main.ready, limited.ready, small.ready]);
 }, 120_000);
@@ -199,7 +199,7 @@ describe('POST /v1/embed', () => {
   });
 
   it("gives a paper's stored vector for the paper's text (same space as ?include=vector)", async () => {
-    const paper = sqliteOf(main).getPaper('2607.28629')!;
+    const paper = (await paperOf(main.runtime.engine, '2607.28629'))!;
     const stored = await (await get('/v1/papers/2607.28629?include=vector')).json();
     expect(stored).toMatchObject({ id: '2607.28629', model: main.runtime.embedder.modelId });
     expect(stored.vector).toHaveLength(main.runtime.embedder.dim);

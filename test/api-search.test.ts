@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
 import { createQueryEmbedder } from '../src/embed/query-cache.js';
 import type { Embedder } from '../src/embed/embedder.js';
+import { testConfig } from './engines.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { queryTerms } from '../src/store/search.js';
 import { SqliteStore } from '../src/store/store.js';
@@ -28,7 +28,7 @@ const HOSTILE = ['"', '*', 'NEAR(', 'OR OR', 'a AND', '(((', 'title:x', '-x', ')
   "'); DROP TABLE papers; --", '\u0000', '\ud800', 'na\u0308ive', 'naïve', '🤖 robot 🦾', '机器人 robot', '@#$%&!', '   '];
 
 beforeAll(async () => {
-  server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0' }), () => {});
+  server = await startServer(await testConfig({ DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0' }), () => {});
   await server.ready;
 });
 afterAll(() => server?.close());

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
 import { GRAVITY, STAR_WEIGHT, TRENDING_FORMULA } from '../src/recommend/trending.js';
 import { addDays } from '../src/recommend/window.js';
+import { allPapers, testConfig } from './engines.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { tempDir, expectProblem, sqliteOf } from './helpers.js';
+import { tempDir, expectProblem } from './helpers.js';
 
 interface Item {
   paper: { id: string; published: string; upvotes: number | null; categories: string[] };
@@ -24,13 +24,11 @@ const expectedScore = (upvotes: number | null, stars: number, published: string,
   ((upvotes ?? 0) + STAR_WEIGHT * stars + 1) / (days(published, until) - 1 + 2) ** GRAVITY;
 
 /** Every paper of a window from the store, ranked by the formula in JS (score, then newer, then id). */
-function expectedRanking(since: string, until: string, category?: string, stars: Map<string, number> = new Map()) {
-  const rows = sqliteOf(server).db
-    .prepare('SELECT id, published, upvotes, categories FROM papers WHERE published >= ? AND published < ?')
-    .all(since, until) as { id: string; published: string; upvotes: number | null; categories: string }[];
+async function expectedRanking(since: string, until: string, category?: string, stars: Map<string, number> = new Map()) {
+  const rows = (await allPapers(server.runtime.engine)).filter((p) => p.published && p.published >= since && p.published < until);
   return rows
-    .filter((r) => !category || JSON.parse(r.categories).includes(category))
-    .map((r) => ({ id: r.id, published: r.published, score: expectedScore(r.upvotes, stars.get(r.id) ?? 0, r.published, until) }))
+    .filter((r) => !category || r.categories.includes(category))
+    .map((r) => ({ id: r.id, published: r.published!, score: expectedScore(r.upvotes, stars.get(r.id) ?? 0, r.published!, until) }))
     .sort((a, b) => b.score - a.score || b.published.localeCompare(a.published) || a.id.localeCompare(b.id));
 }
 
@@ -44,21 +42,21 @@ function expectOrderMatches(got: Item[], expected: { id: string; score: number }
 }
 
 beforeAll(async () => {
-  server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0' }), () => {});
+  server = await startServer(await testConfig({ DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0' }), () => {});
   await server.ready;
 });
 afterAll(() => server?.close());
 
 describe('GET /v1/trending (real server, seeded store)', () => {
   it('defaults to the 7 days ending with the newest paper (2026-08-21), ranked by the documented formula', async () => {
-    expect(sqliteOf(server).newestPublished()).toBe('2026-08-21');
+    expect(await server.runtime.engine.papers.newestPublished()).toBe('2026-08-21');
     const list = await items('/v1/trending?k=50');
     expect(list.length).toBe(50);
     for (const i of list) {
       expect(i.paper.published >= '2026-08-15' && i.paper.published <= '2026-08-21').toBe(true);
       expect(i.score).toBeCloseTo(expectedScore(i.paper.upvotes, 0, i.paper.published, '2026-08-22'), 9);
     }
-    expectOrderMatches(list, expectedRanking('2026-08-15', '2026-08-22'));
+    expectOrderMatches(list, await expectedRanking('2026-08-15', '2026-08-22'));
     // Upvotes matter: the top paper has some (the seed has 100 upvoted papers among 310).
     expect(list[0].paper.upvotes).toBeGreaterThan(0);
     expect(await items('/v1/trending')).toHaveLength(10);
@@ -69,16 +67,16 @@ describe('GET /v1/trending (real server, seeded store)', () => {
     const list = await items('/v1/trending?k=1000&since=2026-08-03&until=2026-08-05');
     expect(list.length).toBeGreaterThan(0);
     for (const i of list) expect(['2026-08-03', '2026-08-04']).toContain(i.paper.published);
-    expectOrderMatches(list, expectedRanking('2026-08-03', '2026-08-05'));
-    expect(list).toHaveLength(expectedRanking('2026-08-03', '2026-08-05').length);
+    expectOrderMatches(list, await expectedRanking('2026-08-03', '2026-08-05'));
+    expect(list).toHaveLength((await expectedRanking('2026-08-03', '2026-08-05')).length);
 
     const fromSince = await items('/v1/trending?k=1000&since=2026-08-03');
-    const sinceExpected = expectedRanking('2026-08-03', addDays('2026-08-03', 7));
+    const sinceExpected = await expectedRanking('2026-08-03', addDays('2026-08-03', 7));
     expect(sinceExpected.length).toBeGreaterThan(10); // a week of the seed, not an empty list matching an empty list
     expect(fromSince).toHaveLength(sinceExpected.length);
     expectOrderMatches(fromSince, sinceExpected);
     const toUntil = await items('/v1/trending?k=1000&until=2026-08-10');
-    const untilExpected = expectedRanking(addDays('2026-08-10', -7), '2026-08-10');
+    const untilExpected = await expectedRanking(addDays('2026-08-10', -7), '2026-08-10');
     expect(untilExpected.length).toBeGreaterThan(10);
     expect(toUntil).toHaveLength(untilExpected.length);
     expectOrderMatches(toUntil, untilExpected);
@@ -89,27 +87,29 @@ describe('GET /v1/trending (real server, seeded store)', () => {
     const list = await items('/v1/trending?k=1000&category=cs.CV&since=2026-08-01&until=2026-08-22');
     expect(list.length).toBeGreaterThan(10);
     for (const i of list) expect(i.paper.categories).toContain('cs.CV');
-    expectOrderMatches(list, expectedRanking('2026-08-01', '2026-08-22', 'cs.CV'));
+    expectOrderMatches(list, await expectedRanking('2026-08-01', '2026-08-22', 'cs.CV'));
     expect(await items('/v1/trending?category=no.SUCH')).toEqual([]);
   });
 
   it('stars from our users raise a paper at once (the cache sees the change)', async () => {
     const before = await items('/v1/trending?k=50');
     const target = before[before.length - 1];
-    const db = sqliteOf(server).db;
-    const now = new Date().toISOString();
+    // Written through the store's ports, not the API: as another process (or replica) would.
+    const { users } = server.runtime.engine;
     const stars = 4;
+    const starring: string[] = [];
     for (let u = 0; u < stars; u++) {
-      db.prepare('INSERT INTO users(id, name, token_hash, created_at) VALUES (?, ?, ?, ?)').run(`u${u}`, `User ${u}`, `hash-${u}`, now);
-      db.prepare('INSERT INTO stars(user_id, paper_id, created_at) VALUES (?, ?, ?)').run(`u${u}`, target.paper.id, now);
+      const { user } = await users.create(`User ${u}`);
+      await users.addStar(user.id, target.paper.id);
+      starring.push(user.id);
     }
     const after = await items('/v1/trending?k=50');
     const moved = after.find((i) => i.paper.id === target.paper.id)!;
     expect(moved.score).toBeGreaterThan(target.score);
     expect(moved.score).toBeCloseTo(expectedScore(target.paper.upvotes, stars, target.paper.published, '2026-08-22'), 9);
     expect(after.indexOf(moved)).toBeLessThan(before.length - 1);
-    expectOrderMatches(after, expectedRanking('2026-08-15', '2026-08-22', undefined, new Map([[target.paper.id, stars]])));
-    db.prepare('DELETE FROM users').run(); // stars cascade
+    expectOrderMatches(after, await expectedRanking('2026-08-15', '2026-08-22', undefined, new Map([[target.paper.id, stars]])));
+    for (const id of starring) await users.removeStar(id, target.paper.id);
     expect((await items('/v1/trending?k=50')).map((i) => i.paper.id)).toEqual(before.map((i) => i.paper.id));
   });
 

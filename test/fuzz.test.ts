@@ -16,7 +16,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
+import { testConfig } from './engines.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { rng, tempDir } from './helpers.js';
 import { startMailbox, type Mailbox } from './mailbox.js';
@@ -353,7 +353,7 @@ function generate(r: Rand, routes: Route[]): { req: RawRequest; desc: string; ro
 beforeAll(async () => {
   dataDir = tempDir('paperfeed-fuzz-');
   mailbox = await startMailbox(); // digests on: the subscription routes mail confirmations to a local SMTP server
-  const config = loadConfig({
+  const config = await testConfig({
     SMTP_URL: mailbox.url,
     DIGEST_SCHEDULE: 'off',
     DATA_DIR: dataDir,

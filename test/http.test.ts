@@ -3,14 +3,15 @@ import { createApp } from '../src/api/app.js';
 import { DEFAULT_MODEL, loadConfig } from '../src/config.js';
 import { apiDeps } from '../src/runtime.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { paper, sqliteOf, tempDir, expectProblem } from './helpers.js';
+import { paper, tempDir, expectProblem } from './helpers.js';
+import { allPapers, testConfig } from './engines.js';
 
 let server: RunningServer;
 const get = (path: string) => fetch(server.url + path);
 
 beforeAll(async () => {
   // The same start-up as `npm start`: empty data dir → seeded from the bundled sample, index built.
-  server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0' }), () => {});
+  server = await startServer(await testConfig({ DATA_DIR: tempDir(), PORT: '0' }), () => {});
   await server.ready;
   await server.runtime.writer.addPapers([
     paper('10.1145/3292500.3330701', { title: 'Graph neural networks for recommendation at web scale' }),
@@ -56,7 +57,7 @@ describe('HTTP API (real server, real model, seeded store)', () => {
   it('similar papers are topically related on real abstracts', async () => {
     // Robotics papers of the seed: their neighbours should be about robots far more often than papers at large.
     const robotic = /robot|embodied|manipulat|locomot|humanoid|grasp|vision-language-action|\bvla\b/i;
-    const all = sqliteOf(server).db.prepare('SELECT id, title, abstract FROM papers').all() as { id: string; title: string; abstract: string }[];
+    const all = await allPapers(server.runtime.engine);
     const baseRate = all.filter((p) => robotic.test(`${p.title} ${p.abstract}`)).length / all.length;
     const queries = all.filter((p) => /robot/i.test(p.title)).slice(0, 8);
     expect(queries.length).toBeGreaterThanOrEqual(5);

@@ -267,6 +267,7 @@ describe("normalizePaper", () => {
     }
     expect(normalizePaper(paper({ id: 123456789 }))).toEqual({ ok: false, reason: "id: expected a string, got number" });
     expect(normalizePaper(paper({ id: "a\u0000b" }))).toEqual({ ok: false, reason: "id: contains control characters" });
+    expect(normalizePaper(paper({ categories: ["cs\u0000LG"], source: "x\u0000" }))).toMatchObject({ ok: true, paper: { categories: ["cs LG"], source: "x" } });
     expect(normalizePaper(paper({ id: "   " }))).toEqual({ ok: false, reason: "id: empty" });
     expect(normalizePaper(paper({ id: "x".repeat(201) }))).toEqual({ ok: false, reason: "id: longer than 200 characters" });
   });

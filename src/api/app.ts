@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import { IndexNotReadyError } from '../index/sync.js';
+import { isStoreUnavailable } from '../store/unavailable.js';
 import { authenticate, type AppEnv } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { jsonRoutes } from './json-routes.js';
@@ -95,6 +96,11 @@ export function createApp(d: ApiDeps) {
     if (err instanceof IndexNotReadyError) {
       const res = problem(c, 503, err.message);
       res.headers.set('Retry-After', '1');
+      return res;
+    }
+    if (isStoreUnavailable(err)) {
+      const res = problem(c, 503, 'The database is unavailable; retry shortly');
+      res.headers.set('Retry-After', '2');
       return res;
     }
     if (err instanceof ApiProblem) {

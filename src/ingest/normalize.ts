@@ -107,7 +107,8 @@ const paperSchema = z.object({
     .array(z.string({ error: typeError("a string") }), { error: typeError("an array") })
     .max(MAX_CATEGORIES, `more than ${MAX_CATEGORIES} categories`)
     .nullish()
-    .transform((list) => [...new Set((list ?? []).map((c) => c.trim()).filter((c) => c.length > 0))]),
+    // Control characters become spaces, as in every other text field (PostgreSQL cannot store U+0000 at all).
+    .transform((list) => [...new Set((list ?? []).map(collapseWhitespace).filter((c) => c.length > 0))]),
   upvotes: z
     .number({ error: typeError("a number") })
     .int("not an integer")
@@ -117,7 +118,7 @@ const paperSchema = z.object({
   source: z
     .string({ error: typeError("a string") })
     .nullish()
-    .transform((s) => (s == null || s.trim() === "" ? null : s.trim())),
+    .transform((s) => (s == null || collapseWhitespace(s) === "" ? null : collapseWhitespace(s))),
 });
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -6,6 +6,7 @@ import { reembed } from './reembed.js';
 
 try {
   const config = loadConfig();
+  if (config.DATABASE_URL) throw new Error('reembed works on the SQLite store in DATA_DIR only (not yet on PostgreSQL): unset DATABASE_URL');
   const embedder = await loadEmbedder(embedderOptions(config));
   const store = new SqliteStore(config.DATA_DIR);
   const before = store.modelInfo();

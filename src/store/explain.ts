@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config.js';
+import { isStoreUnavailable } from './unavailable.js';
 
 /**
  * An error's message, plus what the user can do when it is one of the storage errors they can fix themselves: a
@@ -14,5 +15,6 @@ export function explainStoreError(err: unknown, dataDir = process.env.DATA_DIR ?
   }
   if (/^(SQLITE_CANTOPEN|SQLITE_READONLY|EROFS|EACCES|EPERM)/.test(code)) return `${msg} (${code}: is the data directory ${dataDir} there and writable?)`;
   if (/^(SQLITE_FULL|ENOSPC)/.test(code)) return `${msg} (${code}: the disk is full; free space and rerun, committed batches are kept)`;
+  if (isStoreUnavailable(err)) return `${msg}${code ? ` (${code})` : ''}: cannot reach the database in DATABASE_URL; is PostgreSQL running and reachable from here?`;
   return msg;
 }

@@ -40,7 +40,7 @@ const createUser = createRoute({
   summary: 'Create a user (admin). The token in the answer is shown this once; only its hash is kept.',
   security,
   middleware: [adminOnly] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: z.object({ name: z.string().trim().min(1).max(100) }) } } } },
+  request: { body: { required: true, content: { 'application/json': { schema: z.object({ name: z.string().trim().min(1).max(100).refine((s) => !s.includes('\u0000'), 'contains a NUL character (U+0000)') }) } } } },
   responses: {
     201: json(z.object({ id: UserId, name: z.string(), token: z.string() }).openapi('NewUser'), 'The user and their bearer token'),
     400: problemResponse('Invalid body'),

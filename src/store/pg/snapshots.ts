@@ -1,0 +1,62 @@
+import type pg from 'pg';
+import { inTransaction } from './pool.js';
+import { LOCKS } from './schema.js';
+
+const CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** Index snapshots kept in the database: the newest per model, written by one process at a time. */
+export interface IndexSnapshots {
+  latest(model: string): Promise<{ id: number; version: number } | null>;
+  /** The snapshot's manifest (JSON) and file bytes, or null if it was replaced meanwhile. */
+  read(id: number): Promise<{ manifest: string; data: Buffer } | null>;
+  /**
+   * Stores a snapshot covering change-log `version` and drops older ones of the model; false (nothing written) when
+   * another process is writing one right now or a snapshot at least as new exists.
+   */
+  write(model: string, version: number, manifest: string, data: Buffer): Promise<boolean>;
+}
+
+export function pgIndexSnapshots(pool: pg.Pool): IndexSnapshots {
+  return {
+    async latest(model) {
+      const { rows } = await pool.query<{ id: number; version: number }>(
+        'SELECT id, version FROM index_snapshots WHERE model = $1 ORDER BY version DESC, id DESC LIMIT 1',
+        [model],
+      );
+      return rows[0] ?? null;
+    },
+    async read(id) {
+      const { rows } = await pool.query<{ manifest: string; bytes: number; data: Buffer[] | null }>(
+        `SELECT s.manifest, s.bytes, (SELECT array_agg(c.data ORDER BY c.n) FROM index_snapshot_chunks c WHERE c.snapshot_id = s.id) AS data
+           FROM index_snapshots s WHERE s.id = $1`,
+        [id],
+      );
+      if (!rows[0]?.data) return null;
+      const data = Buffer.concat(rows[0].data);
+      return data.length === rows[0].bytes ? { manifest: rows[0].manifest, data } : null;
+    },
+    async write(model, version, manifest, data) {
+      return inTransaction(pool, async (c) => {
+        if (!(await c.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [LOCKS.snapshot])).rows[0].ok) return false;
+        const newest = (await c.query<{ v: number | null }>('SELECT max(version) AS v FROM index_snapshots WHERE model = $1', [model])).rows[0].v;
+        if (newest !== null && newest >= version) return false;
+        const { id } = (
+          await c.query<{ id: number }>('INSERT INTO index_snapshots (model, version, manifest, bytes) VALUES ($1, $2, $3, $4) RETURNING id', [
+            model,
+            version,
+            manifest,
+            data.length,
+          ])
+        ).rows[0];
+        const chunks: Buffer[] = [];
+        for (let i = 0; i < data.length; i += CHUNK_BYTES) chunks.push(data.subarray(i, i + CHUNK_BYTES));
+        await c.query('INSERT INTO index_snapshot_chunks (snapshot_id, n, data) SELECT $1, n, d FROM unnest($2::bytea[]) WITH ORDINALITY AS t(d, n)', [
+          id,
+          chunks,
+        ]);
+        await c.query('DELETE FROM index_snapshots WHERE model = $1 AND id <> $2', [model, id]);
+        return true;
+      });
+    },
+  };
+}

@@ -1,0 +1,15 @@
+// vitest globalSetup of the "postgres" project: one throwaway cluster for the run, removed at the end.
+import type { TestProject } from 'vitest/node';
+import { startPgCluster } from './pg-cluster.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const cluster = await startPgCluster();
+  project.provide('pgUrl', cluster.url());
+  return () => cluster.destroy();
+}
