@@ -19,7 +19,7 @@ const admin: MiddlewareHandler<AppEnv> = async (c, next) => {
  * where papers are posted) and its access check first. Every other route, and every path without a route, never
  * reads or parses a body. A route that takes JSON must be listed here (test/fuzz.test.ts checks every documented one).
  */
-export function jsonRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'config' | 'users'>): void {
+export function jsonRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'config' | 'users' | 'digests'>): void {
   const { BODY_LIMIT_BYTES, EMBED_MAX_TEXTS, EMBED_MAX_TEXT_CHARS } = d.config;
   const upTo = (n: number) => Math.min(n, BODY_LIMIT_BYTES);
   const ownUser: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -33,8 +33,10 @@ export function jsonRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'config' |
   app.on('POST', '/v1/session', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
   app.on('POST', '/v1/recommend', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
   app.on('POST', '/v1/similar', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
-  app.on('POST', '/v1/users/:uid/subscriptions', ownUser, jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
-  app.on('POST', '/v1/subscriptions/trending', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
-  app.on('POST', '/v1/subscriptions/manage', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
+  if (d.digests) {
+    app.on('POST', '/v1/users/:uid/subscriptions', ownUser, jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
+    app.on('POST', '/v1/subscriptions/trending', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
+    app.on('POST', '/v1/subscriptions/manage', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
+  }
   app.on('POST', '/v1/embed', jsonBody({ limit: upTo(EMBED_MAX_TEXTS * EMBED_MAX_TEXT_CHARS + EMBED_OVERHEAD) }));
 }

@@ -65,14 +65,14 @@ export async function copySqliteToPostgres(dataDir: string, pool: pg.Pool, log: 
       written += await inTransaction(pool, async (c) => {
         const col = (name: string) => papers.map((r) => r[name]);
         const p = await c.query(
-          `INSERT INTO papers (seq, id, title, abstract, authors, published, categories, upvotes, source, content_hash, created_at, updated_at)
+          `INSERT INTO papers (seq, id, title, abstract, authors, published, categories, upvotes, source, content_hash, meta, created_at, updated_at)
            SELECT seq, id, title, abstract, authors::jsonb, published, ARRAY(SELECT jsonb_array_elements_text(categories::jsonb)),
-                  upvotes, source, content_hash, created_at, updated_at
+                  upvotes, source, content_hash, meta, created_at, updated_at
              FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[],
-                         $10::text[], $11::text[], $12::text[])
-               AS t(seq, id, title, abstract, authors, published, categories, upvotes, source, content_hash, created_at, updated_at)
+                         $10::text[], $11::text[], $12::text[], $13::text[])
+               AS t(seq, id, title, abstract, authors, published, categories, upvotes, source, content_hash, meta, created_at, updated_at)
            ON CONFLICT DO NOTHING`,
-          ['seq', 'id', 'title', 'abstract', 'authors', 'published', 'categories', 'upvotes', 'source', 'content_hash', 'created_at', 'updated_at'].map(col),
+          ['seq', 'id', 'title', 'abstract', 'authors', 'published', 'categories', 'upvotes', 'source', 'content_hash', 'meta', 'created_at', 'updated_at'].map(col),
         );
         const v = await insertColumns(
           c,

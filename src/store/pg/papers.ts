@@ -1,3 +1,4 @@
+import { readMeta } from '../paper-meta.js';
 import type pg from 'pg';
 import type { DatedWindow, KeywordHit, PaperReads, Ranked, StoredPaper, TrendingFormula, Window } from '../ports.js';
 import { PgKeywordSearch } from './search.js';
@@ -13,9 +14,10 @@ export interface PaperRow {
   upvotes: number | null;
   source: string | null;
   content_hash: string;
+  meta: string;
 }
 
-export const PAPER_COLUMNS = 'p.seq, p.id, p.title, p.abstract, p.authors, p.published, p.categories, p.upvotes, p.source, p.content_hash';
+export const PAPER_COLUMNS = 'p.seq, p.id, p.title, p.abstract, p.authors, p.published, p.categories, p.upvotes, p.source, p.content_hash, p.meta';
 
 export function rowToPaper(r: PaperRow): StoredPaper {
   return {
@@ -29,6 +31,7 @@ export function rowToPaper(r: PaperRow): StoredPaper {
     upvotes: r.upvotes,
     source: r.source,
     contentHash: r.content_hash,
+    meta: readMeta(r.meta),
   };
 }
 

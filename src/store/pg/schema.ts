@@ -140,6 +140,10 @@ export const PG_MIGRATIONS: string[] = [
     PRIMARY KEY (snapshot_id, n)
   );
   `,
+  // Source extras (src/store/paper-meta.ts): the same JSON object as SQLite's papers.meta.
+  `
+  ALTER TABLE papers ADD COLUMN meta text NOT NULL DEFAULT '{}';
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -1,3 +1,4 @@
+import { metaJson } from '../paper-meta.js';
 import type pg from 'pg';
 import type { IngestLookup, PaperWrite, PaperWrites } from '../ports.js';
 import { PAPER_COLUMNS, rowToPaper, storable, toBytea, type PaperRow } from './papers.js';
@@ -35,14 +36,14 @@ function runsWithoutRepeats(writes: PaperWrite[]): PaperWrite[][] {
 }
 
 const UPSERT_PAPERS = `
-  INSERT INTO papers (id, title, abstract, authors, published, categories, upvotes, source, content_hash, created_at, updated_at)
+  INSERT INTO papers (id, title, abstract, authors, published, categories, upvotes, source, content_hash, meta, created_at, updated_at)
   SELECT id, title, abstract, authors::jsonb, published, ARRAY(SELECT jsonb_array_elements_text(categories::jsonb)),
-         upvotes, source, content_hash, $10, $10
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[])
-      AS t(id, title, abstract, authors, published, categories, upvotes, source, content_hash)
+         upvotes, source, content_hash, meta, $11, $11
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[])
+      AS t(id, title, abstract, authors, published, categories, upvotes, source, content_hash, meta)
   ON CONFLICT (id) DO UPDATE SET title = excluded.title, abstract = excluded.abstract, authors = excluded.authors,
     published = excluded.published, categories = excluded.categories, upvotes = excluded.upvotes, source = excluded.source,
-    content_hash = excluded.content_hash, updated_at = excluded.updated_at
+    content_hash = excluded.content_hash, meta = excluded.meta, updated_at = excluded.updated_at
   RETURNING seq, id`;
 
 const UPSERT_VECTORS = `
@@ -64,6 +65,7 @@ async function writeRun(c: pg.PoolClient, run: PaperWrite[], model: string, dim:
       col((w) => w.paper.upvotes),
       col((w) => w.paper.source),
       col((w) => w.contentHash),
+      col((w) => metaJson(w.paper.meta)),
       now,
     ])
   ).rows;
