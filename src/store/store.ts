@@ -30,6 +30,20 @@ interface PaperRow {
 }
 
 const now = () => new Date().toISOString();
+
+/** Runs `f`, retrying every 10 ms while it fails with SQLITE_BUSY, for at most `ms`. Synchronous, like the store. */
+function retryWhileBusy<T>(f: () => T, ms: number): T {
+  const deadline = Date.now() + ms;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return f();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
+}
 /** Batches bigger than this are read in several statements (json_each handles any size; this bounds one result). */
 const CHUNK = 5000;
 function* chunks<T>(xs: readonly T[]): Generator<T[]> {
@@ -72,7 +86,9 @@ export class SqliteStore {
     this.db = new Database(this.file);
     // Another process (the ingest CLI, a second server) may hold the write lock for one batch: wait, don't fail.
     this.db.pragma('busy_timeout = 30000');
-    this.db.pragma('journal_mode = WAL');
+    // Switching a fresh file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once (no busy handler)
+    // while another process opening the same fresh store holds one: retry for as long as busy_timeout would wait.
+    retryWhileBusy(() => this.db.pragma('journal_mode = WAL'), 30_000);
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     // Two processes opening a fresh store at once (server and ingest CLI) would both run the migrations and one
