@@ -264,6 +264,11 @@ describe('digests by mail', () => {
     expect(sub.status).toBe('paused');
     expect(store.outboxOf(sub.id).map((r) => r.state)).toEqual(['failed', 'failed', 'failed']);
     box.policy = () => 'accept';
+    // An operator sees sends and failures in /metrics, counted from the outbox.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const gauge = (state: string) => Number(new RegExp(`^paperfeed_digest_messages\\{state="${state}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    expect(gauge('failed')).toBeGreaterThanOrEqual(3);
+    expect(gauge('sent')).toBeGreaterThan(0);
   });
 
   it('refuses header injection, bad addresses, oversized and unknown fields with problem+json, and mails nothing', async () => {

@@ -7,7 +7,7 @@ import type { ApiDeps } from './deps.js';
  * store changes (papers written by the API or the ingest CLI), and how often the caches answer. Read at scrape
  * time from the running service, so nothing on the request path changes.
  */
-export function registerOperatorMetrics(registry: Registry, d: Pick<ApiDeps, 'changes' | 'index' | 'queries' | 'caches'>): void {
+export function registerOperatorMetrics(registry: Registry, d: Pick<ApiDeps, 'changes' | 'index' | 'queries' | 'caches' | 'digests'>): void {
   const storeVersion = () => d.changes.head().catch(() => 0); // 0 once the store is closed (shutting down)
   new Gauge({
     name: 'paperfeed_store_changes_total',
@@ -50,4 +50,23 @@ export function registerOperatorMetrics(registry: Registry, d: Pick<ApiDeps, 'ch
       }
     },
   });
+  const digests = d.digests;
+  if (digests) {
+    const messages = new Gauge({
+      name: 'paperfeed_digest_messages',
+      help: 'Digest mails in the outbox by state: sent, failed (permanent SMTP errors), retry (temporary ones), planned, …',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      collect() {
+        messages.reset();
+        let counts: Record<string, number> = {};
+        try {
+          counts = digests.outboxCounts();
+        } catch {
+          // the store is closing (shutdown): no figures
+        }
+        for (const [state, n] of Object.entries(counts)) messages.set({ state }, n);
+      },
+    });
+  }
 }

@@ -45,6 +45,11 @@ export class DigestService {
 
   constructor(private readonly deps: DigestServiceDeps) {}
 
+  /** Digest messages by outbox state: sent, failed, waiting to retry, … (for /metrics). */
+  outboxCounts(): Record<string, number> {
+    return this.deps.store.outboxCounts();
+  }
+
   get enabled(): boolean {
     return this.deps.mailer !== null;
   }

@@ -211,6 +211,12 @@ export class DigestStore {
     );
   }
 
+  /** Outbox rows by state (planned, sending, retry, sent, failed, empty, cancelled), for /metrics. */
+  outboxCounts(): Record<string, number> {
+    const rows = this.db.prepare<[], { state: string; n: number }>('SELECT state, count(*) AS n FROM digest_outbox GROUP BY state').all();
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+
   /** Records a delivery: the row is sent and the subscription's failure count starts again. */
   markSent(id: number, now: Date): void {
     this.db.transaction(() => {

@@ -163,7 +163,7 @@ export function appMetricsRegistry(app: OpenAPIHono<AppEnv>): Registry | undefin
 }
 
 /** GET /metrics (Prometheus text) and GET /docs (interactive API docs, offline). */
-export function opsRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers' | 'index' | 'changes' | 'queries' | 'caches'>): void {
+export function opsRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers' | 'index' | 'changes' | 'queries' | 'caches' | 'digests'>): void {
   const metrics = app.routes.map((r) => byMiddleware.get(r.handler as MiddlewareHandler<AppEnv>)).find((m) => m !== undefined);
   if (!metrics) throw new Error('opsRoutes: register metricsMiddleware() on the app first (app.use)');
   const { registry } = metrics;
