@@ -101,9 +101,13 @@ function userModelFeatures({ vectors, dim, popularity }: SignalInput): DenseFeat
 
 /** Candidate sets up to this size are scored on the event loop (a few ms); bigger ones in a worker thread. */
 const INLINE_MAX_CANDIDATES = 300;
-/** One thread for every feed (started on first use, idle threads never hold the process): no start-up per request. */
+/**
+ * One thread for every lexical job off the event loop (feeds' signals, similar papers' and recommendations' re-rank):
+ * started on first use, idle it never holds the process, no start-up per request.
+ */
 let lexicalWorker: LongLivedWorker | undefined;
 let offThreadJobs = 0;
+const worker = () => (lexicalWorker ??= new LongLivedWorker(siblingEntry(import.meta.url, 'lexical-worker')));
 
 /** How many feeds were scored in the worker thread so far (tests check that a big window really went there). */
 export const feedSignalJobsOffThread = () => offThreadJobs;
@@ -116,10 +120,23 @@ export interface TitleAbstract {
 /** feedSignalsOffThread's input: papers rather than texts, so that preparing the texts happens off the event loop too. */
 export type PaperSignalInput = Omit<SignalInput, 'likedTexts' | 'candidateTexts'> & { liked: TitleAbstract[]; candidates: TitleAbstract[] };
 
+const textOf = (p: TitleAbstract) => paperText(p.title, p.abstract);
+
 export function feedSignalsForPapers({ liked, candidates, ...rest }: PaperSignalInput): FeedContentSignals {
-  const text = (p: TitleAbstract) => paperText(p.title, p.abstract);
-  return feedSignals({ ...rest, likedTexts: liked.map(text), candidateTexts: candidates.map(text) });
+  return feedSignals({ ...rest, likedTexts: liked.map(textOf), candidateTexts: candidates.map(textOf) });
 }
+
+/** What a re-rank job sends: the query papers, the dense candidate pool and each candidate's dense score. */
+export interface RerankInput {
+  query: TitleAbstract[];
+  pool: TitleAbstract[];
+  dense: Float64Array;
+}
+
+export const fuseForPapers = ({ query, pool, dense }: RerankInput) => fuseWithLexical(query.map(textOf), pool.map(textOf), dense);
+
+/** The lexical worker's jobs (lexical-worker.ts). */
+export type LexicalJob = { kind: 'feed'; input: PaperSignalInput } | { kind: 'rerank'; input: RerankInput };
 
 /**
  * feedSignals off the event loop for big candidate sets: cleaning the texts, fitting tf-idf and the per-user model
@@ -127,7 +144,22 @@ export function feedSignalsForPapers({ liked, candidates, ...rest }: PaperSignal
  */
 export function feedSignalsOffThread(input: PaperSignalInput): Promise<FeedContentSignals> {
   if (input.candidates.length <= INLINE_MAX_CANDIDATES) return Promise.resolve().then(() => feedSignalsForPapers(input));
-  lexicalWorker ??= new LongLivedWorker(siblingEntry(import.meta.url, 'lexical-worker'));
   offThreadJobs++;
-  return lexicalWorker.request(input, [input.vectors.buffer as ArrayBuffer, input.popularity.buffer as ArrayBuffer]);
+  const job: LexicalJob = { kind: 'feed', input };
+  return worker().request(job, [input.vectors.buffer as ArrayBuffer, input.popularity.buffer as ArrayBuffer]);
+}
+
+/**
+ * fuseWithLexical (z(dense) + z(tf-idf)) off the event loop: over the 200–2,000 candidates of similar papers and
+ * recommendations, cleaning the texts and fitting tf-idf takes 50 ms to 1 s of CPU, which would stall every other
+ * request (issue 15, finding 2). Only titles and abstracts cross the thread boundary.
+ */
+export function fuseWithLexicalOffThread(query: TitleAbstract[], pool: TitleAbstract[], dense: ArrayLike<number>): Promise<Float64Array> {
+  const input: RerankInput = {
+    query: query.map(({ title, abstract }) => ({ title, abstract })),
+    pool: pool.map(({ title, abstract }) => ({ title, abstract })),
+    dense: Float64Array.from(dense),
+  };
+  const job: LexicalJob = { kind: 'rerank', input };
+  return worker().request(job, [input.dense.buffer as ArrayBuffer]);
 }

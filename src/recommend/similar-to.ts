@@ -1,7 +1,6 @@
 import type { Window } from '../store/ports.js';
 import { nearest, type Catalog, type Scored } from './catalog.js';
-import { RERANK_POOL } from './lexical.js';
-import { fuseWithLexicalOffThread } from './rerank.js';
+import { fuseWithLexicalOffThread, RERANK_POOL } from './lexical.js';
 
 /**
  * Similar papers for a paper given by its text and embedding (stored or not), itself excluded through `exclude`:
