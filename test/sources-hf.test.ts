@@ -1,56 +1,35 @@
 // The Hugging Face Daily Papers source against a local fake daily_papers API (entries shaped like the real ones, built
 // from the bundled seed's real records): the days it reads, upvotes that grow between runs, the HF extras, and the
 // merge with a paper arXiv brought first.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { sourceDeps, sourceEngineOf } from '../src/ingest/sources/build.js';
+import { describe, expect, it } from 'vitest';
 import { HfDailySource, hfEntryToPaper } from '../src/ingest/sources/hf-daily.js';
 import { PoliteHttp } from '../src/ingest/sources/polite-http.js';
-import { runSource, type RunDeps } from '../src/ingest/sources/run.js';
-import { openRuntime, type Runtime } from '../src/runtime.js';
-import type { SqliteEngine } from '../src/store/sqlite-engine.js';
-import { FakeUpstream, seedPapers, toHfEntry, type FlatPaper } from './fake-upstream.js';
-import { tempDir } from './helpers.js';
+import { runSource } from '../src/ingest/sources/run.js';
+import { seedPapers, toHfEntry, type FlatPaper } from './fake-upstream.js';
+import { sourceHarness } from './source-harness.js';
 
 const SEED = seedPapers('hf');
 const RICH = SEED.filter((p) => p.github_repo && p.submitted_by && p.ai_keywords?.length);
 const NOW = new Date('2026-08-06T09:00:00Z');
 
-let upstream: FakeUpstream;
-let feed: Runtime;
-const sqlite = () => (feed.engine as SqliteEngine).sqlite;
-let deps: RunDeps;
+const h = sourceHarness((req) => {
+    const day = req.query.get('date') ?? '';
+    const list = days.get(day) ?? [];
+    return { body: JSON.stringify(list.map((e) => toHfEntry(e.paper, day, e.upvotes))) };
+  });
+const { sqlite } = h;
 /** day → papers listed that day, with their current upvotes. */
 let days: Map<string, { paper: FlatPaper; upvotes: number }[]>;
 
 const source = (repollDays = 3) =>
   new HfDailySource({
     http: new PoliteHttp({ userAgent: 'paperfeed-test', timeoutMs: 2000, attempts: 2, backoffMs: 10, maxRetryAfterS: 5, maxBytes: 1 << 20 }),
-    baseUrl: `${upstream.url}/api/daily_papers`,
+    baseUrl: `${h.upstream.url}/api/daily_papers`,
     delayMs: 0,
     repollDays,
     initialDays: 3,
   });
 
-beforeAll(async () => {
-  upstream = await FakeUpstream.start((req) => {
-    const day = req.query.get('date') ?? '';
-    const list = days.get(day) ?? [];
-    return { body: JSON.stringify(list.map((e) => toHfEntry(e.paper, day, e.upvotes))) };
-  });
-  feed = await openRuntime(loadConfig({ DATA_DIR: tempDir(), SEED_ON_EMPTY: 'false' }), () => {});
-  deps = sourceDeps(sourceEngineOf(feed)!);
-});
-
-afterAll(async () => {
-  await upstream.close();
-  await feed.close();
-});
-
-afterEach(() => {
-  upstream.requests.length = 0;
-  sqlite().db.exec('DELETE FROM papers; DELETE FROM source_state;');
-});
 
 describe('Hugging Face Daily Papers source', () => {
   it('reads each day of the window, with the HF extras', async () => {
@@ -58,8 +37,8 @@ describe('Hugging Face Daily Papers source', () => {
       ['2026-08-04', RICH.slice(0, 3).map((paper) => ({ paper, upvotes: 5 }))],
       ['2026-08-06', RICH.slice(3, 5).map((paper) => ({ paper, upvotes: 1 }))],
     ]);
-    const report = await runSource(source(), deps, { now: NOW });
-    expect(upstream.requests.map((r) => r.query.get('date'))).toEqual(['2026-08-04', '2026-08-05', '2026-08-06']);
+    const report = await runSource(source(), h.deps, { now: NOW });
+    expect(h.upstream.requests.map((r) => r.query.get('date'))).toEqual(['2026-08-04', '2026-08-05', '2026-08-06']);
     expect(report).toMatchObject({ pages: 3, inserted: 5, rejected: [] });
     const p = sqlite().getPaper(RICH[0].id)!;
     expect(p).toMatchObject({ source: 'hf-daily-papers', upvotes: 5, title: RICH[0].title, authors: RICH[0].authors, published: RICH[0].published });
@@ -72,19 +51,19 @@ describe('Hugging Face Daily Papers source', () => {
       aiKeywords: RICH[0].ai_keywords,
       thumbnail: `https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/${RICH[0].id}.png`,
     });
-    expect(deps.state.get('hf')).toMatchObject({ harvestedUntil: '2026-08-06', newestDatestamp: '2026-08-06', cursor: null });
+    expect(h.deps.state.get('hf')).toMatchObject({ harvestedUntil: '2026-08-06', newestDatestamp: '2026-08-06', cursor: null });
   });
 
   it('re-reads the last days on every run, so upvotes that grew reach the store without re-embedding', async () => {
     days = new Map([['2026-08-05', RICH.slice(0, 2).map((paper) => ({ paper, upvotes: 3 }))]]);
-    await runSource(source(), deps, { now: NOW });
+    await runSource(source(), h.deps, { now: NOW });
     const before = sqlite().getPaper(RICH[0].id)!;
     const version = sqlite().maxVersion();
     days = new Map([['2026-08-05', [{ paper: RICH[0], upvotes: 42 }, { paper: RICH[1], upvotes: 3 }]]]);
-    upstream.requests.length = 0;
-    const report = await runSource(source(), deps, { now: new Date('2026-08-07T09:00:00Z') });
+    h.upstream.requests.length = 0;
+    const report = await runSource(source(), h.deps, { now: new Date('2026-08-07T09:00:00Z') });
     // The window moves with today but still covers the 5th (HF_REPOLL_DAYS = 3).
-    expect(upstream.requests.map((r) => r.query.get('date'))).toEqual(['2026-08-05', '2026-08-06', '2026-08-07']);
+    expect(h.upstream.requests.map((r) => r.query.get('date'))).toEqual(['2026-08-05', '2026-08-06', '2026-08-07']);
     expect(report).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 });
     const after = sqlite().getPaper(RICH[0].id)!;
     expect(after.upvotes).toBe(42);
@@ -94,23 +73,23 @@ describe('Hugging Face Daily Papers source', () => {
 
   it('covers every day missed since the last run when that is longer ago than the re-poll window', async () => {
     days = new Map();
-    await runSource(source(2), deps, { now: new Date('2026-08-01T09:00:00Z') });
-    upstream.requests.length = 0;
-    await runSource(source(2), deps, { now: NOW });
-    expect(upstream.requests.map((r) => r.query.get('date'))).toEqual(['2026-08-01', '2026-08-02', '2026-08-03', '2026-08-04', '2026-08-05', '2026-08-06']);
+    await runSource(source(2), h.deps, { now: new Date('2026-08-01T09:00:00Z') });
+    h.upstream.requests.length = 0;
+    await runSource(source(2), h.deps, { now: NOW });
+    expect(h.upstream.requests.map((r) => r.query.get('date'))).toEqual(['2026-08-01', '2026-08-02', '2026-08-03', '2026-08-04', '2026-08-05', '2026-08-06']);
   });
 
   it('adds upvotes and extras to a paper arXiv brought first, leaving its text alone', async () => {
     const hf = RICH[0];
-    await feed.writer.addPapers([{ id: hf.id, title: 'The arXiv title', abstract: 'The arXiv abstract of this paper.', authors: ['A. Author'], published: '2026-07-30', categories: ['cs.CL'], upvotes: null, source: 'arxiv', meta: { version: 'v1', license: 'http://creativecommons.org/licenses/by/4.0/' } }]);
+    await h.runtime.writer.addPapers([{ id: hf.id, title: 'The arXiv title', abstract: 'The arXiv abstract of this paper.', authors: ['A. Author'], published: '2026-07-30', categories: ['cs.CL'], upvotes: null, source: 'arxiv', meta: { version: 'v1', license: 'http://creativecommons.org/licenses/by/4.0/' } }]);
     days = new Map([['2026-08-06', [{ paper: hf, upvotes: 17 }]]]);
-    const report = await runSource(source(), deps, { range: { from: '2026-08-06', until: '2026-08-06' }, now: NOW });
+    const report = await runSource(source(), h.deps, { range: { from: '2026-08-06', until: '2026-08-06' }, now: NOW });
     expect(report.updated).toBe(1);
     const p = sqlite().getPaper(hf.id)!;
     expect(p).toMatchObject({ title: 'The arXiv title', abstract: 'The arXiv abstract of this paper.', source: 'arxiv', upvotes: 17, categories: ['cs.CL'] });
     expect(p.meta).toMatchObject({ version: 'v1', license: 'http://creativecommons.org/licenses/by/4.0/', submittedBy: hf.submitted_by, githubRepo: hf.github_repo });
     // A backfill leaves the scheduled window alone.
-    expect(deps.state.get('hf').harvestedUntil).toBeNull();
+    expect(h.deps.state.get('hf').harvestedUntil).toBeNull();
   });
 
   it('rejects a broken entry and keeps the rest of the day; drops unsafe or malformed extras field by field', async () => {
@@ -124,22 +103,22 @@ describe('Hugging Face Daily Papers source', () => {
     expect(hfEntryToPaper({ title: 'no paper object' }, '2026-08-06')).toMatchObject({ ok: false });
     expect(hfEntryToPaper({ paper: { id: '2608.1', title: 'T' } }, '2026-08-06')).toEqual({ ok: false, id: '2608.1', reason: 'abstract: missing' });
 
-    upstream.handler = (req) => ({
+    h.upstream.handler = (req) => ({
       body: req.query.get('date') === '2026-08-06' ? JSON.stringify([toHfEntry(RICH[1], '2026-08-06'), { paper: { id: 'x' } }, toHfEntry(RICH[2], '2026-08-06')]) : '[]',
     });
-    const report = await runSource(source(1), deps, { now: NOW });
+    const report = await runSource(source(1), h.deps, { now: NOW });
     expect(report.inserted).toBe(2);
     expect(report.rejected).toHaveLength(1);
   });
 
   it('fails the run on a body that is not a JSON array, keeping the days already committed', async () => {
-    upstream.handler = (req) => (req.query.get('date') === '2026-08-06' ? { body: '{"error":"Invalid date"}' } : { body: JSON.stringify([toHfEntry(RICH[0], '2026-08-05')]) });
-    await expect(runSource(source(2), deps, { now: NOW })).rejects.toThrow(/expected a JSON array/);
+    h.upstream.handler = (req) => (req.query.get('date') === '2026-08-06' ? { body: '{"error":"Invalid date"}' } : { body: JSON.stringify([toHfEntry(RICH[0], '2026-08-05')]) });
+    await expect(runSource(source(2), h.deps, { now: NOW })).rejects.toThrow(/expected a JSON array/);
     expect(sqlite().getPaper(RICH[0].id)).toBeDefined();
     // The first run starts SYNC_INITIAL_DAYS (3) back; the days before the failing one are done.
-    expect(deps.state.get('hf').cursor).toEqual({ from: '2026-08-04', until: '2026-08-06', next: '2026-08-06' });
-    upstream.handler = () => ({ body: '[' });
-    await expect(runSource(source(2), deps, { now: NOW })).rejects.toThrow(/invalid JSON/);
+    expect(h.deps.state.get('hf').cursor).toEqual({ from: '2026-08-04', until: '2026-08-06', next: '2026-08-06' });
+    h.upstream.handler = () => ({ body: '[' });
+    await expect(runSource(source(2), h.deps, { now: NOW })).rejects.toThrow(/invalid JSON/);
   });
 });
 
