@@ -4,12 +4,16 @@ import Database from 'better-sqlite3';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 import { ModelMismatchError, type DatedWindow, type DayCount, type IngestLookup, type ModelInfo, type PaperWrite, type Ranked, type StoredPaper, type TrendingFormula, type Window } from './ports.js';
 import { KeywordSearch } from './search.js';
+import { fromBytes as fromBlob, toBytes as toBlob } from './vector-bytes.js';
 import { metaJson, readMeta } from './paper-meta.js';
 
 export { ModelMismatchError, type ModelInfo, type PaperWrite, type StoredPaper, type Window } from './ports.js';
 
 /** The category filter every windowed statement shares (categories is a JSON array). */
 const IN_CATEGORY = '(@category IS NULL OR EXISTS (SELECT 1 FROM json_each(p.categories) WHERE value = @category))';
+/** Published in [@since, @until) and in @category (when given): every windowed statement's filter. */
+const IN_WINDOW = `p.published >= @since AND p.published < @until AND ${IN_CATEGORY}`;
+type DatedWindowParams = { since: string; until: string; category: string | null };
 /** Our users' stars per paper id, joined by trending and popularity. */
 const STAR_COUNTS = '(SELECT paper_id, count(*) AS n FROM stars GROUP BY paper_id)';
 /** Seqs or ids passed as one JSON array parameter: one statement for a whole batch, whatever its size. */
@@ -49,9 +53,7 @@ const CHUNK = 5000;
 function* chunks<T>(xs: readonly T[]): Generator<T[]> {
   for (let i = 0; i < xs.length; i += CHUNK) yield xs.slice(i, i + CHUNK);
 }
-const toBlob = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-/** Copies, because a Buffer from SQLite need not be 4-byte aligned. */
-export const fromBlob = (b: Buffer) => new Float32Array(new Uint8Array(b).buffer);
+export { fromBytes as fromBlob } from './vector-bytes.js';
 
 function rowToPaper(r: PaperRow): StoredPaper {
   return {
@@ -78,7 +80,6 @@ export class SqliteStore {
   readonly file: string;
   readonly keywords: KeywordSearch;
   private readonly stmt;
-  private readonly trendingStmts = new Map<string, Database.Statement>();
 
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
@@ -131,10 +132,25 @@ export class SqliteStore {
         'SELECT paper_seq AS seq, vec FROM vectors WHERE model = ? AND paper_seq > ? ORDER BY paper_seq LIMIT ?',
       ),
       countVectors: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM vectors WHERE model = ?'),
-      windowSeqs: db.prepare<{ since: string; until: string; category: string | null }, number>(
-        `SELECT seq FROM papers p WHERE published >= @since AND published < @until AND ${IN_CATEGORY}`,
+      windowSeqs: db.prepare<DatedWindowParams, number>(
+        `SELECT seq FROM papers p WHERE ${IN_WINDOW}`,
       ).pluck(),
       categorySeqs: db.prepare<{ category: string }, number>(`SELECT seq FROM papers p WHERE ${IN_CATEGORY}`).pluck(),
+      // Window, category, star counts and score in one statement each: only the rows asked for leave SQLite.
+      // published is YYYY-MM-DD, so julianday() differences are whole days.
+      trending: db.prepare<DatedWindowParams & TrendingFormula & { k: number }, Ranked>(`
+        SELECT p.seq AS seq,
+               (coalesce(p.upvotes, 0) + @starWeight * coalesce(s.n, 0) + 1)
+                 / pow((julianday(@until) - julianday(p.published) - 1) + 2, @gravity) AS score
+          FROM papers p LEFT JOIN ${STAR_COUNTS} s ON s.paper_id = p.id
+         WHERE ${IN_WINDOW}
+         ORDER BY score DESC, p.published DESC, p.id
+         LIMIT @k`),
+      popularity: db.prepare<DatedWindowParams & { starWeight: number }, { seq: number; pop: number }>(
+        `SELECT p.seq AS seq, coalesce(p.upvotes, 0) + @starWeight * coalesce(s.n, 0) AS pop
+           FROM papers p LEFT JOIN ${STAR_COUNTS} s ON s.paper_id = p.id
+          WHERE ${IN_WINDOW} AND (coalesce(p.upvotes, 0) > 0 OR s.n > 0)`,
+      ),
       byIds: db.prepare<[string], PaperRow>(`SELECT * FROM papers WHERE ${IN_JSON('id')}`),
       bySeqs: db.prepare<[string], PaperRow>(`SELECT * FROM papers WHERE ${IN_JSON('seq')}`),
       ingestLookup: db.prepare<[string, string], PaperRow & { vector_hash: string | null }>(
@@ -396,32 +412,12 @@ export class SqliteStore {
    * and score): only the top k rows leave SQLite. published is YYYY-MM-DD, so julianday() differences are whole days.
    */
   trending(w: DatedWindow, k: number, f: TrendingFormula): Ranked[] {
-    const key = `${f.starWeight}:${f.gravity}`;
-    let stmt = this.trendingStmts.get(key);
-    if (!stmt) {
-      stmt = this.db.prepare(`
-        SELECT p.seq AS seq,
-               (coalesce(p.upvotes, 0) + ${Number(f.starWeight)} * coalesce(s.n, 0) + 1)
-                 / pow((julianday(@until) - julianday(p.published) - 1) + 2, ${Number(f.gravity)}) AS score
-          FROM papers p LEFT JOIN ${STAR_COUNTS} s ON s.paper_id = p.id
-         WHERE p.published >= @since AND p.published < @until AND ${IN_CATEGORY}
-         ORDER BY score DESC, p.published DESC, p.id
-         LIMIT @k`);
-      this.trendingStmts.set(key, stmt);
-    }
-    return stmt.all({ since: w.since, until: w.until, category: w.category ?? null, k }) as Ranked[];
+    return this.stmt.trending.all({ since: w.since, until: w.until, category: w.category ?? null, k, ...f });
   }
 
   /** Upvotes + starWeight × our users' stars, for the window's papers that have any. */
   popularity(w: DatedWindow, starWeight: number): Map<number, number> {
-    const rows = this.db
-      .prepare<{ since: string; until: string; category: string | null }, { seq: number; pop: number }>(
-        `SELECT p.seq AS seq, coalesce(p.upvotes, 0) + ${Number(starWeight)} * coalesce(s.n, 0) AS pop
-           FROM papers p LEFT JOIN ${STAR_COUNTS} s ON s.paper_id = p.id
-          WHERE p.published >= @since AND p.published < @until AND ${IN_CATEGORY}
-            AND (coalesce(p.upvotes, 0) > 0 OR s.n > 0)`,
-      )
-      .all({ since: w.since, until: w.until, category: w.category ?? null });
+    const rows = this.stmt.popularity.all({ since: w.since, until: w.until, category: w.category ?? null, starWeight });
     return new Map(rows.map((r) => [r.seq, r.pop]));
   }
 
