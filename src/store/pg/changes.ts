@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { ChangeLog } from '../ports.js';
-import { fromBytea } from './papers.js';
+import { fromBytes } from '../vector-bytes.js';
 
 const PAGE = 4096;
 
@@ -23,7 +23,7 @@ export function pgChangeLog(pool: pg.Pool): ChangeLog {
             ORDER BY c.seq`,
           [after, upTo, fromSeq, model],
         );
-        for (const r of rows) yield { seq: r.seq, vec: r.vec ? fromBytea(r.vec) : null };
+        for (const r of rows) yield { seq: r.seq, vec: r.vec ? fromBytes(r.vec) : null };
         if (rows.length < PAGE) return;
         fromSeq = rows[rows.length - 1].seq;
       }
@@ -34,7 +34,7 @@ export function pgChangeLog(pool: pg.Pool): ChangeLog {
           `SELECT paper_seq AS seq, vec FROM vectors WHERE model = $1 AND paper_seq > $2 ORDER BY paper_seq LIMIT ${PAGE}`,
           [model, fromSeq],
         );
-        for (const r of rows) yield { seq: r.seq, vec: fromBytea(r.vec) };
+        for (const r of rows) yield { seq: r.seq, vec: fromBytes(r.vec) };
         if (rows.length < PAGE) return;
         fromSeq = rows[rows.length - 1].seq;
       }

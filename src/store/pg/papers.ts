@@ -1,3 +1,4 @@
+import { fromBytes } from '../vector-bytes.js';
 import { readMeta } from '../paper-meta.js';
 import type pg from 'pg';
 import type { DatedWindow, KeywordHit, PaperReads, Ranked, StoredPaper, TrendingFormula, Window } from '../ports.js';
@@ -35,11 +36,8 @@ export function rowToPaper(r: PaperRow): StoredPaper {
   };
 }
 
-/** A bytea of float32 little-endian as a Float32Array (copied: a Buffer from pg need not be 4-byte aligned). */
-export const fromBytea = (b: Buffer) => new Float32Array(new Uint8Array(b).buffer);
 /** Text PostgreSQL cannot hold (U+0000): no stored key contains it, so a lookup by it finds nothing. */
 export const storable = (s: string) => !s.includes('\u0000');
-export const toBytea = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 
 /** Our users' stars per paper id, joined by trending and popularity. */
 const STAR_COUNTS = '(SELECT paper_id, count(*) AS n FROM stars GROUP BY paper_id)';
@@ -128,7 +126,7 @@ export function pgPaperReads(pool: pg.Pool): PaperReads {
         'SELECT paper_seq AS seq, vec FROM vectors WHERE model = $1 AND paper_seq = ANY ($2::int[])',
         [model, seqs],
       );
-      const bySeq = new Map(rows.map((r) => [r.seq, fromBytea(r.vec)]));
+      const bySeq = new Map(rows.map((r) => [r.seq, fromBytes(r.vec)]));
       return seqs.map((s) => bySeq.get(s));
     },
   };

@@ -1,7 +1,8 @@
 import { metaJson } from '../paper-meta.js';
 import type pg from 'pg';
 import type { IngestLookup, PaperWrite, PaperWrites } from '../ports.js';
-import { PAPER_COLUMNS, rowToPaper, storable, toBytea, type PaperRow } from './papers.js';
+import { PAPER_COLUMNS, rowToPaper, storable, type PaperRow } from './papers.js';
+import { toBytes } from '../vector-bytes.js';
 import { inTransaction } from './pool.js';
 import { LOCKS } from './schema.js';
 
@@ -73,7 +74,7 @@ async function writeRun(c: pg.PoolClient, run: PaperWrite[], model: string, dim:
   const withVector = run.filter((w) => w.vector);
   if (withVector.length === 0) return [];
   const seqs = withVector.map((w) => seqOf.get(w.paper.id)!);
-  await c.query(UPSERT_VECTORS, [seqs, model, dim, withVector.map((w) => w.contentHash), withVector.map((w) => toBytea(w.vector!))]);
+  await c.query(UPSERT_VECTORS, [seqs, model, dim, withVector.map((w) => w.contentHash), withVector.map((w) => toBytes(w.vector!))]);
   return seqs;
 }
 
