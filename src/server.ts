@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { problemJson, problemTitle } from './api/problem.js';
+import { absoluteUrl } from './api/public-url.js';
 import { PROJECT_ROOT, type Config } from './config.js';
 import { ingestFiles } from './ingest/files.js';
 import type { DigestService } from './digest/service.js';
@@ -141,7 +142,7 @@ export async function startServer(config: Config, log: Log, started?: { embedder
   config.PUBLIC_URL ??= url;
   // Digests: the due check runs on a croner schedule once the index is ready.
   if (digests) {
-    digests.setPublicUrl(config.PUBLIC_URL);
+    digests.setPublicUrl(absoluteUrl(config, ''));
     void ready.then(() => {
       if (!closing) digestSchedule = startDigestSchedule(digests, config, log);
     }, () => {});

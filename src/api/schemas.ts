@@ -82,7 +82,7 @@ export const sinceBeforeUntil = (q: { since?: string; until?: string }, ctx: z.R
 export const K = z.coerce.number().int().min(1).max(1000).default(10).openapi({ description: 'How many results (1–1000)' });
 
 /** A link a person can open: arXiv ids and DOIs are recognised; other ids have none. */
-function paperUrl(id: string): string | null {
+export function paperUrl(id: string): string | null {
   if (/^\d{4}\.\d{4,5}$/.test(id) || /^[a-z-]+(\.[A-Z]{2})?\/\d{7}$/.test(id)) return `https://arxiv.org/abs/${id}`;
   if (/^10\.\d{4,9}\//.test(id)) return `https://doi.org/${encodeURI(id)}`;
   return null;

@@ -9,7 +9,7 @@ import { openRuntime, type Runtime } from '../runtime.js';
 import type { SqliteEngine } from '../store/sqlite-engine.js';
 import { DigestStore, type Subscription } from '../store/digests.js';
 import { explainStoreError } from '../store/explain.js';
-import { publicBase } from './links.js';
+import { absoluteUrl } from '../api/public-url.js';
 import { composeEml } from './mailer.js';
 import { createDigests } from './wire.js';
 
@@ -45,7 +45,7 @@ try {
   await feed.index.load(feed.embedder.ready);
   const digests = createDigests(feed);
   if (!digests) throw new Error('digests need the SQLite engine for now');
-  digests.setPublicUrl(publicBase(config.PUBLIC_URL, `http://${config.HOST}:${config.PORT}`));
+  digests.setPublicUrl(absoluteUrl(config, ''));
 
   if (args['send-now']) {
     if (!digests.enabled) throw new Error('SMTP_URL is not set: nothing can be sent');

@@ -34,7 +34,3 @@ export class Links {
   }
 }
 
-/** PUBLIC_URL without a trailing slash, or http://HOST:PORT. */
-export function publicBase(publicUrl: string | undefined, fallback: string): string {
-  return (publicUrl ?? fallback).replace(/\/+$/, '');
-}

@@ -1,3 +1,5 @@
+import { escapeHtml as esc } from '../render/latex.js';
+
 /** A plain HTML page for a link from a mail: no script, no styles from elsewhere (the dashboard's strict CSP holds). */
 export interface LinkPage {
   status: 200 | 400 | 404 | 409 | 410 | 503;
@@ -7,7 +9,6 @@ export interface LinkPage {
   forms?: { label: string; action?: string; note?: string }[];
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 export function renderPage(p: LinkPage): string {
   const forms = (p.forms ?? [])

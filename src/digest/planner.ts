@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { toApiPaper } from '../api/schemas.js';
+import { paperUrl } from '../api/schemas.js';
 import type { DigestStore, StoredMessage, Subscription } from '../store/digests.js';
 import type { Links } from './links.js';
 import { renderDigest, type DigestEntry } from './render.js';
@@ -22,7 +22,7 @@ export interface PlannedDigest {
 }
 
 /** The arXiv (or DOI) page of a paper id, as the API's `url` field gives it. */
-const sourceUrl = (id: string) => toApiPaper({ id } as Parameters<typeof toApiPaper>[0]).url;
+const sourceUrl = paperUrl;
 
 /**
  * The papers of a subscription's next digest: the top of the user's feed (or of trending) among papers added since

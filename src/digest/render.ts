@@ -1,4 +1,5 @@
 import type { StoredMessage } from '../store/digests.js';
+import { escapeHtml as esc } from '../render/latex.js';
 
 /** One paper as a digest shows it: every URL absolute (built from PUBLIC_URL by the caller). */
 export interface DigestEntry {
@@ -25,7 +26,6 @@ export interface DigestContent {
 }
 
 const MAX_AUTHORS = 6;
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 /** Titles and names come from papers: no line breaks or control characters reach the text part or a header. */
 const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
 const authorLine = (a: string[]) => (a.length > MAX_AUTHORS ? `${a.slice(0, MAX_AUTHORS).join(', ')} et al.` : a.join(', '));

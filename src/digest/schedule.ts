@@ -1,4 +1,5 @@
 import type { Cadence } from '../store/digests.js';
+import { isoWeekOf } from '../render/periods.js';
 
 /** Weekly digests go out on this ISO weekday (1 = Monday), at the subscription's hour. */
 export const WEEKLY_DAY = 1;
@@ -34,15 +35,8 @@ export function localTime(now: Date, timeZone: string): LocalTime {
   return { date: `${parts.year}-${parts.month}-${parts.day}`, hour: Number(parts.hour), weekday };
 }
 
-/** The ISO week of a calendar date, e.g. 2026-W49. */
-export function isoWeek(date: string): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  const day = d.getUTCDay() || 7;
-  d.setUTCDate(d.getUTCDate() + 4 - day); // the Thursday of this week decides the year
-  const yearStart = Date.UTC(d.getUTCFullYear(), 0, 1);
-  const week = Math.ceil(((d.getTime() - yearStart) / 86_400_000 + 1) / 7);
-  return `${d.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
-}
+/** The ISO week of a calendar date, e.g. 2026-W49 (the date pages' own computation). */
+export { isoWeekOf as isoWeek } from '../render/periods.js';
 
 export interface DueCheck {
   /** The period this moment falls in: the local date (daily) or ISO week (weekly). One digest per period. */
@@ -60,5 +54,5 @@ export function dueCheck(sub: { cadence: Cadence; hour: number; timeZone: string
   const t = localTime(now, sub.timeZone);
   if (sub.cadence === 'daily') return { period: t.date, due: dueToday || t.hour >= sub.hour };
   const due = t.weekday > WEEKLY_DAY || dueToday || t.hour >= sub.hour;
-  return { period: isoWeek(t.date), due };
+  return { period: isoWeekOf(t.date), due };
 }
