@@ -7,12 +7,9 @@ import type { SourceStateStore } from '../../store/sources.js';
 import type { PaperInput } from '../../types.js';
 import type { DateRange, HarvestPage, Source } from './source.js';
 import { isoDay } from './source.js';
+import type { WriteSummary } from '../writer.js';
 
-export interface WriteSummary {
-  inserted: number;
-  updated: number;
-  unchanged: number;
-}
+export type { WriteSummary } from '../writer.js';
 
 /** What a run needs from the engine: narrow functions, so the engine behind them can change. */
 export interface RunDeps {

@@ -39,9 +39,7 @@ export interface Source {
   plan(state: SourceState, opts: { range?: DateRange; today: string; signal?: AbortSignal }): SourceRun;
 }
 
-/** YYYY-MM-DD of a Date (UTC), optionally shifted by whole days. */
-export function isoDay(d: Date, plusDays = 0): string {
-  return new Date(d.getTime() + plusDays * 86_400_000).toISOString().slice(0, 10);
-}
+/** YYYY-MM-DD of a Date (UTC). */
+export const isoDay = (d: Date): string => d.toISOString().slice(0, 10);
 
-export const addDays = (day: string, n: number) => isoDay(new Date(`${day}T00:00:00Z`), n);
+export { addDays } from '../../recommend/window.js';
