@@ -75,12 +75,6 @@ function popularityNote(upvotes: number, stars: number): string {
   return parts.join(', ');
 }
 
-/** Papers (with vectors) for a list of external ids, in that order, skipping ids that are gone. */
-export async function likedPapers(c: Catalog, ids: string[]): Promise<Liked[]> {
-  const papers = (await c.papers.byIds(ids)).filter((p): p is StoredPaper => p !== undefined);
-  return withVectors(c, papers);
-}
-
 /** The scored candidates' papers, aligned with them; a candidate deleted meanwhile is dropped from both. */
 async function withPapers(c: Catalog, scored: Affinity[]): Promise<{ affinities: Affinity[]; papers: StoredPaper[] }> {
   const found = new Map((await c.papers.bySeqs(scored.map((a) => a.seq))).map((p) => [p.seq, p]));
@@ -116,9 +110,11 @@ async function computeUserFeed(input: FeedInput, userId: string, window: DatedWi
     users.feedbackIds(userId, 'seen'),
   ]);
   const seen = new Set(seenIds);
-  const exclude = new Set<number>();
-  for (const p of await store.byIds([...starredIds, ...dismissedIds])) if (p) exclude.add(p.seq);
-  const liked = await likedPapers(input, starredIds.slice(0, MAX_STARS_USED).reverse()); // oldest → newest
+  // One read for the starred and dismissed papers: they are excluded, and shape the scores.
+  const byId = new Map((await store.byIds([...starredIds, ...dismissedIds])).flatMap((p) => (p ? [[p.id, p] as const] : [])));
+  const exclude = new Set([...byId.values()].map((p) => p.seq));
+  const stored = (ids: string[]) => ids.flatMap((id) => byId.get(id) ?? []);
+  const liked = await withVectors(input, stored(starredIds.slice(0, MAX_STARS_USED).reverse())); // oldest → newest
 
   if (liked.length === 0) {
     const top = (await trending(input.trending, window, k + exclude.size)).filter((t) => !exclude.has(t.paper.seq)).slice(0, k);
@@ -131,15 +127,13 @@ async function computeUserFeed(input: FeedInput, userId: string, window: DatedWi
 
   // The steps below run on the event loop (~40 ms each for a week of the full corpus): yield between them so
   // other requests are answered in the meantime.
-  const disliked = (await likedPapers(input, dismissedIds)).map((d) => d.vec);
+  const disliked = (await withVectors(input, stored(dismissedIds))).map((d) => d.vec);
   const seqs = await candidateSeqs(input, liked, window, exclude, Math.max(2 * k, 50));
   await yieldToEventLoop();
   const { affinities, papers } = await withPapers(input, scoreAffinity(index, seqs, liked, disliked));
   await yieldToEventLoop();
-  const [starCounts, likedStars] = await Promise.all([
-    store.starCounts(papers.map((p) => p.id)),
-    store.starCounts(liked.map((l) => l.paper.id)),
-  ]);
+  const counts = await store.starCounts([...papers, ...liked.map((l) => l.paper)].map((p) => p.id));
+  const [starCounts, likedStars] = [counts.slice(0, papers.length), counts.slice(papers.length)];
   const popularity = papers.map((p, i) => popularityOf(p.upvotes ?? 0, starCounts[i]));
   // The model's rows: liked papers, then candidates (scoreAffinity kept only candidates with a vector).
   const dim = liked[0].vec.length;
