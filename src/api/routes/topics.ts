@@ -135,32 +135,45 @@ function windowOf(w: TopicWindow, papers: number): z.infer<typeof WindowSchema> 
   return { since: w.since, until: w.until, category: w.category ?? null, papers };
 }
 
-async function topicSummary(store: PaperReads, model: TopicModel, t: number, popularity: Map<number, number>): Promise<z.infer<typeof TopicSchema>> {
+/**
+ * The summaries of topics `ts`: sizes, growth, labels and their central and popular papers. The listed papers of all
+ * of them are read in one batch.
+ */
+async function topicSummaries(store: PaperReads, model: TopicModel, ts: number[], popularity: Map<number, number>): Promise<z.infer<typeof TopicSchema>[]> {
   const { fit, members, seqs } = model;
   const n = seqs.length;
   const prevSampled = fit.previousSizes.reduce((a, b) => a + b, 0);
   const m = model.previousWindow.papers;
-  const previousSize = prevSampled === 0 ? 0 : Math.round((fit.previousSizes[t] * m) / prevSampled);
-  const growth = prevSampled < fit.k ? null : (fit.sizes[t] + 1) / (n + fit.k) / ((fit.previousSizes[t] + 1) / (prevSampled + fit.k));
-  const papers = async (indices: number[], score: (i: number) => number) => {
-    const bySeq = new Map((await store.bySeqs(indices.map((i) => seqs[i]))).map((p) => [p.seq, p]));
-    return indices.flatMap((i) => {
+  const lists = ts.map((t) => ({
+    t,
+    central: members[t].slice(0, PAPERS_PER_LIST),
+    // Members are already closest-first, so a stable sort breaks popularity ties by centrality.
+    popular: members[t]
+      .filter((i) => popularity.has(seqs[i]))
+      .sort((a, b) => popularity.get(seqs[b])! - popularity.get(seqs[a])!)
+      .slice(0, PAPERS_PER_LIST),
+  }));
+  const wanted = [...new Set(lists.flatMap((l) => [...l.central, ...l.popular]).map((i) => seqs[i]))];
+  const bySeq = new Map((await store.bySeqs(wanted)).map((p) => [p.seq, p]));
+  const papers = (indices: number[], score: (i: number) => number) =>
+    indices.flatMap((i) => {
       const p = bySeq.get(seqs[i]);
       return p ? [{ paper: toApiPaper(p), score: round(score(i)) }] : [];
     });
-  };
-  // Members are already closest-first, so a stable sort breaks popularity ties by centrality.
-  const popular = members[t].filter((i) => popularity.has(seqs[i])).sort((a, b) => popularity.get(seqs[b])! - popularity.get(seqs[a])!);
-  return {
-    id: `t${t}`,
-    label: fit.names[t],
-    terms: fit.terms[t].map((x) => x.term),
-    size: fit.sizes[t],
-    previousSize,
-    growth: growth === null ? null : round(growth),
-    central: await papers(members[t].slice(0, PAPERS_PER_LIST), (i) => fit.similarity[i]),
-    popular: await papers(popular.slice(0, PAPERS_PER_LIST), (i) => popularity.get(seqs[i])!),
-  };
+  return lists.map(({ t, central, popular }) => {
+    const previousSize = prevSampled === 0 ? 0 : Math.round((fit.previousSizes[t] * m) / prevSampled);
+    const growth = prevSampled < fit.k ? null : (fit.sizes[t] + 1) / (n + fit.k) / ((fit.previousSizes[t] + 1) / (prevSampled + fit.k));
+    return {
+      id: `t${t}`,
+      label: fit.names[t],
+      terms: fit.terms[t].map((x) => x.term),
+      size: fit.sizes[t],
+      previousSize,
+      growth: growth === null ? null : round(growth),
+      central: papers(central, (i) => fit.similarity[i]),
+      popular: papers(popular, (i) => popularity.get(seqs[i])!),
+    };
+  });
 }
 
 export function topicsRoutes(app: OpenAPIHono<AppEnv>, { topics: engine, papers: store, index }: Pick<ApiDeps, 'topics' | 'papers' | 'index'>): void {
@@ -181,7 +194,7 @@ export function topicsRoutes(app: OpenAPIHono<AppEnv>, { topics: engine, papers:
         previousWindow: windowOf(model.previousWindow, model.previousWindow.papers),
         k: fit.k,
         seed: model.seed,
-        topics: await Promise.all(Array.from({ length: fit.k }, (_, t) => topicSummary(store, model, t, popularity))),
+        topics: await topicSummaries(store, model, Array.from({ length: fit.k }, (_, t) => t), popularity),
         points: Array.from(model.fitted, (i) => ({
           id: model.ids[i],
           topic: `t${fit.labels[i]}`,
@@ -210,7 +223,7 @@ export function topicsRoutes(app: OpenAPIHono<AppEnv>, { topics: engine, papers:
     return c.json(
       {
         window: windowOf(model.window, model.seqs.length),
-        topic: await topicSummary(store, model, t, await engine.popularity(model.window)),
+        topic: (await topicSummaries(store, model, [t], await engine.popularity(model.window)))[0],
         members,
         total: model.members[t].length,
       },
