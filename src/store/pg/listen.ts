@@ -6,8 +6,6 @@ const CHANNEL = 'paperfeed_changes';
 const MAX_BACKOFF_MS = 5000;
 
 export interface ChangeWatch {
-  /** Resolves once the first LISTEN is in place (or rejects if the first connection fails). */
-  readonly listening: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -22,9 +20,6 @@ export function watchChangeLog(url: string, onChange: () => void, log: (msg: str
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
   let backoff = 100;
-  let first: { resolve: () => void; reject: (e: Error) => void } | undefined;
-  const listening = new Promise<void>((resolve, reject) => (first = { resolve, reject }));
-  listening.catch(() => {});
 
   const reconnectLater = (why: string) => {
     if (closed || retry) return;
@@ -52,23 +47,16 @@ export function watchChangeLog(url: string, onChange: () => void, log: (msg: str
       await c.query(`LISTEN ${CHANNEL}`);
     } catch (err) {
       void c.end().catch(() => {});
-      if (first) {
-        first.reject(err as Error);
-        first = undefined;
-      }
       reconnectLater((err as Error).message);
       return;
     }
     if (closed) return void c.end().catch(() => {});
     backoff = 100;
-    first?.resolve();
-    first = undefined;
     onChange(); // whatever was written while we were not listening
   };
   void connect();
 
   return {
-    listening,
     async close() {
       closed = true;
       clearTimeout(retry);
