@@ -56,7 +56,7 @@ describe('SqliteStore', () => {
     const doi = store.getPaper('10.1145/3292500.3330701')!;
     expect(doi.title).toBe('Paper 10.1145/3292500.3330701');
     expect(Array.from(store.getVector(doi.seq, 'm')!)).toEqual(Array.from(v1));
-    expect(store.vectorHash(doi.seq, 'm')).toBe('h1');
+    expect(store.ingestLookup([doi.id], 'm').get(doi.id)?.vectorHash).toBe('h1');
 
     store.writeBatch([{ paper: paper('42', { upvotes: 7 }), contentHash: 'h2' }], 'm', 8);
     expect(store.getPaper('42')!.upvotes).toBe(7);

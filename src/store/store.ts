@@ -121,9 +121,6 @@ export class SqliteStore {
         `INSERT INTO vectors (paper_seq, model, dim, content_hash, vec) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(paper_seq, model) DO UPDATE SET dim = excluded.dim, content_hash = excluded.content_hash, vec = excluded.vec`,
       ),
-      vectorHash: db.prepare<[number, string], { content_hash: string }>(
-        'SELECT content_hash FROM vectors WHERE paper_seq = ? AND model = ?',
-      ),
       getVector: db.prepare<[number, string], { vec: Buffer }>('SELECT vec FROM vectors WHERE paper_seq = ? AND model = ?'),
       logChange: db.prepare('INSERT INTO changes (paper_seq) VALUES (?)'),
       maxVersion: db.prepare<[], { v: number | null }>('SELECT max(version) AS v FROM changes'),
@@ -259,11 +256,6 @@ export class SqliteStore {
   getVector(seq: number, model: string): Float32Array | undefined {
     const row = this.stmt.getVector.get(seq, model);
     return row && fromBlob(row.vec);
-  }
-
-  /** The hash of the text a paper's current vector for `model` was computed from, if it has one. */
-  vectorHash(seq: number, model: string): string | undefined {
-    return this.stmt.vectorHash.get(seq, model)?.content_hash;
   }
 
   /**
