@@ -5,7 +5,7 @@ import { ApiProblem } from './problem.js';
 
 export type Principal = { kind: 'admin' } | { kind: 'user'; userId: string } | { kind: 'anonymous' };
 /** `sessionToken`: the token of the dashboard's session cookie, once middleware/session.ts accepted it. */
-export type AppEnv = { Variables: { principal: Principal; sessionToken?: string } };
+export type AppEnv = { Variables: { principal: Principal; sessionToken?: string; accessChecked?: string } };
 
 /** Equal-length digests compared in constant time, so response timing says nothing about the admin token. */
 export function sameSecret(a: string, b: string): boolean {
@@ -48,8 +48,28 @@ export function requireAdmin(c: Context<AppEnv>): void {
  * token can neither read another user's data nor learn which user ids exist.
  */
 export async function requireUserAccess(c: Context<AppEnv>, uid: string, users: Pick<Users, 'get'>): Promise<void> {
+  if (c.get('accessChecked') === uid) return; // checked already for this request (body reading comes after it)
   const p = c.get('principal');
   if (p.kind === 'anonymous') throw new ApiProblem(401, 'This route needs a bearer token', undefined, { 'WWW-Authenticate': 'Bearer' });
   const allowed = p.kind === 'admin' || (p.kind === 'user' && p.userId === uid);
   if (!allowed || !(await users.get(uid))) throw new ApiProblem(404, `No user "${uid}"`, [{ field: 'param.uid', message: 'unknown user' }]);
+  c.set('accessChecked', uid);
 }
+
+/**
+ * requireUserAccess for the :uid of a route, as middleware: it runs before body and query validation, so a caller
+ * without access learns nothing, not even which fields are wrong. Hono hands over the percent-decoded uid, so encoded
+ * variants of an id are the same user.
+ */
+export const ownUserOnly =
+  (users: Pick<Users, 'get'>): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    await requireUserAccess(c, c.req.param('uid') ?? '', users);
+    await next();
+  };
+
+/** requireAdmin as middleware. */
+export const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  requireAdmin(c);
+  await next();
+};

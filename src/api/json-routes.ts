@@ -1,18 +1,12 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
 import type { ApiDeps } from './deps.js';
-import { requireAdmin, requireUserAccess, type AppEnv } from './auth.js';
+import { adminOnly, ownUserOnly, type AppEnv } from './auth.js';
 import { jsonBody } from './middleware/json-body.js';
 
 /** Bodies of the small JSON routes (a user's name, one feedback, up to RECOMMEND_MAX_IDS ids) stay under this. */
 export const SMALL_JSON_LIMIT = 1024 * 1024;
 /** Room for the JSON around /v1/embed's texts. */
 const EMBED_OVERHEAD = 64 * 1024;
-
-const admin: MiddlewareHandler<AppEnv> = async (c, next) => {
-  requireAdmin(c);
-  await next();
-};
 
 /**
  * The only routes whose bodies are read: each with its own size limit (BODY_LIMIT_BYTES, 10 MB by default, only
@@ -22,10 +16,8 @@ const admin: MiddlewareHandler<AppEnv> = async (c, next) => {
 export function jsonRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'config' | 'users' | 'digests'>): void {
   const { BODY_LIMIT_BYTES, EMBED_MAX_TEXTS, EMBED_MAX_TEXT_CHARS } = d.config;
   const upTo = (n: number) => Math.min(n, BODY_LIMIT_BYTES);
-  const ownUser: MiddlewareHandler<AppEnv> = async (c, next) => {
-    await requireUserAccess(c, c.req.param('uid') ?? '', d.users);
-    await next();
-  };
+  const ownUser = ownUserOnly(d.users);
+  const admin = adminOnly;
 
   app.on('POST', '/v1/papers', admin, jsonBody({ limit: BODY_LIMIT_BYTES }));
   app.on('POST', '/v1/users', admin, jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));

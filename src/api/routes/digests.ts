@@ -5,10 +5,9 @@ import { isTimeZone } from '../../digest/schedule.js';
 import type { DigestService } from '../../digest/service.js';
 import type { Subscription } from '../../store/digests.js';
 import type { Users } from '../../store/ports.js';
-import { requireUserAccess, type AppEnv } from '../auth.js';
+import { ownUserOnly, type AppEnv } from '../auth.js';
 import { ApiProblem } from '../problem.js';
 import { problemResponse, WindowQuery } from '../schemas.js';
-import { CSP } from './dashboard.js';
 import { UserId } from './users.js';
 
 
@@ -170,26 +169,20 @@ const linkRoute = (method: 'get' | 'post') =>
   });
 
 /**
- * The pages behind mail links: plain HTML (no script, no styles) under the dashboard's strict CSP. A client that
+ * The pages behind mail links: plain HTML (no script, no styles) under the app's strict CSP. A client that
  * does not ask for HTML (an RFC 8058 one-click POST from a mail provider, a script) gets errors as problem+json.
  */
 function page(c: Context<AppEnv>, p: LinkPage): Response {
   if (p.status >= 400 && !/\btext\/html\b/i.test(c.req.header('accept') ?? '')) {
     throw new ApiProblem(p.status as 404, `${p.title}. ${p.lines.join(' ')}`, [{ field: 'param.token', message: p.title }]);
   }
-  return c.html(renderPage(p), p.status, { 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+  return c.html(renderPage(p), p.status, { 'Cache-Control': 'no-store' }); // security headers: the app's middleware
 }
 
 export function digestRoutes(app: OpenAPIHono<AppEnv>, digests: DigestService, users: Pick<Users, 'get'>): void {
   // Access first, so a caller without it learns nothing about the body (as the other user routes do).
-  app.use('/v1/users/:uid/subscriptions', async (c, next) => {
-    await requireUserAccess(c, c.req.param('uid') ?? '', users);
-    await next();
-  });
-  app.use('/v1/users/:uid/subscriptions/*', async (c, next) => {
-    await requireUserAccess(c, c.req.param('uid') ?? '', users);
-    await next();
-  });
+  app.use('/v1/users/:uid/subscriptions', ownUserOnly(users));
+  app.use('/v1/users/:uid/subscriptions/*', ownUserOnly(users));
 
   app.openapi(statusRoute, (c) =>
     c.json(

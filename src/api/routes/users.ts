@@ -1,8 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
 import type { ZodError } from 'zod';
-import type { Users } from '../../store/ports.js';
-import { requireAdmin, requireUserAccess, type AppEnv } from '../auth.js';
+import { adminOnly, ownUserOnly, type AppEnv } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiProblem, notFound } from '../problem.js';
 import { absoluteUrl } from '../public-url.js';
@@ -18,19 +16,6 @@ const authProblems = {
   400: problemResponse('Invalid request'),
   401: problemResponse('No or unknown bearer token'),
   404: problemResponse('No such user (or not yours), or no such paper'),
-};
-
-/**
- * Runs before body and query validation, so a caller without access learns nothing, not even which fields are
- * wrong. Hono hands the handler the percent-decoded uid, so encoded variants of an id are the same user.
- */
-const ownUserOnly = (users: Pick<Users, 'get'>): MiddlewareHandler<AppEnv> => async (c, next) => {
-  await requireUserAccess(c, c.req.param('uid') ?? '', users);
-  await next();
-};
-const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  requireAdmin(c);
-  await next();
 };
 
 const createUser = createRoute({
