@@ -1,6 +1,6 @@
 import { escapeHtml as esc } from '../render/latex.js';
 
-/** A plain HTML page for a link from a mail: no script, no styles from elsewhere (the dashboard's strict CSP holds). */
+/** A plain HTML page for a link from a mail: no script, no styles from elsewhere (the app's strict CSP holds). */
 export interface LinkPage {
   status: 200 | 400 | 404 | 409 | 410 | 503;
   title: string;

@@ -7,19 +7,27 @@ import type { AppEnv } from '../auth.js';
  * origin, no framing by other sites, no MIME sniffing, no Referer sent elsewhere. Swagger UI and the dashboard
  * load only their own files (no inline script); inline styles are not needed either. HSTS is left to the TLS proxy.
  */
+/** The one Content-Security-Policy: everything from our own origin, no inline script or style, no framing. */
+const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  styleSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+/** The same policy as a header value, for a page that adds to it (the paper page's hashes of KaTeX's styles). */
+export const CSP = Object.entries(CSP_DIRECTIVES)
+  .map(([name, values]) => `${name.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)} ${values.join(' ')}`)
+  .join('; ');
+
 export function securityHeaders(): MiddlewareHandler<AppEnv> {
   const headers = secureHeaders({
-    contentSecurityPolicy: {
-      defaultSrc: ["'self'"],
-      imgSrc: ["'self'", 'data:'],
-      styleSrc: ["'self'"],
-      scriptSrc: ["'self'"],
-      connectSrc: ["'self'"],
-      objectSrc: ["'none'"],
-      baseUri: ["'none'"],
-      formAction: ["'self'"],
-      frameAncestors: ["'none'"],
-    },
+    contentSecurityPolicy: CSP_DIRECTIVES,
     xFrameOptions: 'DENY',
     referrerPolicy: 'no-referrer',
     strictTransportSecurity: false,

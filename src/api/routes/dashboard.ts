@@ -24,7 +24,6 @@ const TYPES: Record<string, string> = {
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
 
 // Everything from our own origin; Chart.js draws on a canvas and sets element styles from script (allowed).
-export const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 interface Loaded {
   mtimeMs: number;
@@ -56,10 +55,8 @@ function send(c: Context<AppEnv>, f: Loaded, cacheControl: string): Response {
   const headers: Record<string, string> = {
     'Content-Type': f.type,
     'Cache-Control': cacheControl,
-    'X-Content-Type-Options': 'nosniff',
     Vary: 'Accept-Encoding',
   };
-  if (f.type.startsWith('text/html')) headers['Content-Security-Policy'] = CSP;
   if (f.gzip && /\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
     return c.body(new Uint8Array(f.gzip), 200, { ...headers, 'Content-Encoding': 'gzip' });
   }

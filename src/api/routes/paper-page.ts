@@ -10,7 +10,7 @@ import { catalogOf, type ApiDeps } from '../deps.js';
 import { absoluteUrl } from '../public-url.js';
 import { notFound } from '../problem.js';
 import { PaperId, problemResponse } from '../schemas.js';
-import { CSP } from './dashboard.js';
+import { CSP } from '../middleware/security-headers.js';
 
 const SIMILAR_ON_PAGE = 8;
 
@@ -71,7 +71,7 @@ const pageRoute = createRoute({
 const decodeAttribute = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 /**
- * The dashboard's CSP, plus exactly the inline style values this page's KaTeX output uses ('unsafe-hashes' with
+ * The app's CSP, plus exactly the inline style values this page's KaTeX output uses ('unsafe-hashes' with
  * their hashes): KaTeX positions math with style attributes, and no other inline style may apply.
  */
 export function cspFor(html: string): string {
@@ -99,7 +99,6 @@ export function paperPageRoutes(app: OpenAPIHono<AppEnv>, deps: PaperPageDeps): 
       'Content-Type': 'text/html; charset=utf-8',
       'Content-Security-Policy': cspFor(html),
       'Cache-Control': 'no-cache',
-      'X-Content-Type-Options': 'nosniff',
     });
   });
 }
