@@ -14,9 +14,10 @@ export class Links {
   ) {}
 
   /** A signed single-purpose link; `subject` is a subscription id (or the address, for manage links). */
-  action(purpose: TokenPurpose, subject: string, now: Date, paperId?: string, days = ACTION_LINK_DAYS): { url: string; token: string } {
-    const token = signToken(this.secret, { purpose, subject, paperId, expires: Math.floor((now.getTime() + days * DAY_MS) / 1000) });
-    return { url: this.url(`/digest/${token}`), token };
+  action(purpose: TokenPurpose, subject: string, now: Date, paperId?: string, days = ACTION_LINK_DAYS): { url: string; token: string; expires: Date } {
+    const expires = new Date(Math.floor((now.getTime() + days * DAY_MS) / 1000) * 1000);
+    const token = signToken(this.secret, { purpose, subject, paperId, expires: expires.getTime() / 1000 });
+    return { url: this.url(`/digest/${token}`), token, expires };
   }
 
   /** The paper on this instance: the dashboard opens it from the fragment. */

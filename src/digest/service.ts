@@ -90,8 +90,8 @@ export class DigestService {
     }
     this.checkMailQuota(input.email, now);
     const sub = store.createSubscription(input, now);
-    const { url, token } = this.link.action('confirm', sub.id, now, undefined, CONFIRM_LINK_DAYS);
-    store.addToken(tokenHash(token), 'confirm', sub.email, sub.id, now, new Date(now.getTime() + CONFIRM_LINK_DAYS * 24 * HOUR_MS));
+    const { url, token, expires } = this.link.action('confirm', sub.id, now, undefined, CONFIRM_LINK_DAYS);
+    store.addToken(tokenHash(token), 'confirm', sub.email, sub.id, now, expires);
     const sent = await mailer.send({
       to: sub.email,
       subject: 'Confirm your paperfeed digest',
@@ -118,8 +118,8 @@ export class DigestService {
     if (store.subscriptionsOfEmail(email).length === 0) return;
     // Over the hourly limit: silently no mail (a 429 here would tell that the address has digests).
     if (store.tokensMailedSince(email, new Date(now.getTime() - HOUR_MS)) >= limits.linkMailsPerHour) return;
-    const { url, token } = this.link.action('manage', email, now, undefined, CONFIRM_LINK_DAYS);
-    this.deps.store.addToken(tokenHash(token), 'manage', email, null, now, new Date(now.getTime() + CONFIRM_LINK_DAYS * 24 * HOUR_MS));
+    const { url, token, expires } = this.link.action('manage', email, now, undefined, CONFIRM_LINK_DAYS);
+    this.deps.store.addToken(tokenHash(token), 'manage', email, null, now, expires);
     const sent = await mailer.send({ to: email, subject: 'Your paperfeed digests', text: `See and end the digests sent to ${email}: ${url}\n` });
     if (!sent.ok) this.deps.log(`digest: manage mail failed: ${sent.error}`);
   }
