@@ -81,6 +81,7 @@ function apply(next: View, first = false): void {
 }
 
 function errorText(err: unknown): string {
+  if (err instanceof ApiError && err.status === 401 && state.view.key) return 'This share link does not work any more: its owner made the collection private or made a new link.';
   if (err instanceof ApiError && err.status === 401) return 'Your token was not accepted. Check it under “Sign in”.';
   return err instanceof Error ? err.message : String(err);
 }
