@@ -1,4 +1,6 @@
+import { paperText } from '../embed/text.js';
 import type { Library, OwnPaper, PaperReads, StoredPaper } from '../store/ports.js';
+import { termVector } from '../text/terms.js';
 import type { FeedInput } from './feed.js';
 
 /** Own papers' ids (src/store/library.ts makes them): the prefix tells the feed to look in the owner's papers. */
@@ -8,7 +10,8 @@ export const OWN_PAPER_PREFIX = 'own_';
  * The feed recommender's input for one owner, unchanged except that the owner's own papers (brought with a library
  * import, private, not in the store's papers) resolve like stored ones: byIds finds them (negative seqs) and
  * vectors() returns their stored vectors, so a star or collection entry that is an own paper shapes the feed like
- * any other. Other users' feeds never see them: they are looked up under this owner only.
+ * any other; the lexicon gives their term vectors (made from their text: the index's lexicon holds stored papers
+ * only), so they count in the lexical closeness too. (The per-user model's tf-idf rows stay empty for them.) Other users' feeds never see them: they are looked up under this owner only.
  *
  * `starIds` replaces the owner's stars (a collection's papers); `feedbackIds` stays the owner's.
  */
@@ -37,9 +40,21 @@ export function ownerFeedInput(
       return seqs.map((s) => (own.has(s) ? own.get(s)!.vector : stored[next++]));
     },
   };
+  const ownTerms = new Map<number, Uint32Array>();
+  const lexicon: FeedInput['lexicon'] = {
+    cosines: (query, seqs) => base.lexicon.cosines(query, seqs),
+    maxCosines: (liked, seqs) => base.lexicon.maxCosines(liked, seqs),
+    rows: (seqs) => base.lexicon.rows(seqs),
+    termsOf(seq) {
+      const p = own.get(seq);
+      if (!p) return base.lexicon.termsOf(seq);
+      if (!ownTerms.has(seq)) ownTerms.set(seq, termVector(paperText(p.title, p.abstract)));
+      return ownTerms.get(seq);
+    },
+  };
   const users: FeedInput['users'] = {
     starredIds: options.starIds ? () => options.starIds!() : (userId) => base.users.starredIds(userId),
     feedbackIds: (_userId, kind) => base.users.feedbackIds(owner, kind),
   };
-  return { ...base, papers, users };
+  return { ...base, papers, lexicon, users };
 }

@@ -144,8 +144,15 @@ export const PG_MIGRATIONS: string[] = [
   `
   ALTER TABLE papers ADD COLUMN meta text NOT NULL DEFAULT '{}';
   `,
+  // Term vectors (text/terms.ts), as in SQLite's migration 6: written with the vector whenever the text changes.
+  `
+  CREATE TABLE paper_terms (
+    paper_seq int PRIMARY KEY REFERENCES papers(seq) ON DELETE CASCADE,
+    terms bytea NOT NULL
+  );
+  `,
   // Collections and the papers users brought with a library import that the store does not have (pg/library.ts):
-  // the same tables as SQLite's migration 5. Own papers stay out of papers, so they stay private.
+  // the same tables as SQLite's collections migration. Own papers stay out of papers, so they stay private.
   `
   CREATE TABLE collections (
     id             text PRIMARY KEY,
