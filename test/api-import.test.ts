@@ -137,6 +137,21 @@ describe('POST /v1/users/:uid/import', () => {
     expect(await server.runtime.engine.library.ownPapers(dana.id)).toEqual([]);
   });
 
+  it('lists own papers to their owner only, and deletes one (and it from the stars and collections)', async () => {
+    const fay = await newUser('Fay');
+    const c = await ok(await call('POST', `/v1/users/${fay.id}/collections`, fay.token, { name: 'Mine' }));
+    await ok(await upload(fay.id, fay.token, fixture('library.csl.json'), `?collection=${c.id}`));
+    await ok(await upload(fay.id, fay.token, fixture('library.csl.json'))); // the same papers into the stars
+    const { items } = await ok(await call('GET', `/v1/users/${fay.id}/own-papers`, fay.token));
+    expect(items.map((p: { title: string }) => p.title)).toEqual(['Notes Towards a Theory of Paper Feeds', 'BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding']);
+    await expectProblem(await call('GET', `/v1/users/${fay.id}/own-papers`, bob.token), 404, 'param.uid');
+    await expectProblem(await call('DELETE', `/v1/users/${fay.id}/own-papers/${items[0].id}`, bob.token), 404, 'param.uid');
+    expect((await call('DELETE', `/v1/users/${fay.id}/own-papers/${items[0].id}`, fay.token)).status).toBe(200);
+    await expectProblem(await call('DELETE', `/v1/users/${fay.id}/own-papers/${items[0].id}`, fay.token), 404, 'param.paperId');
+    expect(await starIds(fay)).toEqual([items[1].id]);
+    expect((await ok(await call('GET', `/v1/users/${fay.id}/collections/${c.id}`, fay.token))).items.map((i: { paperId: string }) => i.paperId)).toEqual([items[1].id]);
+  });
+
   it('writes an import in one transaction: a failing write leaves no own paper behind', async () => {
     const eve = await newUser('Eve');
     const own = { title: 'T', abstract: 'A', authors: [], published: null, doi: null, contentHash: 'h', model: server.runtime.embedder.modelKey, vector: new Float32Array(server.runtime.embedder.dim) };

@@ -52,7 +52,7 @@ export function bareArxivId(s: string | null | undefined): string | null {
 
 /** 10.x/… from a DOI field or a doi.org link, lower-cased (DOIs are case-insensitive). */
 export function normalizeDoi(s: string | null | undefined): string | null {
-  const m = s ? /\b(10\.\d{4,9}\/\S+)/.exec(s.trim()) : null;
+  const m = s ? /\b(10\.\d{4,9}\/\S+)/.exec(s.replaceAll('\u0000', '').trim()) : null;
   return m ? m[1].replace(/[.,;]+$/, '').toLowerCase() : null;
 }
 

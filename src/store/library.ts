@@ -103,6 +103,11 @@ export function sqliteLibrary(db: Database.Database): Library {
       `INSERT INTO own_papers (id, user_id, title, abstract, authors, published, doi, content_hash, model, vec, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    deleteOwn: db.prepare<[string, string]>('DELETE FROM own_papers WHERE user_id = ? AND id = ?'),
+    unstarOwn: db.prepare<[string, string]>('DELETE FROM stars WHERE user_id = ? AND paper_id = ?'),
+    uncollectOwn: db.prepare<[string, string]>(
+      'DELETE FROM collection_papers WHERE paper_id = ? AND collection_id IN (SELECT id FROM collections WHERE user_id = ?)',
+    ),
     addStar: db.prepare<[string, string, string]>('INSERT INTO stars (user_id, paper_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
   };
 
@@ -122,7 +127,15 @@ export function sqliteLibrary(db: Database.Database): Library {
     return { ownPaperIds, added };
   });
 
+  const deleteOwnPaper = db.transaction((userId: string, id: string) => {
+    if (stmt.deleteOwn.run(userId, id).changes === 0) return false;
+    stmt.unstarOwn.run(userId, id);
+    stmt.uncollectOwn.run(id, userId);
+    return true;
+  });
+
   return {
+    deleteOwnPaper: async (userId, id) => deleteOwnPaper(userId, id),
     async createCollection(userId, name) {
       const c = { id: newId('c'), userId, name, createdAt: new Date().toISOString(), shared: false, size: 0 };
       return stmt.insertCollection.run(c.id, userId, name, c.createdAt).changes > 0 ? c : undefined;

@@ -238,6 +238,8 @@ export interface Library {
   collectionForShareKey(key: string): Promise<string | undefined>;
   /** A user's own papers (those of `ids`, or all of them, newest first). */
   ownPapers(userId: string, ids?: readonly string[]): Promise<OwnPaper[]>;
+  /** Deletes one of the user's own papers, and it from their stars and collections; true if it existed. */
+  deleteOwnPaper(userId: string, id: string): Promise<boolean>;
   /** Stored papers whose source DOI (meta.doi) is one of these (lower-cased): DOI → paper id. */
   paperIdsByDoi(dois: readonly string[]): Promise<Map<string, string>>;
   /**

@@ -3,11 +3,11 @@ import { LIBRARY_FORMATS } from '../../library/entry.js';
 import { importLibrary, LibraryFileProblem } from '../../library/import.js';
 import { MAX_LIBRARY_ENTRIES } from '../../library/parse.js';
 import { ownUserOnly, type AppEnv } from '../auth.js';
-import { collectionOf } from '../collection-access.js';
+import { collectionOf, toApiOwnPaper } from '../collection-access.js';
 import type { ApiDeps } from '../deps.js';
 import { readLimited } from '../middleware/json-body.js';
 import { ApiProblem } from '../problem.js';
-import { problemResponse } from '../schemas.js';
+import { PaperId, PaperSchema, problemResponse } from '../schemas.js';
 import { UserId } from './users.js';
 
 /** The largest library file taken (5 MB: some 10,000 BibTeX entries with abstracts; MAX_LIBRARY_ENTRIES caps entries). */
@@ -61,8 +61,44 @@ const importRoute = createRoute({
   },
 });
 
+const ownParams = z.object({ uid: UserId });
+const ownProblems = { 401: problemResponse('No or unknown bearer token'), 404: problemResponse('No such user (or not yours), or no such own paper') };
+const listOwn = createRoute({
+  method: 'get',
+  path: '/v1/users/{uid}/own-papers',
+  tags: ['users'],
+  summary: "The user's own papers (added by library imports; private to the user), newest first",
+  security: [{ bearer: [] }],
+  request: { params: ownParams },
+  responses: { 200: { content: { 'application/json': { schema: z.object({ items: z.array(PaperSchema) }).openapi('OwnPapers') } }, description: 'Own papers' }, ...ownProblems },
+});
+const deleteOwn = createRoute({
+  method: 'delete',
+  path: '/v1/users/{uid}/own-papers/{paperId}',
+  tags: ['users'],
+  summary: 'Delete one of your own papers (and it from your stars and collections)',
+  security: [{ bearer: [] }],
+  request: { params: ownParams.extend({ paperId: PaperId }) },
+  responses: { 200: { content: { 'application/json': { schema: z.object({ deleted: z.literal(true) }) } }, description: 'Deleted' }, ...ownProblems },
+});
+
 export function importRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'users' | 'papers' | 'library' | 'model' | 'config'>): void {
   app.use('/v1/users/:uid/import', ownUserOnly(d.users));
+  app.use('/v1/users/:uid/own-papers', ownUserOnly(d.users));
+  app.use('/v1/users/:uid/own-papers/*', ownUserOnly(d.users));
+
+  app.openapi(listOwn, async (c) => {
+    const { uid } = c.req.valid('param');
+    return c.json({ items: (await d.library.ownPapers(uid)).map(toApiOwnPaper) }, 200);
+  });
+
+  app.openapi(deleteOwn, async (c) => {
+    const { uid, paperId } = c.req.valid('param');
+    if (!(await d.library.deleteOwnPaper(uid, paperId))) {
+      throw new ApiProblem(404, `You have no own paper "${paperId}"`, [{ field: 'param.paperId', message: 'not an own paper of this user' }]);
+    }
+    return c.json({ deleted: true as const }, 200);
+  });
   let running = 0;
 
   // The documented route has the file as its body; the route served has none declared, so no validator reads the

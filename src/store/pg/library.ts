@@ -70,6 +70,15 @@ export function pgLibrary(pool: pg.Pool): Library {
       const byId = new Map(rows.map((r) => [r.id as string, rowToOwnPaper(r as Parameters<typeof rowToOwnPaper>[0])]));
       return ids.flatMap((id) => byId.get(id) ?? []);
     },
+    async deleteOwnPaper(userId, id) {
+      if (!storable(id)) return false;
+      return inTransaction(pool, async (c) => {
+        if (!changed(await c.query('DELETE FROM own_papers WHERE user_id = $1 AND id = $2', [userId, id]))) return false;
+        await c.query('DELETE FROM stars WHERE user_id = $1 AND paper_id = $2', [userId, id]);
+        await c.query('DELETE FROM collection_papers WHERE paper_id = $1 AND collection_id IN (SELECT id FROM collections WHERE user_id = $2)', [id, userId]);
+        return true;
+      });
+    },
     async paperIdsByDoi(dois) {
       if (dois.length === 0) return new Map();
       const { rows } = await pool.query<{ id: string; doi: string }>(
