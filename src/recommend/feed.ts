@@ -4,7 +4,7 @@ import { candidateSeqs, diversify, scoreAffinity } from './affinity.js';
 import { withVectors, type Catalog } from './catalog.js';
 import { paperText } from '../embed/text.js';
 import { termVector } from '../text/terms.js';
-import { fuseWithLexicon, lexicalAffinity, userModelScores } from './lexical.js';
+import { feedSignalsYielding, fuseWithLexicon } from './lexical.js';
 import type { ResultCache } from './result-cache.js';
 import { zSum } from './stats.js';
 import { STAR_WEIGHT, trending, type TrendingInput } from './trending.js';
@@ -128,7 +128,7 @@ async function computeUserFeed(input: FeedInput, userId: string, window: DatedWi
     store.starCounts(liked.map((l) => l.paper.id)),
   ]);
   await yieldToEventLoop();
-  const affinities = scoreAffinity(index, seqs, liked, disliked);
+  const affinities = await scoreAffinity(index, seqs, liked, disliked);
   const popularity = await store.popularityOf(affinities.map((a) => a.seq), STAR_WEIGHT);
   // The model's rows: liked papers, then candidates (scoreAffinity kept only candidates with a vector).
   const dim = liked[0].vec.length;
@@ -144,10 +144,7 @@ async function computeUserFeed(input: FeedInput, userId: string, window: DatedWi
     popularity: Float32Array.from([...liked.map((l, i) => popularityOf(l.paper.upvotes ?? 0, Math.max(0, likedStars[i] - 1))), ...popularity]),
   };
   await yieldToEventLoop();
-  const { lexical } = lexicalAffinity(signalInput);
-  await yieldToEventLoop();
-  const userModel = userModelScores(signalInput);
-  await yieldToEventLoop();
+  const { lexical, userModel } = await feedSignalsYielding(signalInput);
   const scores = feedScores({ affinity: affinities.map((a) => a.score), lexical, userModel, popularity, seen: affinities.map((a) => seen.has(a.seq)) });
   const ranked = affinities.map((a, i) => ({ seq: a.seq, score: scores[i], closest: a.closest })).sort((a, b) => b.score - a.score || a.seq - b.seq);
   const top = diversify(ranked, (seq) => index.vector(seq)!, k);
@@ -177,7 +174,7 @@ export async function recommendFromSet(
   const disliked = (await withVectors(c, negative)).map((d) => d.vec);
   const exclude = new Set([...positive, ...negative].map((p) => p.seq));
   const seqs = await candidateSeqs(c, liked, window, exclude, Math.max(2 * k, 50));
-  const affinities = scoreAffinity(c.index, seqs, liked, disliked);
+  const affinities = await scoreAffinity(c.index, seqs, liked, disliked);
   const queryTerms = liked.map((l) => c.lexicon.termsOf(l.paper.seq) ?? termVector(paperText(l.paper.title, l.paper.abstract)));
   const fused = fuseWithLexicon(c.lexicon, queryTerms, affinities.map((a) => a.seq), affinities.map((a) => a.score));
   const top = affinities
