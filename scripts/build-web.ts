@@ -1,4 +1,4 @@
-// Bundles the dashboard (web/src → web/dist): index.html, assets/app.js (TypeScript + Chart.js + KaTeX, minified),
+// Bundles the dashboard (web/src → web/dist): index.html, the embeddable widget embed.js, assets/app.js (TypeScript + Chart.js + KaTeX, minified),
 // assets/app.css, the paper page's assets/paper.js and paper.css, and KaTeX's stylesheet and woff2 fonts. Run by `npm run build:web`, postinstall and prestart; it takes well under a second.
 // Type-checking the front end is separate: `tsc --noEmit -p web` (web/ has its own tsconfig with DOM types).
 import fs from 'node:fs';
@@ -25,6 +25,8 @@ function copyKatex(assets: string): void {
   }
 }
 export const WEB_DIST = path.join(WEB, 'dist');
+/** The widget's file in web/dist, served at /embed.js (src/api/routes/widget.ts). */
+export const EMBED_FILE = 'embed.js';
 
 /** Builds web/dist from scratch (into a temp folder, swapped in by rename: a running server never sees half a build). */
 export async function buildWeb(): Promise<{ files: string[]; bytes: number }> {
@@ -38,6 +40,16 @@ export async function buildWeb(): Promise<{ files: string[]; bytes: number }> {
     format: 'esm',
     target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
     legalComments: 'linked', // Chart.js's MIT notice goes to app.js.LEGAL.txt
+    logLevel: 'warning',
+  });
+  // The widget other sites load with a classic <script src=…/embed.js>: one self-contained IIFE, no imports.
+  await build({
+    entryPoints: [path.join(WEB, 'src/embed.ts')],
+    outfile: path.join(tmp, EMBED_FILE),
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
     logLevel: 'warning',
   });
   fs.copyFileSync(path.join(WEB, 'src/index.html'), path.join(tmp, 'index.html'));
