@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { except } from 'hono/combine';
+import { compress } from 'hono/compress';
 import { requestId } from 'hono/request-id';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -55,6 +56,9 @@ export function createApp(d: ApiDeps) {
   if (d.config.LOG_FORMAT === 'json') app.use('*', accessLog((line) => console.log(JSON.stringify(line))));
   app.use('*', securityHeaders());
   app.use('*', closeUnreadBodies());
+  // JSON answers gzipped when the client accepts it (/v1/topics is ~270 KB of points, ~20% of that gzipped); the
+  // dashboard's files are gzipped once when loaded (dashboard.ts), so they already carry Content-Encoding.
+  app.use('/v1/*', compress({ encoding: 'gzip', contentTypeFilter: /^application\/(json|problem\+json)\b/ }));
   // /embed.js is readable by every origin (its route says so); CORS_ORIGINS governs the API.
   app.use('*', except('/embed.js', corsFor(d.config.CORS_ORIGINS)));
   app.use('*', loginFailureLimit(d.config.LOGIN_FAILURES_PER_MINUTE, d.config.TRUST_PROXY));
