@@ -158,7 +158,11 @@ describe.skipIf(!hasChromium)('the widget /embed.js on another origin (seeded se
     expect(expected).toHaveLength(4);
     const { page } = await open(context, allowed.origin, '/feed');
     await poll(() => titles(page, 'paperfeed-feed')).toEqual(expected.map((id) => `${server.url}/papers/${encodeURIComponent(id)}`));
-    expect(await page.locator('paperfeed-feed .reason').count()).toBe(4);
+    // Each with its reason, LaTeX as plain text (the starred seed paper's title is "$ω$-0: …").
+    const reasons = await page.locator('paperfeed-feed .reason').allTextContents();
+    expect(reasons).toHaveLength(4);
+    expect(reasons.join(' ')).toContain('“ω-0: A Latent Predictive World Action Model');
+    expect(reasons.join(' ')).not.toContain('$');
     expect(await page.getByRole('region', { name: 'Recommended papers' }).count()).toBe(1);
 
     // Revoked: the same page now says so (politely, as an alert), and lists nothing.

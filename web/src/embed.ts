@@ -197,7 +197,7 @@ abstract class PaperfeedList extends HTMLElement {
       const authors = paper.authors.length > 3 ? `${paper.authors.slice(0, 3).join(', ')} et al.` : paper.authors.join(', ');
       const meta = [authors, paper.published ?? ''].filter(Boolean).join(' · ');
       if (meta) li.append(el('div', { class: 'meta' }, meta));
-      if (reason) li.append(el('div', { class: 'reason' }, reason));
+      if (reason) li.append(el('div', { class: 'reason' }, latexToPlain(reason)));
       ol.append(li);
     }
     return ol;
