@@ -64,11 +64,21 @@ export interface FeedContentSignals {
  * do, curators of a niche list do not, and one fixed popularity weight fits neither (EVAL.md).
  */
 export function feedSignals(input: SignalInput): FeedContentSignals {
-  const { lexicon, liked, candidates } = input;
-  const likedTerms = Array.from(liked, (seq) => lexicon.termsOf(seq)).filter((t): t is Uint32Array => t !== undefined);
+  return { ...lexicalAffinity(input), userModel: userModelScores(input) };
+}
+
+/** Each candidate's largest tf-idf cosine to a liked paper, and which liked paper (index) that was. */
+export function lexicalAffinity({ lexicon, liked, candidates }: Pick<SignalInput, 'lexicon' | 'liked' | 'candidates'>): Omit<FeedContentSignals, 'userModel'> {
+  const likedTerms = Array.from(liked, (seq) => lexicon.termsOf(seq) ?? new Uint32Array(0));
   const { best: lexical, closest } = lexicon.maxCosines(likedTerms, candidates);
-  if (liked.length < MIN_LIKED_FOR_MODEL || likedTerms.length === 0) return { lexical, closest };
-  const rows = lexicon.rows([...Array.from(liked), ...Array.from(candidates)]);
+  return { lexical, closest };
+}
+
+/** The per-user model's margin per candidate, from MIN_LIKED_FOR_MODEL liked papers on (else undefined). */
+export function userModelScores(input: SignalInput): Float64Array | undefined {
+  const { lexicon, liked, candidates } = input;
+  if (liked.length < MIN_LIKED_FOR_MODEL) return undefined;
+  const rows = lexicon.rows([...Array.from(liked), ...Array.from(candidates)], liked);
   const positives = Array.from({ length: liked.length }, (_, i) => i);
   const n = candidates.length;
   const step = Math.max(1, Math.floor(n / MODEL_MAX_NEGATIVES));
@@ -76,8 +86,7 @@ export function feedSignals(input: SignalInput): FeedContentSignals {
   for (let i = 0; i < n; i += step) negatives.push(liked.length + i);
   const dense = userModelFeatures(input);
   const w = trainPegasos(rows, positives, negatives, { lambda: 1e-2, epochs: 10, seed: 1, dense });
-  const candidateRows = Int32Array.from({ length: n }, (_, i) => liked.length + i);
-  return { lexical, closest, userModel: scoreLinear(rows, w, candidateRows, dense) };
+  return scoreLinear(rows, w, Int32Array.from({ length: n }, (_, i) => liked.length + i), dense);
 }
 
 /** Per row: EMBEDDING_SCALE × the embedding, then POPULARITY_SCALE × log1p(popularity)/log1p(100). */

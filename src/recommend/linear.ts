@@ -47,6 +47,8 @@ export function trainPegasos(m: SparseRows, positives: number[], negatives: numb
   const V = m.width;
   const B = V + D; // the bias column
   const v = new Float64Array(B + 1); // w = scale · v
+  const { rowPtr, cols, vals } = m; // locals: this loop is a feed's hottest
+  const values = dense?.values ?? new Float32Array(0);
   let scale = 1;
   for (let t = 1; t <= steps; t++) {
     const pos = r() < 0.5;
@@ -54,13 +56,17 @@ export function trainPegasos(m: SparseRows, positives: number[], negatives: numb
     if (pool.length === 0) continue;
     const doc = pool[Math.floor(r() * pool.length)];
     const y = pos ? 1 : -1;
-    const signed = y * scale * (margin(m, dense, doc, v) + v[B]);
+    const [from, to, base] = [rowPtr[doc], rowPtr[doc + 1], doc * D];
+    let dot = v[B];
+    for (let j = from; j < to; j++) dot += v[cols[j]] * vals[j];
+    for (let d = 0; d < D; d++) dot += v[V + d] * values[base + d];
+    const signed = y * scale * dot;
     const eta = 1 / (lambda * (t + 1));
     scale *= 1 - eta * lambda; // the regulariser shrinks every weight at once
     if (signed < 1) {
       const step = (eta * y) / scale;
-      for (let j = m.rowPtr[doc]; j < m.rowPtr[doc + 1]; j++) v[m.cols[j]] += step * m.vals[j];
-      for (let d = 0; d < D; d++) v[V + d] += step * dense!.values[doc * D + d];
+      for (let j = from; j < to; j++) v[cols[j]] += step * vals[j];
+      for (let d = 0; d < D; d++) v[V + d] += step * values[base + d];
       v[B] += step;
     }
     if (scale < 1e-6) {
