@@ -167,7 +167,9 @@ export const MIGRATIONS: string[] = [
     paper_seq INTEGER PRIMARY KEY REFERENCES papers(seq) ON DELETE CASCADE,
     terms     BLOB NOT NULL                    -- uint32 little-endian: term id << 8 | count
   );
-  -- Trending's candidates (store.ts TRENDING_CANDIDATES): the papers with upvotes, by date.
+  `,
+  // Trending's candidates (store.ts TRENDING_CANDIDATES): the papers with upvotes, by date.
+  `
   CREATE INDEX papers_upvoted ON papers(published) WHERE upvotes > 0;
   `,
 ];

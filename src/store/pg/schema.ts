@@ -150,6 +150,8 @@ export const PG_MIGRATIONS: string[] = [
     paper_seq int PRIMARY KEY REFERENCES papers(seq) ON DELETE CASCADE,
     terms bytea NOT NULL
   );
+  `,
+  `
   CREATE INDEX papers_upvoted ON papers (published) WHERE upvotes > 0;
   `,
 ];
