@@ -72,6 +72,17 @@ describe('Lexicon', () => {
     }
   });
 
+  it('loads a page at once (setMany) to the same state as one paper at a time', () => {
+    const one = new Lexicon();
+    texts.forEach((t, i) => one.set(i, termVector(t)));
+    const many = new Lexicon();
+    many.setMany(texts.slice(0, 50).map((t, i) => ({ seq: i, terms: termVector(t) })));
+    many.setMany(texts.map((t, i) => ({ seq: i, terms: termVector(t) }))); // the first 50 again: replaced, not counted twice
+    const seqs = texts.map((_, i) => i);
+    for (const q of [0, 9, 17]) expect(Array.from(many.cosines(termVector(texts[q]), seqs))).toEqual(Array.from(one.cosines(termVector(texts[q]), seqs)));
+    expect(many.size).toBe(one.size);
+  });
+
   it('keeps document frequencies and norms current through replace and delete', () => {
     const lex = new Lexicon();
     texts.forEach((t, i) => lex.set(i, termVector(t)));
