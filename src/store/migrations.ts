@@ -168,6 +168,10 @@ export const MIGRATIONS: string[] = [
     terms     BLOB NOT NULL                    -- uint32 little-endian: term id << 8 | count
   );
   `,
+  // Trending's candidates (store.ts TRENDING_CANDIDATES): the papers with upvotes, by date.
+  `
+  CREATE INDEX papers_upvoted ON papers(published) WHERE upvotes > 0;
+  `,
   // Collections (each with its own feed, private unless shared by key) and the papers users brought with a library
   // import that the store does not have (src/store/library.ts): kept apart from papers, so they stay private.
   `

@@ -151,6 +151,9 @@ export const PG_MIGRATIONS: string[] = [
     terms bytea NOT NULL
   );
   `,
+  `
+  CREATE INDEX papers_upvoted ON papers (published) WHERE upvotes > 0;
+  `,
   // Collections and the papers users brought with a library import that the store does not have (pg/library.ts):
   // the same tables as SQLite's collections migration. Own papers stay out of papers, so they stay private.
   `
