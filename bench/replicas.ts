@@ -57,7 +57,7 @@ try {
     queries.push({ q, seq: p.seq, stray });
   }
   for (const [name, engine] of [['sqlite', sqlite], ['postgres', pg]] as const) {
-    for (const { q } of queries.slice(0, 20)) await engine.papers.keywordSearch(q, 10, null); // warm-up
+    for (const { q } of queries.slice(0, 20)) await engine.papers.keywordSearch(q, 10, {}); // warm-up
   }
   const measure = async (engine: SqliteEngine | PostgresEngine) => {
     const ms: number[] = [];
@@ -65,7 +65,7 @@ try {
     let foundStray = 0;
     for (const { q, seq, stray } of queries) {
       const t0 = performance.now();
-      const hits = await engine.papers.keywordSearch(q, 10, null);
+      const hits = await engine.papers.keywordSearch(q, 10, {});
       ms.push(performance.now() - t0);
       if (hits.some((h) => h.seq === seq)) (stray ? foundStray++ : found++);
     }

@@ -119,7 +119,7 @@ export function pgPaperReads(pool: pg.Pool): PaperReads {
       );
       return new Map(rows.map((r) => [r.seq, r.pop]));
     },
-    keywordSearch: (query: string, limit: number, within: Set<number> | null): Promise<KeywordHit[]> => search.search(query, limit, within),
+    keywordSearch: (query: string, limit: number, window: Window): Promise<KeywordHit[]> => search.search(query, limit, window),
     async vectors(seqs, model) {
       if (seqs.length === 0) return [];
       const rows = await q<{ seq: number; vec: Buffer }>(
