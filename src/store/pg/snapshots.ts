@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { inTransaction } from './pool.js';
 import { LOCKS } from './schema.js';
 
@@ -25,16 +26,23 @@ export function pgIndexSnapshots(pool: pg.Pool): IndexSnapshots {
       );
       return rows[0] ?? null;
     },
-    // Chunks as rows, not one array: node-postgres parses a bytea[] slowly (a replica start from the 69 MB snapshot at 125k papers: 12.8 s with one array, 3.5 s with rows; BENCHMARKS.md).
+    // The chunks as a binary COPY: the bytes arrive as they are stored. Read as query rows, node-postgres turns each
+    // into hex text and back on the main thread, which a replica starting up needs for other work (BENCHMARKS.md).
     async read(id) {
-      const { rows } = await pool.query<{ manifest: string; bytes: number; data: Buffer }>(
-        `SELECT s.manifest, s.bytes, c.data FROM index_snapshots s JOIN index_snapshot_chunks c ON c.snapshot_id = s.id
-          WHERE s.id = $1 ORDER BY c.n`,
-        [id],
-      );
-      if (rows.length === 0) return null;
-      const data = Buffer.concat(rows.map((r) => r.data));
-      return data.length === rows[0].bytes ? { manifest: rows[0].manifest, data } : null;
+      const head = (await pool.query<{ manifest: string; bytes: number }>('SELECT manifest, bytes FROM index_snapshots WHERE id = $1', [id])).rows[0];
+      if (!head) return null;
+      const client = await pool.connect();
+      let copied: Buffer;
+      try {
+        const parts: Buffer[] = [];
+        const stream = client.query(copyTo(`COPY (SELECT data FROM index_snapshot_chunks WHERE snapshot_id = ${Number(id)} ORDER BY n) TO STDOUT (FORMAT binary)`));
+        for await (const part of stream) parts.push(part as Buffer);
+        copied = Buffer.concat(parts);
+      } finally {
+        client.release();
+      }
+      const data = binaryCopyColumn(copied, head.bytes);
+      return data ? { manifest: head.manifest, data } : null;
     },
     async write(model, version, manifest, data) {
       return inTransaction(pool, async (c) => {
@@ -60,4 +68,30 @@ export function pgIndexSnapshots(pool: pg.Pool): IndexSnapshots {
       });
     },
   };
+}
+
+const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+/**
+ * The values of a one-column binary COPY, concatenated (PostgreSQL's binary COPY format: signature, flags, header
+ * extension, then per row a field count and a length-prefixed value, then -1). Null when the result is not
+ * `expected` bytes (a snapshot replaced while it was read has no chunks left).
+ */
+export function binaryCopyColumn(copy: Buffer, expected: number): Buffer | null {
+  if (copy.length < 19 || !copy.subarray(0, 11).equals(COPY_SIGNATURE)) throw new Error('not a binary COPY stream');
+  const out = Buffer.allocUnsafe(expected);
+  let at = 19 + copy.readUInt32BE(15);
+  let filled = 0;
+  for (;;) {
+    const fields = copy.readInt16BE(at);
+    at += 2;
+    if (fields === -1) break;
+    const length = copy.readInt32BE(at);
+    at += 4;
+    if (length < 0 || filled + length > expected) return null;
+    copy.copy(out, filled, at, at + length);
+    filled += length;
+    at += length;
+  }
+  return filled === expected ? out : null;
 }
