@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { binaryCopyColumn } from './binary-copy.js';
 import { inTransaction } from './pool.js';
 import { LOCKS } from './schema.js';
 
@@ -70,28 +71,3 @@ export function pgIndexSnapshots(pool: pg.Pool): IndexSnapshots {
   };
 }
 
-const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-
-/**
- * The values of a one-column binary COPY, concatenated (PostgreSQL's binary COPY format: signature, flags, header
- * extension, then per row a field count and a length-prefixed value, then -1). Null when the result is not
- * `expected` bytes (a snapshot replaced while it was read has no chunks left).
- */
-export function binaryCopyColumn(copy: Buffer, expected: number): Buffer | null {
-  if (copy.length < 19 || !copy.subarray(0, 11).equals(COPY_SIGNATURE)) throw new Error('not a binary COPY stream');
-  const out = Buffer.allocUnsafe(expected);
-  let at = 19 + copy.readUInt32BE(15);
-  let filled = 0;
-  for (;;) {
-    const fields = copy.readInt16BE(at);
-    at += 2;
-    if (fields === -1) break;
-    const length = copy.readInt32BE(at);
-    at += 4;
-    if (length < 0 || filled + length > expected) return null;
-    copy.copy(out, filled, at, at + length);
-    filled += length;
-    at += length;
-  }
-  return filled === expected ? out : null;
-}
