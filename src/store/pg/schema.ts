@@ -144,6 +144,13 @@ export const PG_MIGRATIONS: string[] = [
   `
   ALTER TABLE papers ADD COLUMN meta text NOT NULL DEFAULT '{}';
   `,
+  // Term vectors (text/terms.ts), as in SQLite's migration 6: written with the vector whenever the text changes.
+  `
+  CREATE TABLE paper_terms (
+    paper_seq int PRIMARY KEY REFERENCES papers(seq) ON DELETE CASCADE,
+    terms bytea NOT NULL
+  );
+  `,
   // Keyword search takes its idf from the statistics ANALYZE keeps on paper_search.doc (pg/term-stats.ts): list the
   // 10,000 most common words (every word in more than ~0.1% of the papers) instead of the default 1,000 (> 2%).
   `

@@ -4,9 +4,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { binaryCopyRows } from './binary-copy.js';
-import type { IngestLookup, PaperWrite, PaperWrites } from '../ports.js';
+import type { IngestLookup, PaperWrite, PaperWrites, TermRow, TextRow } from '../ports.js';
 import { PAPER_COLUMNS, rowToPaper, storable, type PaperRow } from './papers.js';
-import { toBytes } from '../vector-bytes.js';
+import { termsToBytes, toBytes } from '../vector-bytes.js';
 import { inTransaction } from './pool.js';
 import { LOCKS } from './schema.js';
 
@@ -47,9 +47,9 @@ function runsWithoutRepeats(writes: PaperWrite[]): PaperWrite[][] {
 const STAGE = `
   CREATE TEMP TABLE IF NOT EXISTS paper_stage (
     id text, title text, abstract text, authors text, published text, categories text, upvotes int4, source text,
-    content_hash text, meta text, vec bytea
+    content_hash text, meta text, vec bytea, terms bytea
   ) ON COMMIT DELETE ROWS`;
-const STAGE_COLUMNS = 'id, title, abstract, authors, published, categories, upvotes, source, content_hash, meta, vec';
+const STAGE_COLUMNS = 'id, title, abstract, authors, published, categories, upvotes, source, content_hash, meta, vec, terms';
 
 const UPSERT_PAPERS = `
   INSERT INTO papers (id, title, abstract, authors, published, categories, upvotes, source, content_hash, meta, created_at, updated_at)
@@ -66,12 +66,17 @@ const UPSERT_VECTORS = `
   SELECT p.seq, $1, $2, s.content_hash, s.vec FROM paper_stage s JOIN papers p ON p.id = s.id WHERE s.vec IS NOT NULL
   ON CONFLICT (paper_seq, model) DO UPDATE SET dim = excluded.dim, content_hash = excluded.content_hash, vec = excluded.vec`;
 
+const UPSERT_STAGED_TERMS = `
+  INSERT INTO paper_terms (paper_seq, terms)
+  SELECT p.seq, s.terms FROM paper_stage s JOIN papers p ON p.id = s.id WHERE s.terms IS NOT NULL
+  ON CONFLICT (paper_seq) DO UPDATE SET terms = excluded.terms`;
+
 /** Writes one run of papers (distinct ids) and their new vectors; returns the seqs whose vectors changed. */
 async function writeRun(c: pg.PoolClient, run: PaperWrite[], model: string, dim: number, now: string): Promise<number[]> {
   await c.query(STAGE);
   await c.query('DELETE FROM paper_stage'); // an earlier run of this batch
   const rows = binaryCopyRows(
-    run.map(({ paper: p, contentHash, vector }) => [
+    run.map(({ paper: p, contentHash, vector, terms }) => [
       { text: p.id },
       { text: p.title },
       { text: p.abstract },
@@ -83,14 +88,26 @@ async function writeRun(c: pg.PoolClient, run: PaperWrite[], model: string, dim:
       { text: contentHash },
       { text: metaJson(p.meta) },
       { bytes: vector ? toBytes(vector) : null },
+      { bytes: terms ? termsToBytes(terms) : null },
     ]),
   );
   await pipeline(Readable.from([rows]), c.query(copyFrom(`COPY paper_stage (${STAGE_COLUMNS}) FROM STDIN (FORMAT binary)`)));
   const seqOf = new Map((await c.query<{ seq: number; id: string }>(UPSERT_PAPERS, [now])).rows.map((r) => [r.id, r.seq]));
+  await c.query(UPSERT_STAGED_TERMS);
   const withVector = run.filter((w) => w.vector);
   if (withVector.length === 0) return [];
   await c.query(UPSERT_VECTORS, [model, dim]);
   return withVector.map((w) => seqOf.get(w.paper.id)!);
+}
+
+const UPSERT_TERMS = `
+  INSERT INTO paper_terms (paper_seq, terms)
+  SELECT t.seq, t.terms FROM unnest($1::int[], $2::bytea[]) AS t(seq, terms) JOIN papers p ON p.seq = t.seq
+  ON CONFLICT (paper_seq) DO UPDATE SET terms = excluded.terms`;
+
+/** Upserts term vectors (papers deleted meanwhile are skipped by the join). */
+async function saveTerms(c: pg.PoolClient | pg.Pool, rows: readonly TermRow[]): Promise<void> {
+  if (rows.length) await c.query(UPSERT_TERMS, [rows.map((r) => r.seq), rows.map((r) => termsToBytes(r.terms))]);
 }
 
 /** The paper-writes port on PostgreSQL: each batch is one transaction of a few set-based statements. */
@@ -128,6 +145,17 @@ export function pgPaperWrites(pool: pg.Pool): PaperWrites {
         await appendChanges(c, [row.seq]);
         return row.seq;
       });
+    },
+    async papersWithoutTerms(after, limit) {
+      const { rows } = await pool.query<TextRow>(
+        `SELECT seq, title, abstract FROM papers p
+          WHERE seq > $1 AND NOT EXISTS (SELECT 1 FROM paper_terms t WHERE t.paper_seq = p.seq) ORDER BY seq LIMIT $2`,
+        [after, limit],
+      );
+      return rows;
+    },
+    async saveTerms(rows) {
+      await saveTerms(pool, rows);
     },
   };
 }
