@@ -99,7 +99,7 @@ try {
   const dirA = fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-replica-a-'));
   const dirB = fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-replica-b-'));
   const started = (s: ChildServer) => `${fmt(s.readyMs / 1000, 1)} s (CPU ${fmt(procCpuMs(s.pid) / 1000, 1)} s)`;
-  let a = await startServer(dirA, { env, built: true });
+  let a = await startServer(dirA, { env, built: true, readyTimeoutMs: 1_800_000 }); // a cold build takes minutes on a loaded box
   add('replica cold start to ready (index built from Postgres)', '—', started(a), `RSS ${fmt(procRssMb(a.pid))} MB`);
   // The first replica stores its index as the shared snapshot once ready; a second one starts from it.
   const watcher = await PostgresEngine.open(url);
