@@ -32,6 +32,7 @@ export class SqliteEngine implements Engine {
       starCounts: async (ids) => s.starCounts(ids),
       trending: async (w, k, formula) => s.trending(w, k, formula),
       popularity: async (w, starWeight) => s.popularity(w, starWeight),
+      popularityOf: async (seqs, starWeight) => s.popularityOf(seqs, starWeight),
       // In-process, the window's seqs cost no round trip: FTS5 ranks, the set filters (store/search.ts).
       keywordSearch: async (q, limit, window) => s.keywords.search(q, limit, s.seqsInWindow(window)),
       vectors: async (seqs, model) => s.vectorsFor(seqs, model),
