@@ -230,50 +230,50 @@ export class Lexicon {
   }
 
   /**
-   * tf-idf rows of these papers over the counted terms of the `vocabulary` papers only (a feed: its liked ones),
-   * each divided by the paper's tf norm like every score here (and by the largest idf); a paper not in the lexicon gets an empty row. A
-   * per-user model learns which of the reader's own words tell their papers from the rest, and a feed's candidates
-   * then cost a probe of a small table per term (not one idf lookup per term in the 64 MB df table).
+   * The l2-normalised tf-idf rows of these papers (terms that count only) over local column ids, for a model trained
+   * on just these papers; a paper not in the lexicon gets an empty row. Each distinct term's idf is read once (a
+   * feed's 2,000 candidates hold ~300k term occurrences, ~140k distinct terms), and the columns are numbered densely,
+   * so the model's weights stay small enough for the CPU cache.
    */
-  rows(seqs: ArrayLike<number>, vocabulary: ArrayLike<number>): SparseRows {
-    const table = new TermTable(Array.from(vocabulary).reduce((n, seq) => n + (this.docs.get(seq)?.length ?? 0), 0));
-    const filter = new Int32Array(FILTER_WORDS);
+  rows(seqs: ArrayLike<number>): SparseRows {
+    let nnz = 0;
+    for (let s = 0; s < seqs.length; s++) nnz += this.docs.get(seqs[s])?.length ?? 0;
+    let cap = 1024;
+    while (cap < nnz) cap <<= 1; // distinct terms ≤ nnz / 2 in practice: load ≤ 1/2
+    const mask = cap - 1;
+    const table = new Int32Array(2 * cap).fill(-1); // (term id, local column or -1) side by side: one cache line a probe
     const idfOf: number[] = [];
-    for (let v = 0; v < vocabulary.length; v++) {
-      const terms = this.docs.get(vocabulary[v]);
-      if (!terms) continue;
-      for (let i = 0; i < terms.length; i++) {
-        const id = terms[i] >>> 8;
-        if (table.get(id) !== 0) continue;
-        const idf = this.idf(id);
-        if (idf === 0) continue;
-        idfOf.push(idf);
-        table.set(id, idfOf.length); // local column + 1
-        filter[(id >>> 5) & (FILTER_WORDS - 1)] |= 1 << (id & 31);
-      }
-    }
     const rowPtr = new Int32Array(seqs.length + 1);
-    let capacity = 0;
-    for (let s = 0; s < seqs.length; s++) capacity += this.docs.get(seqs[s])?.length ?? 0;
-    const cols = new Int32Array(capacity);
-    const vals = new Float32Array(capacity);
+    const cols = new Int32Array(nnz);
+    const vals = new Float32Array(nnz);
     let k = 0;
-    // Scaled into [0, 1] per term by the largest idf a counted term can have, so a row's length stays near the unit
-    // tf-idf rows the dense features' scales were picked against (EMBEDDING_SCALE, POPULARITY_SCALE).
-    const maxIdf = Math.log((1 + this.docs.size) / (1 + LEXICON_MIN_DF)) + 1;
     for (let s = 0; s < seqs.length; s++) {
       const terms = this.docs.get(seqs[s]);
+      const start = k;
+      let norm = 0;
       if (terms) {
-        const inv = 1 / ((this.tfNorms[seqs[s]] || 1) * maxIdf);
         for (let i = 0; i < terms.length; i++) {
           const id = terms[i] >>> 8;
-          if ((filter[(id >>> 5) & (FILTER_WORDS - 1)] & (1 << (id & 31))) === 0) continue;
-          const col = table.get(id) - 1;
+          let slot = Math.imul(id, 0x9e3779b1) >>> 0;
+          for (slot &= mask; table[2 * slot] !== -1 && table[2 * slot] !== id; slot = (slot + 1) & mask);
+          if (table[2 * slot] === -1) {
+            table[2 * slot] = id;
+            const idf = this.idf(id);
+            if (idf !== 0) {
+              table[2 * slot + 1] = idfOf.length;
+              idfOf.push(idf);
+            }
+          }
+          const col = table[2 * slot + 1];
           if (col < 0) continue;
+          const w = TF[terms[i] & 0xff] * idfOf[col];
           cols[k] = col;
-          vals[k++] = TF[terms[i] & 0xff] * idfOf[col] * inv;
+          vals[k++] = w;
+          norm += w * w;
         }
       }
+      const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+      for (let j = start; j < k; j++) vals[j] *= inv;
       rowPtr[s + 1] = k;
     }
     return { rowPtr, cols: cols.subarray(0, k), vals: vals.subarray(0, k), width: idfOf.length };
