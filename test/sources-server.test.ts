@@ -93,7 +93,7 @@ describe('scheduled sync in the server', () => {
     await Promise.all([twoArxivRuns, hfRun]);
     await expectProblem(await fetch(`${server.url}/v1/admin/sources`), 401);
     // The schedule keeps firing: read the status between two runs (a run in progress has a checkpoint, resumable).
-    let sources: { source: string; running: boolean }[] = [];
+    let sources: { source: string; running: boolean; runs: number; lastSuccessAt: string; nextRunAt: string }[] = [];
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
       const res = await fetch(`${server.url}/v1/admin/sources`, { headers: auth });
       expect(res.status).toBe(200);
