@@ -74,7 +74,7 @@ export class IndexSync {
       await catchUpLexicon(lexicon, changes, version, index.version);
       [this.index, this.lexicon, this.lexiconVersion] = [index, lexicon, index.version];
       const how = outcome === 'loaded' ? 'loaded' : `rebuilt (${reason})`;
-      log(`index: ${how}, ${index.size} vectors, lexicon of ${lexicon.size} papers, in ${Date.now() - started} ms`);
+      log(`index: ${how}, ${index.size} vectors in ${Date.now() - started} ms (with the lexicon of ${lexicon.size} papers' terms)`);
     });
   }
 
