@@ -11,6 +11,7 @@ import { zSum } from '../recommend/stats.js';
 import { fuseWithLexical, RERANK_POOL } from '../recommend/lexical.js';
 import { cosineAll, type TfidfMatrix } from '../recommend/tfidf.js';
 import { rankOf, seedOf, splitOf, tieBreaker, topK, type Split } from './util.js';
+import { applyCategoryPrior, CATEGORY_PENALTY, sharesCategory } from '../recommend/category-prior.js';
 
 export interface SimilarQuery {
   paper: number;
@@ -21,8 +22,13 @@ export interface SimilarQuery {
   split: Split;
 }
 
-/** The row of the production /similar ranking (dense top RERANK_POOL re-ranked with local tf-idf). */
-export const SERVED_SIMILAR = `as served (dense top-${RERANK_POOL} + local tf-idf re-rank)`;
+/** The row of the production /similar ranking (dense top RERANK_POOL re-ranked with local tf-idf, category prior). */
+export const SERVED_SIMILAR = `as served (dense top-${RERANK_POOL} + local tf-idf re-rank − ${CATEGORY_PENALTY} if no shared category)`;
+/** The previous production ranking: the same without the category prior. */
+export const PREVIOUS_SIMILAR = `previous (dense top-${RERANK_POOL} + local tf-idf re-rank)`;
+/** Category-prior weights also reported (picked on dev: see EVAL.md). */
+export const PRIOR_VARIANTS = [0.5, 2] as const;
+export const priorVariant = (w: number) => `dense top-${RERANK_POOL} + local tf-idf re-rank − ${w} if no shared category`;
 
 export function similarQueries(data: EvalData): SimilarQuery[] {
   const out: SimilarQuery[] = [];
@@ -38,6 +44,11 @@ export function similarQueries(data: EvalData): SimilarQuery[] {
 export interface QueryScores {
   recall10: number;
   mrr: number;
+  /**
+   * Glaring misses: the fraction of the top 5 sharing no curated set (any set, not only the query's) and no arXiv
+   * category with the query paper.
+   */
+  glaring5: number;
 }
 /** Per method, per query (aligned with the query list). */
 export type SimilarResults = Map<string, QueryScores[]>;
@@ -71,6 +82,21 @@ export function runSimilar(
   const tfAll = new Float32Array(tfidf.n);
   const dense = new Float32Array(N);
   const started = Date.now();
+  const setsOf = new Map<number, Set<number>>();
+  data.topicSets.forEach((s, si) => {
+    for (const id of s.arxivIds) {
+      const i = data.index.get(id);
+      if (i !== undefined) setsOf.set(i, (setsOf.get(i) ?? new Set()).add(si));
+    }
+  });
+  const glaring = (q: number, j: number) => {
+    const qs = setsOf.get(q);
+    const js = setsOf.get(j);
+    if (qs && js && [...js].some((x) => qs.has(x))) return false;
+    const qc = data.papers[q].categories;
+    const jc = data.papers[j].categories;
+    return qc.length > 0 && jc.length > 0 && !sharesCategory(qc, jc);
+  };
 
   queries.forEach((q, qi) => {
     const tie = tieBreaker(N, seedOf(`similar:${data.papers[q.paper].id}:${q.setId}`));
@@ -80,7 +106,11 @@ export function runSimilar(
       const top = topK(N, 10, scores, tie);
       let best = q.relevant[0];
       for (const r of q.relevant) if (scores[r] > scores[best] || (scores[r] === scores[best] && tie[r] < tie[best])) best = r;
-      return { recall10: recallAtK(top, relevant, 10), mrr: reciprocalRank(rankOf(N, best, scores, tie)) };
+      return {
+        recall10: recallAtK(top, relevant, 10),
+        mrr: reciprocalRank(rankOf(N, best, scores, tie)),
+        glaring5: top.slice(0, 5).filter((j) => glaring(q.paper, j)).length / 5,
+      };
     };
     const random = Float64Array.from(tieBreaker(N, seedOf(`random:${qi}`)));
     random[q.paper] = -Infinity;
@@ -109,10 +139,17 @@ export function runSimilar(
       // As served: the dense top RERANK_POOL re-ranked by z(dense) + z(local tf-idf), the rest after them.
       const pool = topK(N, RERANK_POOL, dq, tie);
       const fused = fuseWithLexical([data.papers[q.paper].text], pool.map((i) => data.papers[i].text), pool.map((i) => d[i]));
-      const served = Float64Array.from(dq, (x) => x - 1e3);
-      pool.forEach((i, j) => (served[i] = fused[j]));
-      served[q.paper] = -Infinity;
-      add(`${m.label} ${SERVED_SIMILAR}`, qi, evaluate(served));
+      const withPrior = (label: string, scores: Float64Array) => {
+        const served = Float64Array.from(dq, (x) => x - 1e3);
+        pool.forEach((i, j) => (served[i] = scores[j]));
+        served[q.paper] = -Infinity;
+        add(`${m.label} ${label}`, qi, evaluate(served));
+      };
+      const qc = data.papers[q.paper].categories;
+      const poolCats = pool.map((i) => data.papers[i].categories);
+      withPrior(PREVIOUS_SIMILAR, fused);
+      for (const w of PRIOR_VARIANTS) withPrior(priorVariant(w), applyCategoryPrior(fused.slice(), qc, poolCats, w));
+      withPrior(SERVED_SIMILAR, applyCategoryPrior(fused.slice(), qc, poolCats));
     }
     if ((qi + 1) % 200 === 0) log(`  similar: ${qi + 1}/${queries.length} queries (${Math.round((Date.now() - started) / 1000)} s)`);
   });

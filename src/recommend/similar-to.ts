@@ -1,22 +1,28 @@
 import type { Window } from '../store/ports.js';
 import { nearest, type Catalog, type Scored } from './catalog.js';
 import { fuseWithLexicalOffThread, RERANK_POOL } from './lexical.js';
+import { applyCategoryPrior } from './category-prior.js';
 
 /**
  * Similar papers for a paper given by its text and embedding (stored or not), itself excluded through `exclude`:
  * the max(RERANK_POOL, 2k) nearest by embedding, re-ranked by z(cosine) + z(tf-idf cosine to the paper's text) so
- * exact shared terms count too (EVAL.md measures the gain). `score` is that fused value, in standard deviations over
- * the pool. `vector` is the embedding of paperText(title, abstract), as ingest computes it.
+ * exact shared terms count too (EVAL.md measures the gain), minus CATEGORY_PENALTY for a neighbour sharing no arXiv
+ * category with the query when the query has categories (category-prior.ts). `score` is that value, in standard
+ * deviations over the pool. `vector` is the embedding of paperText(title, abstract), as ingest computes it.
  */
 export async function similarToText(
   c: Catalog,
-  query: { title: string; abstract: string; vector: Float32Array },
+  query: { title: string; abstract: string; vector: Float32Array; categories?: readonly string[] },
   k: number,
   window: Window,
   exclude: Set<number>,
 ): Promise<Scored[]> {
   const pool = await nearest(c, query.vector, Math.max(RERANK_POOL, 2 * k), window, exclude);
-  const fused = await fuseWithLexicalOffThread([query], pool.map((p) => p.paper), pool.map((p) => p.score));
+  const fused = applyCategoryPrior(
+    await fuseWithLexicalOffThread([query], pool.map((p) => p.paper), pool.map((p) => p.score)),
+    query.categories ?? [],
+    pool.map((p) => p.paper.categories),
+  );
   return pool
     .map((p, i) => ({ paper: p.paper, score: fused[i] }))
     .sort((a, b) => b.score - a.score || a.paper.seq - b.paper.seq)

@@ -6,5 +6,5 @@ import { similarToText } from './similar-to.js';
 export async function similarPapers(c: Catalog, paper: StoredPaper, k: number, window: Window = {}): Promise<Scored[]> {
   const [query] = await withVectors(c, [paper]);
   if (!query) return [];
-  return similarToText(c, { title: paper.title, abstract: paper.abstract, vector: query.vec }, k, window, new Set([paper.seq]));
+  return similarToText(c, { title: paper.title, abstract: paper.abstract, vector: query.vec, categories: paper.categories }, k, window, new Set([paper.seq]));
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { KeywordHit } from '../ports.js';
-import { queryTerms } from '../search.js';
+import { queryTerms, TITLE_TIER_BONUS } from '../search.js';
 
 /** ts_rank weights for D, C, B, A: a title word (A) counts twice an abstract word (B), as in the SQLite bm25. */
 const WEIGHTS = '{0, 0, 0.5, 1.0}';
@@ -16,7 +16,8 @@ export const OR_CANDIDATE_CAP = 5000;
  * Unlike FTS5's bm25, ts_rank has no inverse document frequency, so OR-ing every word ranks papers that repeat a
  * common word above the one the rare words describe. Hence AND first (every content word must match: few rows,
  * ranked cheaply), then, only if that leaves fewer than `limit` hits, OR-matches ranked by how many query words
- * they contain and then ts_rank, appended after the AND hits. Query words go through queryTerms (letters and digits
+ * they contain and then ts_rank, appended after the AND hits. Among the AND hits, those whose title (weight A) holds
+ * every word come first, flagged `title`, as in the SQLite search (the known-item tier, EVAL.md). Query words go through queryTerms (letters and digits
  * only) and then into plainto_tsquery one by one, so no user input is ever parsed as tsquery syntax.
  */
 export class PgKeywordSearch {
@@ -50,11 +51,16 @@ export class PgKeywordSearch {
           FROM paper_search s, q
          WHERE q.q IS NOT NULL AND s.doc @@ q.q AND ($3::int[] IS NULL OR s.seq = ANY ($3::int[]))
          ${op === 'OR' ? `ORDER BY matched DESC LIMIT ${OR_CANDIDATE_CAP}` : ''}
+      ), ranked AS (
+        SELECT h.seq, ${op === 'AND' ? `ts_filter(h.doc, '{a}') @@ q.q` : 'false'} AS title,
+               (h.matched + ts_rank('${WEIGHTS}', h.doc, q.q))::float8 AS relevance
+          FROM hits h, q
       )
-      SELECT h.seq, (h.matched + ts_rank('${WEIGHTS}', h.doc, q.q))::float8 AS score
-        FROM hits h, q
-       ORDER BY score DESC, h.seq
+      SELECT seq, title, relevance + CASE WHEN title THEN ${TITLE_TIER_BONUS} ELSE 0 END AS score
+        FROM ranked
+       ORDER BY title DESC, relevance DESC, seq
        LIMIT $2`;
-    return (await this.pool.query<KeywordHit>(sql, [terms, limit, within])).rows;
+    const rows = (await this.pool.query<KeywordHit & { title: boolean }>(sql, [terms, limit, within])).rows;
+    return rows.map((r) => (r.title ? r : { seq: r.seq, score: r.score }));
   }
 }
