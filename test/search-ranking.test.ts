@@ -36,6 +36,7 @@ describe('hybrid fusion', () => {
 
   it('pins keyword hits whose title holds every query word, scoring 1 + their RRF score, then fuses the rest', () => {
     const fused = hybridFusion(semantic, keyword, 4);
+    expect(fused).toEqual(hybridFusion(semantic, keyword, 4, { titleMatches: 'pin' })); // one pinned hit: same order
     expect(fused.map((r) => r.seq)).toEqual([7, 5, 6, 9]);
     expect(fused[0].score).toBeCloseTo(1 + 1 / 61 + 1 / 63, 12);
     expect(fused[1].score).toBeCloseTo(1 / 61 + 1 / 62, 12);
@@ -48,13 +49,22 @@ describe('hybrid fusion', () => {
   });
 });
 
+describe('hybrid fusion: several pinned hits', () => {
+  it('orders them by their fused score (pin-fused, served) or keep keyword order (pin)', () => {
+    const semantic = [{ seq: 2, score: 0.9 }];
+    const keyword = [{ seq: 1, score: 1010, title: true }, { seq: 2, score: 1005, title: true }];
+    expect(hybridFusion(semantic, keyword, 2).map((r) => r.seq)).toEqual([2, 1]);
+    expect(hybridFusion(semantic, keyword, 2, { titleMatches: 'pin' }).map((r) => r.seq)).toEqual([1, 2]);
+  });
+});
+
 describe('category prior for similar papers', () => {
   it('penalises a neighbour sharing no category, and nothing when either side has none', () => {
     expect(sharesCategory(['cs.AI', 'cs.CL'], ['cs.CL'])).toBe(true);
     expect(sharesCategory(['cs.AI'], ['cs.RO'])).toBe(false);
     expect(sharesCategory([], ['cs.RO'])).toBe(true);
     const scores = applyCategoryPrior(Float64Array.from([2, 1.5, 1]), ['cs.AI'], [['cs.RO'], ['cs.AI', 'cs.LG'], []]);
-    expect([...scores]).toEqual([1, 1.5, 1]);
+    expect([...scores]).toEqual([0, 1.5, 1]);
     expect([...applyCategoryPrior(Float64Array.from([2]), [], [['cs.RO']])]).toEqual([2]);
   });
 });

@@ -9,7 +9,7 @@
  */
 import type { EvalData } from './data.js';
 import { ndcgAtK } from './metrics.js';
-import { rng, seedOf, splitOf, type Split } from './util.js';
+import { rng, seedOf, splitOf, topK, type Split } from './util.js';
 import { hybridFusion, type HybridRanking } from '../recommend/hybrid-search.js';
 import { memoryKeywordSearch, queryTerms, SERVED_KEYWORD_RANKING, type KeywordRanking } from '../store/search.js';
 import type { Ranked } from '../store/ports.js';
@@ -133,8 +133,8 @@ const KEYWORD_VARIANTS: [string, KeywordRanking][] = [
 ];
 const HYBRID_VARIANTS: [string, HybridRanking][] = [
   ['previous (RRF)', { titleMatches: 'rrf' }],
-  ['title tier pinned, ordered by RRF', { titleMatches: 'pin-fused' }],
-  ['as served (title tier pinned, keyword order)', { titleMatches: 'pin' }],
+  ['title tier pinned, keyword order', { titleMatches: 'pin' }],
+  ['as served (title tier pinned, ordered by RRF)', { titleMatches: 'pin-fused' }],
 ];
 export const SERVED_KEYWORD = KEYWORD_VARIANTS[2][0];
 export const PREVIOUS_KEYWORD = KEYWORD_VARIANTS[0][0];
@@ -151,8 +151,8 @@ function denseTop(m: SearchModel, q: Float32Array, n: number, depth: number): Ra
     for (let d = 0; d < m.dim; d++) s += m.vectors[o + d] * q[d];
     scores[i] = s;
   }
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
-  return idx.slice(0, depth).map((i) => ({ seq: i, score: scores[i] }));
+  const byIndex = Float64Array.from({ length: n }, (_, i) => i); // ties: the lower index first
+  return topK(n, depth, scores, byIndex).map((i) => ({ seq: i, score: scores[i] }));
 }
 
 export async function runSearch(data: EvalData, queries: SearchQuery[], model: SearchModel, log: (m: string) => void): Promise<SearchResults> {

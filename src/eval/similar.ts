@@ -27,7 +27,7 @@ export const SERVED_SIMILAR = `as served (dense top-${RERANK_POOL} + local tf-id
 /** The previous production ranking: the same without the category prior. */
 export const PREVIOUS_SIMILAR = `previous (dense top-${RERANK_POOL} + local tf-idf re-rank)`;
 /** Category-prior weights also reported (picked on dev: see EVAL.md). */
-export const PRIOR_VARIANTS = [0.5, 2] as const;
+export const PRIOR_VARIANTS = [0.5, 1, 4] as const;
 export const priorVariant = (w: number) => `dense top-${RERANK_POOL} + local tf-idf re-rank − ${w} if no shared category`;
 
 export function similarQueries(data: EvalData): SimilarQuery[] {

@@ -4,7 +4,7 @@
  * tf-idf both match surface words ("agent", "planning") across fields; the categories the authors chose say which
  * field a paper is in. EVAL.md (task 1, "glaring misses") measures it; the weight was picked on dev.
  */
-export const CATEGORY_PENALTY = 1;
+export const CATEGORY_PENALTY = 2;
 
 /** True when the lists share a category, or when either has none (nothing to disagree with). */
 export function sharesCategory(query: readonly string[], candidate: readonly string[]): boolean {

@@ -15,8 +15,8 @@ export interface HybridRanking {
    */
   titleMatches: 'rrf' | 'pin' | 'pin-fused';
 }
-/** Served: pin (EVAL.md: known-item hit@10 RRF 0.80 → pin 0.98+, topical precision not lower). */
-export const SERVED_HYBRID_RANKING: HybridRanking = { titleMatches: 'pin' };
+/** Served: pin-fused (EVAL.md, task 4: known-item hit@10 far above RRF; picked over 'pin' on dev MRR). */
+export const SERVED_HYBRID_RANKING: HybridRanking = { titleMatches: 'pin-fused' };
 
 /** Fuses ranked lists by reciprocal rank; ties keep the better best-rank, then the lower seq (deterministic). */
 export function reciprocalRankFusion(lists: Ranked[][], k: number): Ranked[] {
