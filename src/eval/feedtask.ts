@@ -9,6 +9,8 @@ import { ndcgAtK, recallAtK } from './metrics.js';
 import { FEED_MAX_STARS_USED, FEED_POPULARITY_WEIGHT, maxAffinity, productionPool, rankFeed } from './rankers.js';
 import { maxCosine, type TfidfMatrix } from '../recommend/tfidf.js';
 import { feedSignals } from '../recommend/lexical.js';
+import type { Lexicon } from '../index/lexicon.js';
+import { localFeedSignals } from './local-tfidf.js';
 import { zSum } from '../recommend/stats.js';
 import { rng, seedOf, splitOf, tieBreaker, topK, type Split } from './util.js';
 
@@ -92,11 +94,15 @@ export interface FeedRunOptions {
   modelLabel: string;
   svmLambda: number;
   svmNegatives: number;
+  /** Every paper's term vector, keyed by its index in data.papers (as production keys them by seq). */
+  lexicon: Lexicon;
   log: (m: string) => void;
 }
 
 /** The row of the production feed ranking (src/recommend/feed.ts). */
 export const SERVED_FEED = 'as served (dense + per-user model on tf-idf ⊕ embedding ⊕ popularity, NN candidates + MMR)';
+/** The served ranker with the per-request local tf-idf it used before the lexicon (issue 16), for comparison. */
+export const PREVIOUS_FEED = 'as previously served (the same on local tf-idf fitted per request)';
 
 /** Scores restricted to the pool (everything else -Infinity), so byScore ranks only what production scores. */
 function onPoolScores(scores: ArrayLike<number>, pool: number[], n: number): Float64Array {
@@ -153,13 +159,15 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
     const vectors = new Float32Array(rows.length * o.dim);
     rows.forEach((p, r) => vectors.set(vec(p), r * o.dim));
     const input = {
-      likedTexts: hist.map(text),
-      candidateTexts: pool.map((c) => text(u.candidates[c])),
+      lexicon: o.lexicon,
+      liked: hist,
+      candidates: pool.map((c) => u.candidates[c]),
       vectors,
       dim: o.dim,
       popularity: Float32Array.from(rows, (p) => data.papers[p].upvotes),
     };
     const signals = feedSignals(input);
+    const previous = localFeedSignals({ ...input, likedTexts: hist.map(text), candidateTexts: pool.map((c) => text(u.candidates[c])) });
     // The previous ranker's tf-idf-only SVM: the same model with its dense features zeroed.
     const tfidfOnly = feedSignals({ ...input, vectors: new Float32Array(vectors.length), popularity: new Float32Array(rows.length) });
     const scatter = (xs: ArrayLike<number> | undefined) => {
@@ -179,6 +187,7 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
     } else add(`previous ranker: dense + lexical + tf-idf SVM + popularity, no MMR`, rankFeed({ ...onPool, lexical }));
     add(`ours (${o.modelLabel}): dense + per-user model, no MMR`, rankFeed({ ...onPool, lexical, userModel }));
     add(`ours (${o.modelLabel}): ${SERVED_FEED}`, rankFeed({ ...onPool, lexical, userModel, mmr: true }));
+    add(`ours (${o.modelLabel}): ${PREVIOUS_FEED}`, rankFeed({ ...onPool, lexical: scatter(previous.lexical)!, userModel: scatter(previous.userModel), mmr: true }));
     if ((ui + 1) % 10 === 0) o.log(`  feed: ${ui + 1}/${users.length} users (${Math.round((Date.now() - started) / 1000)} s)`);
   });
   return results;

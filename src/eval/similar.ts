@@ -8,7 +8,9 @@ import { denseAll } from './embed-cache.js';
 import { recallAtK, reciprocalRank } from './metrics.js';
 import { rrfFusion } from './rankers.js';
 import { zSum } from '../recommend/stats.js';
-import { fuseWithLexical, RERANK_POOL } from '../recommend/lexical.js';
+import { fuseWithLexicon, RERANK_POOL } from '../recommend/lexical.js';
+import type { Lexicon } from '../index/lexicon.js';
+import { localFuse } from './local-tfidf.js';
 import { cosineAll, type TfidfMatrix } from '../recommend/tfidf.js';
 import { rankOf, seedOf, splitOf, tieBreaker, topK, type Split } from './util.js';
 import { applyCategoryPrior, CATEGORY_PENALTY, sharesCategory } from '../recommend/category-prior.js';
@@ -22,13 +24,15 @@ export interface SimilarQuery {
   split: Split;
 }
 
-/** The row of the production /similar ranking (dense top RERANK_POOL re-ranked with local tf-idf, category prior). */
-export const SERVED_SIMILAR = `as served (dense top-${RERANK_POOL} + local tf-idf re-rank − ${CATEGORY_PENALTY} if no shared category)`;
-/** The previous production ranking: the same without the category prior. */
-export const PREVIOUS_SIMILAR = `previous (dense top-${RERANK_POOL} + local tf-idf re-rank)`;
-/** Category-prior weights also reported (picked on dev: see EVAL.md). */
+/** The production /similar ranking before issue 17: dense top RERANK_POOL re-ranked with the lexicon's tf-idf. */
+export const LEXICON_SIMILAR = `dense top-${RERANK_POOL} + stored term vectors' tf-idf re-rank`;
+/** The row of the production /similar ranking: that, with the category prior. */
+export const SERVED_SIMILAR = `as served (${LEXICON_SIMILAR} − ${CATEGORY_PENALTY} if no shared category)`;
+/** The same before the lexicon: tf-idf fitted per request on the 201 texts. */
+export const PREVIOUS_SIMILAR = `previously served (dense top-${RERANK_POOL} + local tf-idf re-rank)`;
+/** Category-prior weights also reported (the served one was picked on dev: see EVAL.md). */
 export const PRIOR_VARIANTS = [0.5, 1, 4] as const;
-export const priorVariant = (w: number) => `dense top-${RERANK_POOL} + local tf-idf re-rank − ${w} if no shared category`;
+export const priorVariant = (w: number) => `${LEXICON_SIMILAR} − ${w} if no shared category`;
 
 export function similarQueries(data: EvalData): SimilarQuery[] {
   const out: SimilarQuery[] = [];
@@ -68,6 +72,7 @@ export function runSimilar(
   data: EvalData,
   queries: SimilarQuery[],
   tfidf: TfidfMatrix,
+  lexicon: Lexicon,
   models: DenseModel[],
   log: (m: string) => void,
 ): SimilarResults {
@@ -136,20 +141,22 @@ export function runSimilar(
       const rrf = rrfFusion(N, [topK(N, 1001, dq, tie), topK(N, 1001, tf, tie)].map((l) => l.filter((i) => i !== q.paper)));
       rrf[q.paper] = -Infinity;
       add(`${m.label} hybrid RRF`, qi, evaluate(rrf));
-      // As served: the dense top RERANK_POOL re-ranked by z(dense) + z(local tf-idf), the rest after them.
+      // As served: the dense top RERANK_POOL re-ranked by z(dense) + z(tf-idf), the rest after them.
       const pool = topK(N, RERANK_POOL, dq, tie);
-      const fused = fuseWithLexical([data.papers[q.paper].text], pool.map((i) => data.papers[i].text), pool.map((i) => d[i]));
-      const withPrior = (label: string, scores: Float64Array) => {
-        const served = Float64Array.from(dq, (x) => x - 1e3);
-        pool.forEach((i, j) => (served[i] = scores[j]));
-        served[q.paper] = -Infinity;
-        add(`${m.label} ${label}`, qi, evaluate(served));
+      const reranked = (fused: ArrayLike<number>) => {
+        const out = Float64Array.from(dq, (x) => x - 1e3);
+        pool.forEach((i, j) => (out[i] = fused[j]));
+        out[q.paper] = -Infinity;
+        return out;
       };
+      const previous = localFuse([data.papers[q.paper].text], pool.map((i) => data.papers[i].text), pool.map((i) => d[i]));
+      add(`${m.label} ${PREVIOUS_SIMILAR}`, qi, evaluate(reranked(previous)));
+      const lexical = fuseWithLexicon(lexicon, [lexicon.termsOf(q.paper)!], pool, pool.map((i) => d[i]));
+      add(`${m.label} ${LEXICON_SIMILAR}`, qi, evaluate(reranked(lexical)));
       const qc = data.papers[q.paper].categories;
       const poolCats = pool.map((i) => data.papers[i].categories);
-      withPrior(PREVIOUS_SIMILAR, fused);
-      for (const w of PRIOR_VARIANTS) withPrior(priorVariant(w), applyCategoryPrior(fused.slice(), qc, poolCats, w));
-      withPrior(SERVED_SIMILAR, applyCategoryPrior(fused.slice(), qc, poolCats));
+      for (const w of PRIOR_VARIANTS) add(`${m.label} ${priorVariant(w)}`, qi, evaluate(reranked(applyCategoryPrior(Float64Array.from(lexical), qc, poolCats, w))));
+      add(`${m.label} ${SERVED_SIMILAR}`, qi, evaluate(reranked(applyCategoryPrior(Float64Array.from(lexical), qc, poolCats))));
     }
     if ((qi + 1) % 200 === 0) log(`  similar: ${qi + 1}/${queries.length} queries (${Math.round((Date.now() - started) / 1000)} s)`);
   });
