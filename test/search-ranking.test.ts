@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hybridFusion, reciprocalRankFusion } from '../src/recommend/hybrid-search.js';
-import { applyCategoryPrior, sharesCategory } from '../src/recommend/category-prior.js';
+import { applyCategoryPrior, sharesCategory, topWithCategoryPrior } from '../src/recommend/category-prior.js';
 import { memoryKeywordSearch } from '../src/store/search.js';
 import { sanityLiteRanker, titleWordsQuery } from '../src/eval/search.js';
 import { rng } from '../src/util/random.js';
@@ -66,6 +66,27 @@ describe('category prior for similar papers', () => {
     const scores = applyCategoryPrior(Float64Array.from([2, 1.5, 1]), ['cs.AI'], [['cs.RO'], ['cs.AI', 'cs.LG'], []]);
     expect([...scores]).toEqual([0, 1.5, 1]);
     expect([...applyCategoryPrior(Float64Array.from([2]), [], [['cs.RO']])]).toEqual([2]);
+  });
+});
+
+describe('category prior, reading papers lazily', () => {
+  it('gives exactly the order of applying the prior to the whole pool, reading far fewer papers', async () => {
+    const seed = 20261204;
+    console.log(`topWithCategoryPrior test: seed ${seed}`);
+    const r = rng(seed);
+    const cats = ['cs.AI', 'cs.CL', 'cs.RO', 'cs.CV'];
+    for (let trial = 0; trial < 50; trial++) {
+      const pool = Array.from({ length: 200 }, (_, seq) => ({ seq, score: Math.round(r() * 40) / 10, categories: [cats[Math.floor(r() * 4)]] }));
+      const ranked = [...pool].sort((a, b) => b.score - a.score || a.seq - b.seq).map(({ seq, score }) => ({ seq, score }));
+      const query = [cats[trial % 4]];
+      const k = 1 + (trial % 20);
+      let read = 0;
+      const got = await topWithCategoryPrior(ranked, k, query, async (seqs) => ((read += seqs.length), seqs.map((s) => pool[s])), 2);
+      const all = applyCategoryPrior(Float64Array.from(pool, (p) => p.score), query, pool.map((p) => p.categories), 2);
+      const expected = pool.map((p) => ({ seq: p.seq, score: all[p.seq] })).sort((a, b) => b.score - a.score || a.seq - b.seq).slice(0, k);
+      expect(got.map((g) => [g.paper.seq, g.score]), `trial ${trial}`).toEqual(expected.map((e) => [e.seq, e.score]));
+      expect(read).toBeLessThan(200);
+    }
   });
 });
 
