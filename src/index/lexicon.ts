@@ -5,6 +5,8 @@ export const LEXICON_MIN_DF = 2;
 /** Terms in more than this fraction of the papers are too common to tell papers apart (arxiv-sanity's max_df). */
 export const LEXICON_MAX_DF = 0.1;
 
+/** Bit filters in front of term tables: 2^16 bits (8 KB, in L1), so most terms of a paper are rejected by one load. */
+const FILTER_WORDS = 1 << 11;
 /** Sublinear tf (1 + ln count) for every storable count. */
 const TF = Float64Array.from({ length: 256 }, (_, c) => (c === 0 ? 0 : 1 + Math.log(c)));
 /** Each arena chunk holds this many packed terms (16 MB); a paper's terms are a view into one chunk. */
@@ -21,13 +23,13 @@ export interface SparseRows {
 
 /**
  * Every stored paper's term vector (text/terms.ts) and the corpus's document frequencies, in memory: tf-idf
- * (sublinear tf, smooth idf, l2 norm, min_df 2, max_df 10%) weighed at query time, so idf is always current while
+ * (sublinear tf, smooth idf, min_df 2, max_df 10%) weighed at query time, so idf is always current while
  * ingest only adds and removes counts. A derived cache like the HNSW index: IndexSync loads it from the store's
  * stored term vectors and replays the change log into it.
  *
  * Cosines cost only the shared terms: the query's weights go into a small hash table and each paper's terms probe it.
- * A paper's norm needs every term's df; it is cached per paper and valid while nothing changed (`epoch`), so every
- * process at the same change-log version computes the same numbers.
+ * A paper is normalised by its own tf (norm() says why), fixed at ingest, so every process holding the same papers
+ * computes the same numbers.
  */
 export class Lexicon {
   private readonly df = new Uint32Array(1 << TERM_ID_BITS);
@@ -35,8 +37,8 @@ export class Lexicon {
   private chunk = new Uint32Array(CHUNK_TERMS);
   private used = 0;
   private epoch = 1;
-  private norms = new Float64Array(1024);
-  private normEpochs = new Uint32Array(1024);
+  /** Each paper's norm over its sublinear tf alone (see norm()), by seq. */
+  private tfNorms = new Float32Array(1024);
   /** idf by df for df < 2^16, for the current paper count. */
   private idfByDf = new Float64Array(1 << 16);
   private idfFor = -1;
@@ -59,7 +61,17 @@ export class Lexicon {
     const view = this.chunk.subarray(this.used, this.used + terms.length);
     view.set(terms);
     this.used += terms.length;
-    for (let i = 0; i < view.length; i++) this.df[termIdOf(view[i])]++;
+    let sq = 0;
+    for (let i = 0; i < view.length; i++) {
+      this.df[termIdOf(view[i])]++;
+      sq += TF[countOf(view[i])] ** 2;
+    }
+    if (seq >= this.tfNorms.length) {
+      const grown = new Float32Array(Math.max(seq + 1, 2 * this.tfNorms.length));
+      grown.set(this.tfNorms);
+      this.tfNorms = grown;
+    }
+    this.tfNorms[seq] = Math.sqrt(sq);
     this.docs.set(seq, view);
     this.epoch++;
   }
@@ -88,39 +100,33 @@ export class Lexicon {
     return Math.log((1 + n) / (1 + df)) + 1;
   }
 
-  /** A stored paper's tf-idf norm (0 when it has no counted term or is unknown). */
+  /**
+   * The paper-side normaliser of a cosine: the l2 norm of the paper's sublinear tf, without idf. The query side
+   * carries idf twice (w_query · idf), so the score is Σ tf_q·tf_p·idf² / (‖q‖·‖tf_p‖): the tf-idf cosine up to how
+   * a paper's own rare words lengthen its norm. This keeps a paper's norm fixed from its ingest on: no lookup of
+   * 200+ document frequencies per paper and request (each a cache miss in a 64 MB table), and nothing to
+   * invalidate when the corpus grows. EVAL.md compares it with the exact tf-idf norm.
+   */
   norm(seq: number): number {
-    if (seq >= this.norms.length) {
-      const size = Math.max(seq + 1, 2 * this.norms.length);
-      const [norms, epochs] = [new Float64Array(size), new Uint32Array(size)];
-      norms.set(this.norms);
-      epochs.set(this.normEpochs);
-      [this.norms, this.normEpochs] = [norms, epochs];
-    }
-    if (this.normEpochs[seq] === this.epoch) return this.norms[seq];
-    const terms = this.docs.get(seq);
-    let sum = 0;
-    if (terms) {
-      for (let i = 0; i < terms.length; i++) {
-        const w = TF[countOf(terms[i])] * this.idf(termIdOf(terms[i]));
-        sum += w * w;
-      }
-    }
-    this.norms[seq] = Math.sqrt(sum);
-    this.normEpochs[seq] = this.epoch;
-    return this.norms[seq];
+    return this.docs.has(seq) ? this.tfNorms[seq] : 0;
   }
 
   /** Cosine of a term vector (a stored paper's or any text's) with each of `seqs` (0 for unknown ones). */
   cosines(query: Uint32Array, seqs: ArrayLike<number>): Float32Array {
+    // The query's counted terms with w_query · idf (× the paper's tf gives w_query · w_paper) in a small hash table,
+    // fronted by a bit filter on the id's low bits: most of a paper's terms are not the query's, and the
+    // filter rejects them with one load from L1.
     const table = new TermTable(query.length);
+    const filter = new Int32Array(FILTER_WORDS);
     let qNorm = 0;
     for (let i = 0; i < query.length; i++) {
-      const idf = this.idf(termIdOf(query[i]));
+      const id = query[i] >>> 8;
+      const idf = this.idf(id);
       if (idf === 0) continue;
-      const w = TF[countOf(query[i])] * idf;
+      const w = TF[query[i] & 0xff] * idf;
       qNorm += w * w;
-      table.put(termIdOf(query[i]), w * idf); // × the paper's tf gives w_query · w_paper
+      table.put(id, w * idf);
+      filter[(id >>> 5) & (FILTER_WORDS - 1)] |= 1 << (id & 31);
     }
     const out = new Float32Array(seqs.length);
     if (qNorm === 0) return out;
@@ -129,9 +135,11 @@ export class Lexicon {
       const terms = this.docs.get(seqs[s]);
       if (!terms) continue;
       let dot = 0;
-      for (let i = 0; i < terms.length; i++) {
-        const w = table.get(termIdOf(terms[i]));
-        if (w !== 0) dot += w * TF[countOf(terms[i])];
+      for (let j = 0; j < terms.length; j++) {
+        const id = terms[j] >>> 8;
+        if ((filter[(id >>> 5) & (FILTER_WORDS - 1)] & (1 << (id & 31))) === 0) continue;
+        const w = table.get(id);
+        if (w !== 0) dot += w * TF[terms[j] & 0xff];
       }
       if (dot !== 0) out[s] = dot / (qNorm * this.norm(seqs[s]));
     }
@@ -144,6 +152,7 @@ export class Lexicon {
    */
   maxCosines(liked: Uint32Array[], seqs: ArrayLike<number>): { best: Float32Array; closest: Int32Array } {
     const postings = new Postings(liked.reduce((n, l) => n + l.length, 0));
+    const filter = new Int32Array(FILTER_WORDS);
     liked.forEach((terms, li) => {
       let norm = 0;
       const start = postings.size;
@@ -153,6 +162,7 @@ export class Lexicon {
         const w = TF[countOf(terms[i])] * idf;
         norm += w * w;
         postings.add(termIdOf(terms[i]), li, w * idf);
+        filter[(termIdOf(terms[i]) >>> 5) & (FILTER_WORDS - 1)] |= 1 << (terms[i] >>> 8 & 31);
       }
       postings.scale(start, norm > 0 ? 1 / Math.sqrt(norm) : 0);
     });
@@ -165,8 +175,10 @@ export class Lexicon {
       if (!terms) continue;
       let nTouched = 0;
       for (let i = 0; i < terms.length; i++) {
-        const tf = TF[countOf(terms[i])];
-        for (let p = postings.first(termIdOf(terms[i])); p >= 0; p = postings.next[p]) {
+        const id = terms[i] >>> 8;
+        if ((filter[(id >>> 5) & (FILTER_WORDS - 1)] & (1 << (id & 31))) === 0) continue;
+        const tf = TF[terms[i] & 0xff];
+        for (let p = postings.first(id); p >= 0; p = postings.next[p]) {
           const li = postings.liked[p];
           if (acc[li] === 0) touched[nTouched++] = li;
           acc[li] += postings.weight[p] * tf;
@@ -186,43 +198,53 @@ export class Lexicon {
   }
 
   /**
-   * The l2-normalised tf-idf rows of these papers over local column ids (terms that count only), for a model
-   * trained on just these papers; a paper not in the lexicon gets an empty row.
+   * tf-idf rows of these papers over the counted terms of the `vocabulary` papers only (a feed: its liked ones),
+   * each divided by the paper's tf norm like every score here (and by the largest idf); a paper not in the lexicon gets an empty row. A
+   * per-user model learns which of the reader's own words tell their papers from the rest, and a feed's candidates
+   * then cost a probe of a small table per term (not one idf lookup per term in the 64 MB df table).
    */
-  rows(seqs: ArrayLike<number>): SparseRows {
-    let nnz = 0;
-    for (let s = 0; s < seqs.length; s++) nnz += this.docs.get(seqs[s])?.length ?? 0;
-    const table = new TermTable(Math.min(nnz, 1 << 20));
+  rows(seqs: ArrayLike<number>, vocabulary: ArrayLike<number>): SparseRows {
+    const table = new TermTable(Array.from(vocabulary).reduce((n, seq) => n + (this.docs.get(seq)?.length ?? 0), 0));
+    const filter = new Int32Array(FILTER_WORDS);
+    const idfOf: number[] = [];
+    for (let v = 0; v < vocabulary.length; v++) {
+      const terms = this.docs.get(vocabulary[v]);
+      if (!terms) continue;
+      for (let i = 0; i < terms.length; i++) {
+        const id = terms[i] >>> 8;
+        if (table.get(id) !== 0) continue;
+        const idf = this.idf(id);
+        if (idf === 0) continue;
+        idfOf.push(idf);
+        table.set(id, idfOf.length); // local column + 1
+        filter[(id >>> 5) & (FILTER_WORDS - 1)] |= 1 << (id & 31);
+      }
+    }
     const rowPtr = new Int32Array(seqs.length + 1);
-    const cols = new Int32Array(nnz);
-    const vals = new Float32Array(nnz);
-    let width = 0;
+    let capacity = 0;
+    for (let s = 0; s < seqs.length; s++) capacity += this.docs.get(seqs[s])?.length ?? 0;
+    const cols = new Int32Array(capacity);
+    const vals = new Float32Array(capacity);
     let k = 0;
+    // Scaled into [0, 1] per term by the largest idf a counted term can have, so a row's length stays near the unit
+    // tf-idf rows the dense features' scales were picked against (EMBEDDING_SCALE, POPULARITY_SCALE).
+    const maxIdf = Math.log((1 + this.docs.size) / (1 + LEXICON_MIN_DF)) + 1;
     for (let s = 0; s < seqs.length; s++) {
       const terms = this.docs.get(seqs[s]);
-      const start = k;
-      let norm = 0;
       if (terms) {
+        const inv = 1 / ((this.tfNorms[seqs[s]] || 1) * maxIdf);
         for (let i = 0; i < terms.length; i++) {
-          const id = termIdOf(terms[i]);
-          const idf = this.idf(id);
-          if (idf === 0) continue;
-          let col = table.get(id) - 1;
-          if (col < 0) {
-            col = width++;
-            table.put(id, col + 1);
-          }
-          const w = TF[countOf(terms[i])] * idf;
+          const id = terms[i] >>> 8;
+          if ((filter[(id >>> 5) & (FILTER_WORDS - 1)] & (1 << (id & 31))) === 0) continue;
+          const col = table.get(id) - 1;
+          if (col < 0) continue;
           cols[k] = col;
-          vals[k++] = w;
-          norm += w * w;
+          vals[k++] = TF[terms[i] & 0xff] * idfOf[col] * inv;
         }
       }
-      const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-      for (let j = start; j < k; j++) vals[j] *= inv;
       rowPtr[s + 1] = k;
     }
-    return { rowPtr, cols: cols.subarray(0, k), vals: vals.subarray(0, k), width };
+    return { rowPtr, cols: cols.subarray(0, k), vals: vals.subarray(0, k), width: idfOf.length };
   }
 
   /** A stored paper's term vector. */
@@ -230,11 +252,11 @@ export class Lexicon {
     return this.docs.get(seq);
   }
 
-  /** Bytes held: document frequencies, the arena's term vectors and the norm cache. */
+  /** Bytes held: document frequencies, the arena's term vectors and the norms. */
   bytes(): number {
     let terms = 0;
     for (const v of this.docs.values()) terms += v.byteLength;
-    return this.df.byteLength + terms + this.norms.byteLength + this.normEpochs.byteLength;
+    return this.df.byteLength + terms + this.tfNorms.byteLength;
   }
 }
 

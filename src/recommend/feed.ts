@@ -4,7 +4,7 @@ import { candidateSeqs, diversify, scoreAffinity } from './affinity.js';
 import { withVectors, type Catalog } from './catalog.js';
 import { paperText } from '../embed/text.js';
 import { termVector } from '../text/terms.js';
-import { feedSignals, fuseWithLexicon } from './lexical.js';
+import { feedSignalsYielding, fuseWithLexicon } from './lexical.js';
 import type { ResultCache } from './result-cache.js';
 import { zSum } from './stats.js';
 import { STAR_WEIGHT, trending, type TrendingInput } from './trending.js';
@@ -123,20 +123,18 @@ async function computeUserFeed(input: FeedInput, userId: string, window: DatedWi
   // Every step below works on seqs, vectors and term vectors held in memory; only the k papers answered are read.
   // Between steps the event loop answers other requests.
   const disliked = (await withVectors(input, stored(dismissedIds))).map((d) => d.vec);
-  const [seqs, popularityBySeq, likedStars] = await Promise.all([
+  const [seqs, likedStars] = await Promise.all([
     candidateSeqs(input, liked, window, exclude, Math.max(2 * k, 50)),
-    store.popularity(window, STAR_WEIGHT),
     store.starCounts(liked.map((l) => l.paper.id)),
   ]);
   await yieldToEventLoop();
-  const affinities = scoreAffinity(index, seqs, liked, disliked);
-  const popularity = affinities.map((a) => popularityBySeq.get(a.seq) ?? 0);
+  const affinities = await scoreAffinity(index, seqs, liked, disliked);
+  const popularity = await store.popularityOf(affinities.map((a) => a.seq), STAR_WEIGHT);
   // The model's rows: liked papers, then candidates (scoreAffinity kept only candidates with a vector).
   const dim = liked[0].vec.length;
   const vectors = new Float32Array((liked.length + affinities.length) * dim);
   [...liked.map((l) => l.vec), ...affinities.map((a) => index.vector(a.seq)!)].forEach((v, i) => vectors.set(v, i * dim));
-  await yieldToEventLoop();
-  const { lexical, userModel } = feedSignals({
+  const signalInput = {
     lexicon,
     liked: liked.map((l) => l.paper.seq),
     candidates: affinities.map((a) => a.seq),
@@ -144,8 +142,9 @@ async function computeUserFeed(input: FeedInput, userId: string, window: DatedWi
     dim,
     // A liked paper's popularity leaves out this user's own star, or the model would learn "starred = liked".
     popularity: Float32Array.from([...liked.map((l, i) => popularityOf(l.paper.upvotes ?? 0, Math.max(0, likedStars[i] - 1))), ...popularity]),
-  });
+  };
   await yieldToEventLoop();
+  const { lexical, userModel } = await feedSignalsYielding(signalInput);
   const scores = feedScores({ affinity: affinities.map((a) => a.score), lexical, userModel, popularity, seen: affinities.map((a) => seen.has(a.seq)) });
   const ranked = affinities.map((a, i) => ({ seq: a.seq, score: scores[i], closest: a.closest })).sort((a, b) => b.score - a.score || a.seq - b.seq);
   const top = diversify(ranked, (seq) => index.vector(seq)!, k);
@@ -175,7 +174,7 @@ export async function recommendFromSet(
   const disliked = (await withVectors(c, negative)).map((d) => d.vec);
   const exclude = new Set([...positive, ...negative].map((p) => p.seq));
   const seqs = await candidateSeqs(c, liked, window, exclude, Math.max(2 * k, 50));
-  const affinities = scoreAffinity(c.index, seqs, liked, disliked);
+  const affinities = await scoreAffinity(c.index, seqs, liked, disliked);
   const queryTerms = liked.map((l) => c.lexicon.termsOf(l.paper.seq) ?? termVector(paperText(l.paper.title, l.paper.abstract)));
   const fused = fuseWithLexicon(c.lexicon, queryTerms, affinities.map((a) => a.seq), affinities.map((a) => a.score));
   const top = affinities

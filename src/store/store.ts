@@ -151,6 +151,10 @@ export class SqliteStore {
            FROM papers p LEFT JOIN ${STAR_COUNTS} s ON s.paper_id = p.id
           WHERE ${IN_WINDOW} AND (coalesce(p.upvotes, 0) > 0 OR s.n > 0)`,
       ),
+      popularityOf: db.prepare<[number, string], { seq: number; pop: number }>(
+        `SELECT p.seq AS seq, coalesce(p.upvotes, 0) + ? * (SELECT count(*) FROM stars s WHERE s.paper_id = p.id) AS pop
+           FROM papers p WHERE ${IN_JSON('p.seq')}`,
+      ),
       byIds: db.prepare<[string], PaperRow>(`SELECT * FROM papers WHERE ${IN_JSON('id')}`),
       bySeqs: db.prepare<[string], PaperRow>(`SELECT * FROM papers WHERE ${IN_JSON('seq')}`),
       ingestLookup: db.prepare<[string, string], PaperRow & { vector_hash: string | null }>(
@@ -420,6 +424,12 @@ export class SqliteStore {
   popularity(w: DatedWindow, starWeight: number): Map<number, number> {
     const rows = this.stmt.popularity.all({ since: w.since, until: w.until, category: w.category ?? null, starWeight });
     return new Map(rows.map((r) => [r.seq, r.pop]));
+  }
+
+  popularityOf(seqs: readonly number[], starWeight: number): number[] {
+    const pop = new Map<number, number>();
+    for (const part of chunks(seqs)) for (const r of this.stmt.popularityOf.all(starWeight, JSON.stringify(part))) pop.set(r.seq, r.pop);
+    return seqs.map((s) => pop.get(s) ?? 0);
   }
 
   /** Moves on every write by this connection (total_changes) or any other process (data_version). */

@@ -119,6 +119,16 @@ export function pgPaperReads(pool: pg.Pool): PaperReads {
       );
       return new Map(rows.map((r) => [r.seq, r.pop]));
     },
+    async popularityOf(seqs, starWeight) {
+      if (seqs.length === 0) return [];
+      const rows = await q<{ seq: number; pop: number }>(
+        `SELECT p.seq, coalesce(p.upvotes, 0) + $2::float8 * (SELECT count(*) FROM stars s WHERE s.paper_id = p.id) AS pop
+           FROM papers p WHERE p.seq = ANY ($1::int[])`,
+        [seqs, starWeight],
+      );
+      const pop = new Map(rows.map((r) => [r.seq, Number(r.pop)]));
+      return seqs.map((s) => pop.get(s) ?? 0);
+    },
     keywordSearch: (query: string, limit: number, within: Set<number> | null): Promise<KeywordHit[]> => search.search(query, limit, within),
     async vectors(seqs, model) {
       if (seqs.length === 0) return [];
