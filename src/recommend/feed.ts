@@ -91,8 +91,8 @@ export interface FeedInput extends Catalog {
  * starred or dismissed paper. Without stars it is the trending list.
  */
 export async function userFeed(input: FeedInput, userId: string, window: DatedWindow, k: number): Promise<FeedItem[]> {
-  // Scoring fits tf-idf and a per-user model over the window (~0.5 s of CPU, in a worker thread, for a week of the
-  // full corpus): repeated requests (dashboard reloads, feed readers polling) reuse it until the store changes.
+  // Scoring trains a per-user model over the window (~0.1 s of CPU for a week of the full corpus): repeated requests
+  // (dashboard reloads, feed readers polling) reuse the list until the store changes.
   const key = JSON.stringify([userId, window.since, window.until, window.category ?? null, k]);
   return [...(await input.cache.get(key, () => computeUserFeed(input, userId, window, k)))];
 }

@@ -105,7 +105,7 @@ export function lexicalAffinity({ lexicon, liked, candidates }: Pick<SignalInput
 function userModel(input: SignalInput) {
   const { lexicon, liked, candidates } = input;
   if (liked.length < MIN_LIKED_FOR_MODEL) return undefined;
-  const rows = lexicon.rows([...Array.from(liked), ...Array.from(candidates)], liked);
+  const rows = lexicon.rows([...Array.from(liked), ...Array.from(candidates)]);
   const positives = Array.from({ length: liked.length }, (_, i) => i);
   const n = candidates.length;
   const step = Math.max(1, Math.floor(n / MODEL_MAX_NEGATIVES));

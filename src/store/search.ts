@@ -15,6 +15,9 @@ export interface KeywordRanking {
   /** Papers whose title holds every query word come first (the title tier), then the OR matches. */
   titleFirst: boolean;
 }
+/** Added to the score of a title-tier hit, so scores still fall down the list (bm25 and ts_rank stay far below). */
+export const TITLE_TIER_BONUS = 1000;
+
 /**
  * Served: title tier first, bm25 title weight 2. Measured on the 121k corpus (EVAL.md, task 4, dev / test): known-item
  * hit@10 0.795 / 0.835 (OR only) → 0.970 / 0.945; OR with title weight 10 and no tier 0.930 / 0.895. Topical P@10
