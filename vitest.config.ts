@@ -15,6 +15,8 @@ const BOTH_ENGINES = [
   'test/api-ops.test.ts',
   'test/fuzz.test.ts',
   'test/api-widget.test.ts',
+  'test/api-collections.test.ts',
+  'test/api-import.test.ts',
 ];
 
 export default defineConfig({

@@ -10,6 +10,7 @@ const COMMANDS = {
   ingest: ['ingest/cli.js', 'FILE…  add papers from JSONL / JSON / arXiv Atom files (gzipped or not)'],
   sync: ['ingest/sync-cli.js', '[--source arxiv|hf] [--from YYYY-MM-DD --until YYYY-MM-DD]  fetch new papers now (or a backfill)'],
   reembed: ['ingest/reembed-cli.js', 'recompute every vector with EMBED_MODEL and switch the store to it'],
+  import: ['library/import-cli.js', '--user ID --file LIBRARY [--format bibtex|ris|csl-json] [--collection NAME]  import a BibTeX/RIS/CSL-JSON library'],
   export: ['export-cli.js', '--format npy|jsonl --out DIR  export every vector'],
   'migrate-store': ['migrate-store-cli.js', '--to postgres://…  copy this SQLite store (DATA_DIR) into PostgreSQL, resumably'],
   backup: ['backup-cli.js', 'FILE  a consistent copy of the store, safe while the server runs and ingests'],

@@ -103,6 +103,7 @@ export function apiDeps(r: Runtime): ApiDeps {
     config: r.config,
     papers: engine.papers,
     users: engine.users,
+    library: engine.library,
     changes: engine.changes,
     index: r.index,
     model: r.embedder,

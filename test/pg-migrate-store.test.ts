@@ -33,7 +33,12 @@ async function sqliteStore() {
   await engine.users.addStar(ada.user.id, 'mig-2');
   await engine.users.addFeedback(bob.user.id, 'mig-3', 'not_interested');
   const feedKey = await engine.users.createFeedKey(bob.user.id);
-  return { dir, engine, ada, bob, feedKey };
+  const reading = (await engine.library.createCollection(ada.user.id, 'Reading group'))!;
+  await engine.library.addToCollection(reading.id, 'mig-4');
+  const shareKey = await engine.library.createShareKey(reading.id);
+  const own = { title: 'My draft', abstract: 'Unpublished.', authors: ['Ada'], published: null, doi: '10.1/x', contentHash: 'o', model: 'm', vector: unitVector(8, next) };
+  const { ownPaperIds } = await engine.library.importLibrary({ userId: ada.user.id, ownPapers: [own], paperIds: [], collectionId: reading.id });
+  return { dir, engine, ada, bob, feedKey, reading, shareKey, ownPaperIds };
 }
 
 describe('migrate-store (SQLite → PostgreSQL)', () => {
@@ -48,8 +53,8 @@ describe('migrate-store (SQLite → PostgreSQL)', () => {
       })).rejects.toThrow('interrupted');
       expect(await target.papers.count()).toBe(2000);
       const resumed = await copySqliteToPostgres(src.dir, target.pool, () => {});
-      expect(resumed).toMatchObject({ papers: 4499, vectors: 4499, users: 2, stars: 2, feedback: 1 });
-      expect(resumed.written).toBe(2 * 2499 + 2 + 2 + 1); // only what the first run had not copied
+      expect(resumed).toMatchObject({ papers: 4499, vectors: 4499, users: 2, stars: 2, feedback: 1, collections: 1, collection_papers: 2, own_papers: 1 });
+      expect(resumed.written).toBe(2 * 2499 + 2 + 2 + 1 + 1 + 2 + 1); // only what the first run had not copied
       const again = await copySqliteToPostgres(src.dir, target.pool, () => {});
       expect(again.written).toBe(0);
 
@@ -62,6 +67,12 @@ describe('migrate-store (SQLite → PostgreSQL)', () => {
       expect(await target.users.userForFeedKey(src.feedKey)).toBe(src.bob.user.id);
       expect(await target.users.listStars(src.ada.user.id, 10, 0)).toEqual(await src.engine.users.listStars(src.ada.user.id, 10, 0));
       expect(await target.users.feedbackIds(src.bob.user.id, 'not_interested')).toEqual(['mig-3']);
+      expect(await target.library.collectionForShareKey(src.shareKey)).toBe(src.reading.id);
+      expect(await target.library.collections(src.ada.user.id)).toEqual(await src.engine.library.collections(src.ada.user.id));
+      expect(await target.library.collectionPaperIds(src.reading.id)).toEqual([src.ownPaperIds[0], 'mig-4']);
+      expect(await target.library.ownPapers(src.ada.user.id)).toEqual(await src.engine.library.ownPapers(src.ada.user.id));
+      const more = await target.library.importLibrary({ userId: src.ada.user.id, ownPapers: [{ ...(await target.library.ownPapers(src.ada.user.id))[0], doi: null }], paperIds: [] });
+      expect((await target.library.ownPapers(src.ada.user.id, more.ownPaperIds))[0].seq).toBeLessThan(-1); // seqs continue after the copy's
       // Every copied vector is in the change log (followers pick the copy up); new papers get seqs after the copy's.
       expect(await target.changes.head()).toBe(4499);
       await target.writes.writeBatch([{ paper: paper('after-copy'), contentHash: 'n', vector: unitVector(8, rng(1)) }], 'm', 8);
@@ -79,7 +90,7 @@ describe('migrate-store (SQLite → PostgreSQL)', () => {
     const url = await newPgDatabase();
     const env = { ...process.env, DATA_DIR: src.dir };
     const { stdout } = await run(TSX, [CLI, '--to', url], { env });
-    expect(stdout).toMatch(/4499 papers, 4499 vectors, 2 users, 2 stars, 1 feedback .*counts checked/);
+    expect(stdout).toMatch(/4499 papers, 4499 vectors, 2 users, 2 stars, 1 feedback, 1 collections, 1 own papers .*counts checked/);
     await expect(run(TSX, [CLI, '--to', 'mysql://x'], { env })).rejects.toMatchObject({ stderr: expect.stringMatching(/--to must be a postgres:\/\/ URL/) });
     const other = await sqliteStore();
     await other.engine.close();

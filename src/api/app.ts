@@ -23,6 +23,8 @@ import { metricsMiddleware, opsRoutes } from './middleware/metrics.js';
 import { ApiProblem, problem, validationProblem } from './problem.js';
 import { atomRoutes } from './routes/atom.js';
 import { calendarRoutes } from './routes/calendar.js';
+import { collectionsRoutes } from './routes/collections.js';
+import { importRoutes } from './routes/import.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { digestRoutes } from './routes/digests.js';
 import { embedRoutes } from './routes/embed.js';
@@ -79,6 +81,8 @@ export function createApp(d: ApiDeps) {
   feedsRoutes(app, d);
   embedRoutes(app, d);
   atomRoutes(app, d);
+  collectionsRoutes(app, d);
+  importRoutes(app, d);
   topicsRoutes(app, d);
   dashboardRoutes(app);
   // The reader's pages (issue 18).

@@ -7,7 +7,8 @@ import type { Catalog } from '../recommend/catalog.js';
 import type { FeedInput, FeedItem } from '../recommend/feed.js';
 import type { ResultCache } from '../recommend/result-cache.js';
 import type { TrendingInput, TrendingItem } from '../recommend/trending.js';
-import type { ChangeLog, PaperReads, Users } from '../store/ports.js';
+import type { ChangeLog, Library, PaperReads, Users } from '../store/ports.js';
+import { ownerFeedInput } from '../recommend/personal.js';
 import type { DigestService } from '../digest/service.js';
 import type { SourceScheduler } from '../ingest/sources/scheduler.js';
 import type { TopicEngine } from '../topics/engine.js';
@@ -23,6 +24,8 @@ export interface ApiDeps {
   config: Config;
   papers: PaperReads;
   users: Users;
+  /** Collections and users' own (imported) papers. */
+  library: Library;
   changes: ChangeLog;
   index: IndexSync;
   model: ApiModel;
@@ -49,4 +52,9 @@ export function trendingInputOf(d: Pick<ApiDeps, 'papers' | 'caches'>): Trending
 
 export function feedInputOf(d: Pick<ApiDeps, 'papers' | 'index' | 'model' | 'users' | 'caches'>): FeedInput {
   return { ...catalogOf(d), users: d.users, trending: trendingInputOf(d), cache: d.caches.feed };
+}
+
+/** The feed input for one user's own feed: their stars, own (imported) papers resolving like stored ones. */
+export function userFeedInputOf(d: Pick<ApiDeps, 'papers' | 'index' | 'model' | 'users' | 'caches' | 'library'>, userId: string): FeedInput {
+  return ownerFeedInput(feedInputOf(d), d.library, userId);
 }

@@ -22,6 +22,8 @@ export function jsonRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'config' |
   app.on('POST', '/v1/papers', admin, jsonBody({ limit: BODY_LIMIT_BYTES }));
   app.on('POST', '/v1/users', admin, jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
   app.on('POST', '/v1/users/:uid/feedback', ownUser, jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
+  app.on('POST', '/v1/users/:uid/collections', ownUser, jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
+  // A library file (BibTeX, RIS, CSL-JSON) is read as text by its own route (routes/import.ts), with its own limit.
   app.on('POST', '/v1/session', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
   app.on('POST', '/v1/recommend', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));
   app.on('POST', '/v1/similar', jsonBody({ limit: upTo(SMALL_JSON_LIMIT) }));

@@ -1,6 +1,6 @@
 // The one place the digests touch the recommenders and the store: the personal feed and trending as the API serves
 // them, and the few reads and writes a mail link needs, through the engine's ports.
-import { feedInputOf, trendingInputOf, type ApiDeps } from '../api/deps.js';
+import { trendingInputOf, userFeedInputOf, type ApiDeps } from '../api/deps.js';
 import { DEFAULT_FEED_DAYS, userFeed } from '../recommend/feed.js';
 import { DEFAULT_TRENDING_DAYS, trending } from '../recommend/trending.js';
 import { defaultWindow } from '../recommend/window.js';
@@ -8,7 +8,7 @@ import type { DigestPaper, DigestSource } from './source.js';
 
 const trendingReason = (upvotes: number | null) => (upvotes ? `Trending: ${upvotes} upvote${upvotes === 1 ? '' : 's'}` : 'New this week');
 
-export type FeedSourceDeps = Pick<ApiDeps, 'papers' | 'users' | 'index' | 'model' | 'caches' | 'changes'>;
+export type FeedSourceDeps = Pick<ApiDeps, 'papers' | 'users' | 'index' | 'model' | 'caches' | 'changes' | 'library'>;
 
 export function feedSource(d: FeedSourceDeps): DigestSource {
   const toDigest = (p: { paper: { id: string; seq: number; title: string; authors: string[] }; reason: string }): DigestPaper => ({
@@ -20,7 +20,7 @@ export function feedSource(d: FeedSourceDeps): DigestSource {
   });
   return {
     async personal(userId, limit) {
-      const input = feedInputOf(d); // throws while the index loads
+      const input = userFeedInputOf(d, userId); // throws while the index loads
       const window = defaultWindow({}, DEFAULT_FEED_DAYS, await d.papers.newestPublished());
       return (await userFeed(input, userId, window, limit)).map(toDigest);
     },

@@ -172,6 +172,39 @@ export const MIGRATIONS: string[] = [
   `
   CREATE INDEX papers_upvoted ON papers(published) WHERE upvotes > 0;
   `,
+  // Collections (each with its own feed, private unless shared by key) and the papers users brought with a library
+  // import that the store does not have (src/store/library.ts): kept apart from papers, so they stay private.
+  `
+  CREATE TABLE collections (
+    id             TEXT PRIMARY KEY,
+    user_id        TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name           TEXT NOT NULL,
+    share_key_hash TEXT UNIQUE,                -- sha256 of the read-only share key; NULL = private
+    created_at     TEXT NOT NULL,
+    UNIQUE (user_id, name)
+  );
+  CREATE TABLE collection_papers (
+    collection_id TEXT NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    paper_id      TEXT NOT NULL,               -- external id (a stored paper's, or an own paper's)
+    created_at    TEXT NOT NULL,
+    PRIMARY KEY (collection_id, paper_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE own_papers (
+    seq          INTEGER PRIMARY KEY,          -- shown negated, so it never meets a stored paper's seq
+    id           TEXT NOT NULL UNIQUE,
+    user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    title        TEXT NOT NULL,
+    abstract     TEXT NOT NULL,
+    authors      TEXT NOT NULL DEFAULT '[]',
+    published    TEXT,
+    doi          TEXT,
+    content_hash TEXT NOT NULL,
+    model        TEXT NOT NULL,
+    vec          BLOB NOT NULL,
+    created_at   TEXT NOT NULL
+  );
+  CREATE INDEX own_papers_user ON own_papers(user_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

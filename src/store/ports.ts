@@ -178,6 +178,87 @@ export interface Users {
   userForFeedKey(key: string): Promise<string | undefined>;
 }
 
+/** A user's named set of papers: its own feed and Atom feed; private unless a share key was made for it. */
+export interface Collection {
+  id: string;
+  userId: string;
+  name: string;
+  createdAt: string;
+  /** True while a share key exists: the key gives read-only access to the list, the feed and the Atom feed. */
+  shared: boolean;
+  /** How many papers it holds. */
+  size: number;
+}
+
+/**
+ * A paper a user brought with a library import that the store does not have: private to that user (never in the
+ * papers table, so never in lists, search, trending or the index), its vector kept beside it so it shapes the
+ * user's feeds like a star. `seq` is negative, so it can never meet a stored paper's seq.
+ */
+export interface OwnPaper extends StoredPaper {
+  userId: string;
+  doi: string | null;
+  createdAt: string;
+  /** The model key the vector was made with: a vector of another model is not used. */
+  model: string;
+  vector: Float32Array;
+}
+
+export interface OwnPaperWrite {
+  title: string;
+  abstract: string;
+  authors: string[];
+  published: string | null;
+  doi: string | null;
+  contentHash: string;
+  model: string;
+  vector: Float32Array;
+}
+
+/** One library import, written in one transaction: new own papers, then every paper id into the stars or a collection. */
+export interface LibraryImportWrite {
+  userId: string;
+  ownPapers: OwnPaperWrite[];
+  /** Stored papers' ids (matched entries); the new own papers are added after them. */
+  paperIds: string[];
+  /** Where they go: the user's stars, or one of the user's collections. */
+  collectionId?: string;
+}
+
+/** Collections, own papers and the lookups a library import needs. */
+export interface Library {
+  /** undefined when the user already has a collection of that name. */
+  createCollection(userId: string, name: string): Promise<Collection | undefined>;
+  /** A user's collections, oldest first. */
+  collections(userId: string): Promise<Collection[]>;
+  collection(id: string): Promise<Collection | undefined>;
+  deleteCollection(id: string): Promise<boolean>;
+  /** True if the paper was not in the collection before. */
+  addToCollection(id: string, paperId: string): Promise<boolean>;
+  removeFromCollection(id: string, paperId: string): Promise<boolean>;
+  /** A collection's paper ids, newest addition first. */
+  collectionPaperIds(id: string): Promise<string[]>;
+  /** The ids of the user's collections that hold this paper. */
+  collectionsWith(userId: string, paperId: string): Promise<string[]>;
+  /** A new read-only key for the collection, replacing any previous one; shown once, only its hash is kept. */
+  createShareKey(id: string): Promise<string>;
+  revokeShareKey(id: string): Promise<boolean>;
+  collectionForShareKey(key: string): Promise<string | undefined>;
+  /** A user's own papers (those of `ids`, or all of them, newest first). */
+  ownPapers(userId: string, ids?: readonly string[]): Promise<OwnPaper[]>;
+  /** Deletes one of the user's own papers, and it from their stars and collections; true if it existed. */
+  deleteOwnPaper(userId: string, id: string): Promise<boolean>;
+  /** Stored papers whose source DOI (meta.doi) is one of these (lower-cased): DOI → paper id. */
+  paperIdsByDoi(dois: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * Stored papers whose title holds each of these titles as a phrase (at most `limit` each, aligned with `titles`):
+   * the candidates a library import compares normalised titles with. Uses the keyword index, not a scan.
+   */
+  titleCandidates(titles: readonly string[], limit: number): Promise<{ id: string; title: string }[][]>;
+  /** Writes one import, all or nothing; returns the new own papers' ids (aligned with `ownPapers`) and how many ids were new in the target. */
+  importLibrary(w: LibraryImportWrite): Promise<{ ownPaperIds: string[]; added: number }>;
+}
+
 /** Which model the store's vectors come from. */
 export interface ModelBinding {
   info(): Promise<ModelInfo | null>;
@@ -191,6 +272,7 @@ export interface Engine {
   readonly writes: PaperWrites;
   readonly changes: ChangeLog;
   readonly users: Users;
+  readonly library: Library;
   readonly model: ModelBinding;
   /** Where the store lives, for log lines and error messages. */
   readonly location: string;

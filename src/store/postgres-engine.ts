@@ -1,10 +1,11 @@
 import type pg from 'pg';
-import { ModelMismatchError, type ChangeLog, type Engine, type ModelBinding, type ModelInfo, type PaperReads, type PaperWrites, type Users } from './ports.js';
+import { ModelMismatchError, type ChangeLog, type Engine, type Library, type ModelBinding, type ModelInfo, type PaperReads, type PaperWrites, type Users } from './ports.js';
 import { pgChangeLog } from './pg/changes.js';
 import { pgPaperReads } from './pg/papers.js';
 import { createPool, describeUrl, inTransaction } from './pg/pool.js';
 import { LOCKS, migratePg } from './pg/schema.js';
 import { pgUsers } from './pg/users.js';
+import { pgLibrary } from './pg/library.js';
 import { pgPaperWrites } from './pg/writes.js';
 
 /**
@@ -17,6 +18,7 @@ export class PostgresEngine implements Engine {
   readonly writes: PaperWrites;
   readonly changes: ChangeLog;
   readonly users: Users;
+  readonly library: Library;
   readonly model: ModelBinding;
   readonly location: string;
 
@@ -31,6 +33,7 @@ export class PostgresEngine implements Engine {
     this.writes = pgPaperWrites(pool);
     this.changes = pgChangeLog(pool);
     this.users = pgUsers(pool);
+    this.library = pgLibrary(pool);
     this.model = pgModelBinding(pool, this.location);
   }
 

@@ -1,6 +1,7 @@
 import { SqliteStore } from './store.js';
 import { UserStore } from './users.js';
-import type { ChangeLog, Engine, ModelBinding, PaperReads, PaperWrites, Users } from './ports.js';
+import { sqliteLibrary } from './library.js';
+import type { ChangeLog, Engine, Library, ModelBinding, PaperReads, PaperWrites, Users } from './ports.js';
 
 /**
  * The embedded engine: every port over one SQLite file (better-sqlite3, WAL). Its calls run synchronously inside
@@ -12,6 +13,7 @@ export class SqliteEngine implements Engine {
   readonly writes: PaperWrites;
   readonly changes: ChangeLog;
   readonly users: Users;
+  readonly library: Library;
   readonly model: ModelBinding;
   readonly location: string;
   /** The synchronous store underneath, for tools that are SQLite-only (reembed, export, tests). */
@@ -70,6 +72,7 @@ export class SqliteEngine implements Engine {
       revokeFeedKey: async (userId) => u.revokeFeedKey(userId),
       userForFeedKey: async (key) => u.userForFeedKey(key),
     };
+    this.library = sqliteLibrary(s.db);
     this.model = {
       info: async () => s.modelInfo(),
       bind: async (model, dim) => s.bindModel(model, dim),

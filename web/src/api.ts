@@ -81,6 +81,29 @@ export interface User {
   uid: string;
 }
 
+export interface Collection {
+  id: string;
+  name: string;
+  createdAt: string;
+  shared: boolean;
+  size: number;
+  hasPaper?: boolean;
+}
+/** A collection opened by its owner, or read-only through its share key. */
+export interface CollectionRef {
+  owner: string;
+  id: string;
+  key?: string;
+}
+export interface ImportReport {
+  format: string;
+  entries: number;
+  matched: { key: string; line?: number; paperId: string; by: string }[];
+  added: { key: string; line?: number; paperId: string; title: string }[];
+  skipped: { key: string; line?: number; title: string | null; reason: string }[];
+  newInTarget: number;
+}
+
 export interface DigestRequest {
   email: string;
   cadence: 'daily' | 'weekly';
@@ -100,7 +123,7 @@ async function call<T>(path: string, init: RequestInit = {}, _user?: User | null
   const headers = new Headers(init.headers);
   // The session cookie goes along by itself (same origin); this header proves the request comes from our page.
   headers.set('X-Paperfeed-CSRF', '1');
-  if (init.body) headers.set('Content-Type', 'application/json');
+  if (init.body && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
   const res = await fetch(path, { ...init, headers });
   if (!res.ok) {
     let detail = res.statusText;
@@ -122,6 +145,7 @@ function query(params: Record<string, string | number | undefined>): string {
 }
 
 const enc = encodeURIComponent;
+const collectionPath = (c: CollectionRef) => `/v1/users/${enc(c.owner)}/collections/${enc(c.id)}`;
 
 type Session = { user: { id: string; name: string } | null };
 
@@ -146,6 +170,17 @@ export const api = {
     call<{ status: string }>(`/v1/users/${enc(u.uid)}/subscriptions`, { method: 'POST', body: JSON.stringify(body) }, u),
   subscribeTrending: (body: DigestRequest & { category?: string }) =>
     call<{ status: string }>('/v1/subscriptions/trending', { method: 'POST', body: JSON.stringify(body) }),
+  collections: (u: User, paperId?: string) => call<{ items: Collection[] }>(`/v1/users/${enc(u.uid)}/collections${query({ paper: paperId })}`),
+  createCollection: (u: User, name: string) => call<Collection>(`/v1/users/${enc(u.uid)}/collections`, { method: 'POST', body: JSON.stringify({ name }) }),
+  deleteCollection: (c: CollectionRef) => call<unknown>(collectionPath(c), { method: 'DELETE' }),
+  collection: (c: CollectionRef) =>
+    call<{ collection: Collection; items: { paperId: string; paper: Paper | null; own: boolean }[] }>(`${collectionPath(c)}${query({ key: c.key })}`),
+  collectionFeed: (c: CollectionRef, f: Filters, k = 30) => call<{ items: Scored[] }>(`${collectionPath(c)}/feed${query({ k, ...f, key: c.key })}`),
+  setMember: (c: CollectionRef, paperId: string, on: boolean) => call<unknown>(`${collectionPath(c)}/papers/${enc(paperId)}`, { method: on ? 'PUT' : 'DELETE' }),
+  share: (c: CollectionRef) => call<{ key: string; url: string; feedUrl: string }>(`${collectionPath(c)}/share-key`, { method: 'POST' }),
+  unshare: (c: CollectionRef) => call<unknown>(`${collectionPath(c)}/share-key`, { method: 'DELETE' }),
+  importLibrary: (u: User, file: string, format: string, collection: string) =>
+    call<ImportReport>(`/v1/users/${enc(u.uid)}/import${query({ format, collection })}`, { method: 'POST', body: file, headers: { 'Content-Type': 'text/plain' } }),
   notInterested: (u: User, id: string) =>
     call<unknown>(`/v1/users/${enc(u.uid)}/feedback`, { method: 'POST', body: JSON.stringify({ paperId: id, kind: 'not_interested' }) }, u),
 };

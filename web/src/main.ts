@@ -4,6 +4,7 @@ import './styles.css';
 import { addDays } from '../../src/render/periods.js';
 import { api, ApiError, type Filters, type Paper, type Scored, type Topics, type User } from './api';
 import { byId, growthBadge, h, message, paperCard, setStarButton, topicDot, type CardActions } from './dom';
+import { collectionPicker, collectionRef, renderCollection, renderCollectionsTab, type CollectionsContext } from './collections';
 import { initDigestForm } from './digest-form';
 import { corpusDates, periodFor, renderPeriodBar, type CorpusDates } from './period-bar';
 import { TopicMap } from './topic-map';
@@ -41,7 +42,8 @@ async function loadUser(): Promise<User | null> {
 /** The tab shown: the view's, else the feed for a signed-in reader; feed and stars need a user, search a query. */
 function currentTab(v: View = state.view): Tab {
   const tab = v.tab ?? (state.user ? 'feed' : 'trending');
-  if ((tab === 'feed' || tab === 'stars') && !state.user) return 'trending';
+  if (v.collection) return 'collections';
+  if ((tab === 'feed' || tab === 'stars' || tab === 'collections') && !state.user) return 'trending';
   if (tab === 'search' && !v.q) return 'trending';
   return tab;
 }
@@ -73,11 +75,13 @@ function apply(next: View, first = false): void {
   byId<HTMLInputElement>('q').value = next.q;
   byId('tab-search').hidden = !next.q;
   if (windowChanged) state.topics = loadTopics();
-  if (windowChanged || currentTab(prev) !== currentTab(next) || prev.q !== next.q) void renderList();
+  const collectionChanged = prev.collection !== next.collection || prev.key !== next.key || prev.collectionPapers !== next.collectionPapers || prev.tab !== next.tab;
+  if (windowChanged || collectionChanged || currentTab(prev) !== currentTab(next) || prev.q !== next.q) void renderList();
   if (windowChanged || prev.paper !== next.paper || prev.topic !== next.topic) void showDrawer();
 }
 
 function errorText(err: unknown): string {
+  if (err instanceof ApiError && err.status === 401 && state.view.key) return 'This share link does not work any more: its owner made the collection private or made a new link.';
   if (err instanceof ApiError && err.status === 401) return 'Your token was not accepted. Check it under “Sign in”.';
   return err instanceof Error ? err.message : String(err);
 }
@@ -123,12 +127,28 @@ function renderItems(target: HTMLElement, items: Scored[], empty: string): void 
   target.replaceChildren(...(items.length ? items.map((i) => paperCard(i, cardActions())) : [message(empty)]));
 }
 
+const collections: CollectionsContext = {
+  user: () => state.user,
+  view: () => state.view,
+  navigate: (patch) => navigate(patch),
+  renderItems,
+  filters: () => filters(),
+  errorText,
+};
+
 async function renderList(): Promise<void> {
   const view = state.view;
   const tab = currentTab(view);
   document.querySelectorAll<HTMLButtonElement>('.tabs button').forEach((b) => b.setAttribute('aria-selected', String(b.dataset.tab === tab)));
   list.setAttribute('aria-busy', 'true');
   try {
+    const ref = collectionRef(view, state.user);
+    if (ref || tab === 'collections') {
+      if (ref) await renderCollection(list, ref, collections);
+      else if (view.collection) list.replaceChildren(message('Sign in to open your collections (or use the share link you were given).'));
+      else await renderCollectionsTab(list, collections);
+      return;
+    }
     let items: Scored[];
     let empty = view.period ? 'No papers on these dates. Try the previous or next ones.' : 'No papers in this window.';
     if (tab === 'search') {
@@ -249,6 +269,7 @@ async function openPaper(id: string): Promise<void> {
   card.classList.add('full');
   card.querySelector('.actions')?.prepend(h('a', { href: `/papers/${encodeURIComponent(id)}`, class: 'page-link' }, 'Paper page →'));
   head.replaceChildren(card);
+  if (state.user) head.append(collectionPicker(state.user, paper, collections));
   try {
     const items = (await api.similar(paper.id)).items;
     if (state.view === view) renderItems(similar, items, 'No similar papers.');
@@ -318,7 +339,9 @@ function bind(): void {
     const q = byId<HTMLInputElement>('q').value.trim();
     navigate({ q, tab: q ? 'search' : null, paper: null, topic: null });
   });
-  document.querySelectorAll<HTMLButtonElement>('.tabs button').forEach((b) => b.addEventListener('click', () => navigate({ tab: b.dataset.tab as Tab })));
+  document.querySelectorAll<HTMLButtonElement>('.tabs button').forEach((b) =>
+    b.addEventListener('click', () => navigate({ tab: b.dataset.tab as Tab, collection: null, owner: null, key: null, collectionPapers: false })),
+  );
   byId<HTMLSelectElement>('span').addEventListener('change', (e) => {
     const value = (e.target as HTMLSelectElement).value;
     const rolling = /^\d+$/.test(value);

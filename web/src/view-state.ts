@@ -3,8 +3,8 @@
 // through parseView.
 import { parsePeriod, type Period, type PeriodKind } from '../../src/render/periods.js';
 
-export type Tab = 'trending' | 'feed' | 'stars' | 'search';
-export const TABS: Tab[] = ['trending', 'feed', 'stars', 'search'];
+export type Tab = 'trending' | 'feed' | 'stars' | 'collections' | 'search';
+export const TABS: Tab[] = ['trending', 'feed', 'stars', 'collections', 'search'];
 export const ROLLING_DAYS = [7, 30, 90] as const;
 export const DEFAULT_DAYS = 30;
 
@@ -18,9 +18,29 @@ export interface View {
   tab: Tab | null;
   paper: string | null;
   topic: string | null;
+  /** An open collection: the signed-in user's, or (with `owner` and `key`) one shared read-only. */
+  collection: string | null;
+  owner: string | null;
+  key: string | null;
+  /** The open collection's papers instead of its feed. */
+  collectionPapers: boolean;
 }
 
-export const EMPTY_VIEW: View = { period: null, days: DEFAULT_DAYS, category: '', q: '', tab: null, paper: null, topic: null };
+export const EMPTY_VIEW: View = {
+  period: null,
+  days: DEFAULT_DAYS,
+  category: '',
+  q: '',
+  tab: null,
+  paper: null,
+  topic: null,
+  collection: null,
+  owner: null,
+  key: null,
+  collectionPapers: false,
+};
+
+const OPAQUE_ID = /^[A-Za-z0-9_-]{1,200}$/;
 
 /** A view, and what in the URL could not be understood (shown to the reader, then dropped). */
 export function parseView(search: string): { view: View; problems: string[] } {
@@ -58,6 +78,16 @@ export function parseView(search: string): { view: View; problems: string[] } {
     if (/^t\d{1,3}$/.test(topic)) view.topic = topic;
     else problems.push(`topic=${topic} ignored (expected a topic id such as t3)`);
   }
+  const collection = params.get('collection');
+  if (collection !== null) {
+    if (OPAQUE_ID.test(collection)) view.collection = collection;
+    else problems.push(`collection=${collection} ignored (expected a collection id such as c_…)`);
+  }
+  const owner = params.get('owner');
+  if (owner !== null && view.collection) view.owner = owner.slice(0, 200);
+  const key = params.get('key');
+  if (key !== null && view.collection) view.key = key.slice(0, 512);
+  view.collectionPapers = view.collection !== null && params.get('show') === 'papers';
   return { view, problems };
 }
 
@@ -69,6 +99,12 @@ export function viewSearch(view: View): string {
   if (view.category) params.set('category', view.category);
   if (view.q) params.set('q', view.q);
   if (view.tab && !(view.tab === 'search' && view.q)) params.set('tab', view.tab);
+  if (view.collection) {
+    if (view.owner) params.set('owner', view.owner);
+    params.set('collection', view.collection);
+    if (view.key) params.set('key', view.key);
+    if (view.collectionPapers) params.set('show', 'papers');
+  }
   if (view.topic) params.set('topic', view.topic);
   if (view.paper) params.set('paper', view.paper);
   const s = params.toString();

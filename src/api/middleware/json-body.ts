@@ -53,7 +53,7 @@ const tooDeep = (maxDepth: number) =>
  * Reads a body stream into memory, refusing it as soon as it passes `limit` bytes (whatever Content-Length said)
  * or nests deeper than `maxDepth`: either way the rest is never read.
  */
-async function readLimited(stream: ReadableStream<Uint8Array>, limit: number, maxDepth: number): Promise<Uint8Array> {
+export async function readLimited(stream: ReadableStream<Uint8Array>, limit: number, maxDepth: number): Promise<Uint8Array> {
   const reader = stream.getReader();
   const depth = new DepthScanner(maxDepth);
   const chunks: Uint8Array[] = [];

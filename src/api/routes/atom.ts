@@ -6,7 +6,7 @@ import { defaultWindow } from '../../recommend/window.js';
 import type { Users } from '../../store/ports.js';
 import { ATOM_CONTENT_TYPE, renderAtom, type AtomEntry } from '../atom-xml.js';
 import { requireUserAccess, type AppEnv } from '../auth.js';
-import { feedInputOf, trendingInputOf, type ApiDeps } from '../deps.js';
+import { trendingInputOf, userFeedInputOf, type ApiDeps } from '../deps.js';
 import { ApiProblem } from '../problem.js';
 import { absoluteUrl } from '../public-url.js';
 import { K, problemResponse, sinceBeforeUntil, toApiPaper, WindowQuery } from '../schemas.js';
@@ -63,16 +63,16 @@ export const feedAccess = (users: Pick<Users, 'get' | 'userForFeedKey'>): Middle
 };
 
 /** Links are built from PUBLIC_URL, never from the Host header a client sent. */
-function atomResponseFor(d: Pick<ApiDeps, 'config'>, requestUrl: string, input: { id: string; title: string; subtitle: string; entries: AtomEntry[] }) {
+export function atomResponseFor(d: Pick<ApiDeps, 'config'>, requestUrl: string, input: { id: string; title: string; subtitle: string; entries: AtomEntry[] }) {
   const { pathname, search } = new URL(requestUrl);
   const xml = renderAtom({ ...input, selfUrl: absoluteUrl(d.config, pathname + search), baseUrl: absoluteUrl(d.config, '') });
   return new Response(xml, { status: 200, headers: { 'Content-Type': ATOM_CONTENT_TYPE } });
 }
 
-const windowText = (w: { since: string; until: string; category?: string }) =>
+export const windowText = (w: { since: string; until: string; category?: string }) =>
   `published ${w.since} up to (not including) ${w.until}${w.category ? ` in ${w.category}` : ''}`;
 
-export function atomRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'config' | 'papers' | 'index' | 'model' | 'users' | 'caches'>): void {
+export function atomRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'config' | 'papers' | 'index' | 'model' | 'users' | 'caches' | 'library'>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'feedKey', { type: 'apiKey', in: 'query', name: 'key' });
   app.use('/v1/users/:uid/feed.atom', feedAccess(d.users));
 
@@ -91,7 +91,7 @@ export function atomRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'config' |
   app.openapi(userAtom, async (c) => {
     const { uid } = c.req.valid('param');
     const { k, key: _key, ...query } = c.req.valid('query');
-    const input = feedInputOf(d);
+    const input = userFeedInputOf(d, uid);
     const window = defaultWindow(query, DEFAULT_FEED_DAYS, await d.papers.newestPublished());
     const entries = (await userFeed(input, uid, window, k)).map((r) => ({ paper: toApiPaper(r.paper), reason: r.reason }));
     const user = (await d.users.get(uid))!;

@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { DEFAULT_FEED_DAYS, recommendFromSet, userFeed } from '../../recommend/feed.js';
 import { defaultWindow } from '../../recommend/window.js';
 import { requireUserAccess, type AppEnv } from '../auth.js';
-import { catalogOf, feedInputOf, type ApiDeps } from '../deps.js';
+import { catalogOf, userFeedInputOf, type ApiDeps } from '../deps.js';
 import { ApiProblem } from '../problem.js';
 import { ItemsSchema, K, PaperId, PaperSchema, problemResponse, sinceBeforeUntil, toApiPaper, WindowQuery } from '../schemas.js';
 
@@ -57,11 +57,11 @@ const recommendRoute = createRoute({
   },
 });
 
-export function feedsRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'config' | 'papers' | 'index' | 'model' | 'users' | 'caches'>): void {
+export function feedsRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'config' | 'papers' | 'index' | 'model' | 'users' | 'caches' | 'library'>): void {
   app.openapi(feedRoute, async (c) => {
     const { uid } = c.req.valid('param');
     await requireUserAccess(c, uid, d.users);
-    const input = feedInputOf(d);
+    const input = userFeedInputOf(d, uid);
     const { k, ...query } = c.req.valid('query');
     const window = defaultWindow(query, DEFAULT_FEED_DAYS, await d.papers.newestPublished());
     const items = (await userFeed(input, uid, window, k)).map((i) => ({ paper: toApiPaper(i.paper), score: i.score, reason: i.reason }));

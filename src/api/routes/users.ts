@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ZodError } from 'zod';
 import { adminOnly, ownUserOnly, type AppEnv } from '../auth.js';
+import { toApiOwnPaper } from '../collection-access.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiProblem, notFound } from '../problem.js';
 import { absoluteUrl } from '../public-url.js';
@@ -75,6 +76,7 @@ const listStars = createRoute({
             z.object({
               paperId: PaperId,
               paper: PaperSchema.nullable().openapi({ description: 'null when the paper was deleted; the star stays and comes back with it' }),
+              own: z.boolean().openapi({ description: "One of the user's own papers, added by a library import (private to them)" }),
               starredAt: z.string(),
             }),
           ),
@@ -123,7 +125,7 @@ const deleteFeedKey = createRoute({
   responses: { 200: json(z.object({ revoked: z.literal(true) }), 'Revoked'), ...authProblems },
 });
 
-export function usersRoutes(app: OpenAPIHono<AppEnv>, { users, papers, config }: Pick<ApiDeps, 'users' | 'papers' | 'config'>): void {
+export function usersRoutes(app: OpenAPIHono<AppEnv>, { users, papers, library, config }: Pick<ApiDeps, 'users' | 'papers' | 'library' | 'config'>): void {
   const exists = async (paperId: string) => (await papers.byIds([paperId]))[0] !== undefined;
   const own = ownUserOnly(users);
   for (const path of ['/v1/users/:uid/stars', '/v1/users/:uid/stars/*', '/v1/users/:uid/feedback', '/v1/users/:uid/feed-key']) {
@@ -154,9 +156,11 @@ export function usersRoutes(app: OpenAPIHono<AppEnv>, { users, papers, config }:
     const { limit, offset } = c.req.valid('query');
     const stars = await users.listStars(uid, limit, offset);
     const found = await papers.byIds(stars.map((s) => s.paperId));
+    const own = new Map((await library.ownPapers(uid, stars.filter((_, i) => !found[i]).map((s) => s.paperId))).map((p) => [p.id, p]));
     const items = stars.map((s, i) => {
       const paper = found[i];
-      return { paperId: s.paperId, paper: paper ? toApiPaper(paper) : null, starredAt: s.createdAt };
+      const mine = own.get(s.paperId);
+      return { paperId: s.paperId, paper: paper ? toApiPaper(paper) : mine ? toApiOwnPaper(mine) : null, own: mine !== undefined, starredAt: s.createdAt };
     });
     return c.json({ items, total: await users.countStars(uid) }, 200);
   });

@@ -11,6 +11,9 @@ export interface CopyReport {
   users: number;
   stars: number;
   feedback: number;
+  collections: number;
+  collection_papers: number;
+  own_papers: number;
   /** Rows written by this run (a resumed run writes only what the last one had not). */
   written: number;
 }
@@ -93,6 +96,9 @@ export async function copySqliteToPostgres(dataDir: string, pool: pg.Pool, log: 
     const userRows = db.prepare<[], Row>('SELECT * FROM users').all();
     const starRows = db.prepare<[], Row>('SELECT * FROM stars').all();
     const feedbackRows = db.prepare<[], Row>('SELECT * FROM feedback').all();
+    const collectionRows = db.prepare<[], Row>('SELECT * FROM collections').all();
+    const collectionPaperRows = db.prepare<[], Row>('SELECT * FROM collection_papers').all();
+    const ownPaperRows = db.prepare<[], Row>('SELECT * FROM own_papers').all();
     written += await inTransaction(pool, async (c) => {
       let n = 0;
       for (let i = 0; i < userRows.length; i += PAGE) {
@@ -104,13 +110,30 @@ export async function copySqliteToPostgres(dataDir: string, pool: pg.Pool, log: 
       for (let i = 0; i < feedbackRows.length; i += PAGE) {
         n += (await insertColumns(c, 'feedback', [['user_id', 'text'], ['paper_id', 'text'], ['kind', 'text'], ['created_at', 'text']], feedbackRows.slice(i, i + PAGE))).count;
       }
+      for (let i = 0; i < collectionRows.length; i += PAGE) {
+        const columns: [string, string][] = [['id', 'text'], ['user_id', 'text'], ['name', 'text'], ['share_key_hash', 'text'], ['created_at', 'text']];
+        n += (await insertColumns(c, 'collections', columns, collectionRows.slice(i, i + PAGE))).count;
+      }
+      for (let i = 0; i < collectionPaperRows.length; i += PAGE) {
+        const columns: [string, string][] = [['collection_id', 'text'], ['paper_id', 'text'], ['created_at', 'text']];
+        n += (await insertColumns(c, 'collection_papers', columns, collectionPaperRows.slice(i, i + PAGE))).count;
+      }
+      for (let i = 0; i < ownPaperRows.length; i += PAGE) {
+        const columns: [string, string][] = [
+          ['seq', 'int'], ['id', 'text'], ['user_id', 'text'], ['title', 'text'], ['abstract', 'text'], ['authors', 'text'], ['published', 'text'],
+          ['doi', 'text'], ['content_hash', 'text'], ['model', 'text'], ['vec', 'bytea'], ['created_at', 'text'],
+        ];
+        n += (await insertColumns(c, 'own_papers', columns, ownPaperRows.slice(i, i + PAGE))).count;
+      }
       return n;
     });
 
     const count = async (table: string) => (await pool.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n;
     const source = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-    const report: CopyReport = { papers: 0, vectors: 0, users: 0, stars: 0, feedback: 0, written };
-    for (const table of ['papers', 'vectors', 'users', 'stars', 'feedback'] as const) {
+    // Own papers keep their seqs (shown negated): new ones get seqs after them.
+    await pool.query("SELECT setval(pg_get_serial_sequence('own_papers', 'seq'), greatest((SELECT max(seq) FROM own_papers), 1))");
+    const report: CopyReport = { papers: 0, vectors: 0, users: 0, stars: 0, feedback: 0, collections: 0, collection_papers: 0, own_papers: 0, written };
+    for (const table of ['papers', 'vectors', 'users', 'stars', 'feedback', 'collections', 'collection_papers', 'own_papers'] as const) {
       const [from, to] = [source(table), await count(table)];
       if (from !== to) throw new Error(`count mismatch in ${table}: ${from} in the SQLite store, ${to} in PostgreSQL`);
       report[table] = to;
