@@ -37,12 +37,24 @@ describe('POST /v1/similar (real model, seeded store)', () => {
     for (const query of ['k=10', 'k=5&category=cs.AI', 'k=8&since=2026-08-05&until=2026-08-15']) {
       const expected = (await get<{ items: Item[] }>(`/v1/papers/${PAPER}/similar?${query}`)).items;
       const params = Object.fromEntries(new URLSearchParams(query));
-      const got = await similar({ title: paper.title, abstract: paper.abstract, exclude: [PAPER], ...params, k: Number(params.k) });
+      const got = await similar({ title: paper.title, abstract: paper.abstract, categories: paper.categories, exclude: [PAPER], ...params, k: Number(params.k) });
       expect(ids(got), query).toEqual(ids(expected));
       got.forEach((item, i) => expect(item.score).toBeCloseTo(expected[i].score, 5));
     }
     // Without exclude, the stored paper itself is the nearest to its own text.
     expect(ids(await similar({ title: paper.title, abstract: `  ${paper.abstract}\n`, k: 3 }))[0]).toBe(PAPER);
+  });
+
+  it('keeps neighbours sharing no category with the paper out of the top (the agentic-AI paper of issue 17)', async () => {
+    const paper = await get<Item['paper']>(`/v1/papers/${PAPER}`);
+    expect(paper.title).toMatch(/OpenClaw/);
+    const top = (await get<{ items: Item[] }>(`/v1/papers/${PAPER}/similar?k=5`)).items;
+    expect(top).toHaveLength(5);
+    for (const i of top) expect(i.paper.categories.some((c) => paper.categories.includes(c)), `${i.paper.id} ${i.paper.categories}`).toBe(true);
+    // The same text without its categories has no prior to apply: what the previous ranking served.
+    const plain = await similar({ title: paper.title, abstract: paper.abstract, exclude: [PAPER], k: 5 });
+    const offField = plain.filter((i) => !i.paper.categories.some((c) => paper.categories.includes(c)));
+    expect(offField.map((i) => i.paper.title).join(' | ')).toMatch(/driv|robot|vehicle/i);
   });
 
   it('finds neighbours for a paper the store does not have, with an abstract longer than a search query may be', async () => {
@@ -91,6 +103,8 @@ describe('POST /v1/similar (real model, seeded store)', () => {
     await expectProblem(await post({ title: 't', abstract: 'a', k: 0 }), 400, 'body.k');
     await expectProblem(await post({ title: 't', abstract: 'a', since: '2026-08-10', until: '2026-08-01' }), 400, 'body.until');
     await expectProblem(await post({ title: 't', abstract: 'a', category: 'cs CL' }), 400, 'body.category');
+    await expectProblem(await post({ title: 't', abstract: 'a', categories: ['cs CL'] }), 400, 'body.categories.0');
+    await expectProblem(await post({ title: 't', abstract: 'a', categories: 'cs.CL' }), 400, 'body.categories');
     await expectProblem(await post({ title: 't', abstract: 'a', exclude: [''] }), 400, 'body.exclude.0');
     await expectProblem(await post('{"title": "t", "abstract": '), 400);
     await expectProblem(await post('title=t', 'text/plain'), 415);

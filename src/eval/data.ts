@@ -14,6 +14,10 @@ import { readPaperFile } from '../ingest/parse.js';
 export interface EvalPaper {
   id: string;
   title: string;
+  /** Raw abstract (what the keyword index stores beside the title). */
+  abstract: string;
+  /** arXiv categories (corpus papers; [] for HF-only papers). */
+  categories: string[];
   /** paperText(title, abstract): what the model embeds and tf-idf reads. */
   text: string;
   /** YYYY-MM-DD or null. Corpus: first listing date. HF-only: arXiv v1 date. */
@@ -113,6 +117,8 @@ export async function loadEvalData(dataDir: string, keepCorpus?: (id: string) =>
       papers.push({
         id: p.id,
         title: p.title,
+        abstract: p.abstract,
+        categories: p.categories ?? [],
         text: paperText(p.title, p.abstract),
         published: p.published,
         upvotes: h?.upvotes ?? p.upvotes ?? 0,
@@ -129,6 +135,8 @@ export async function loadEvalData(dataDir: string, keepCorpus?: (id: string) =>
     papers.push({
       id,
       title: h.title,
+      abstract: h.abstract,
+      categories: [],
       text: paperText(h.title, h.abstract),
       published: h.published,
       upvotes: h.upvotes,

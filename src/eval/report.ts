@@ -67,3 +67,43 @@ export function ratioRow<S>(spec: RatioSpec<S>, which: Split): string {
 }
 
 export const RATIO_HEADER = '| target | split | ours | reference (best baseline) | means | ratio [95% CI] | goal | verdict |\n|---|---|---|---|---|---|---|---|';
+
+export interface AbsoluteSpec<S> {
+  label: string;
+  results: Map<string, S[]>;
+  split: Split[];
+  metric: keyof S & string;
+  ours: string;
+  target: number;
+  resamples: number;
+}
+
+/** A mean against an absolute goal (e.g. known-item hit@10 ≥ 0.98), in the targets table's columns. */
+export function absoluteRow<S>(spec: AbsoluteSpec<S>, which: Split): string {
+  const idx = spec.split.map((s, i) => (s === which ? i : -1)).filter((i) => i >= 0);
+  const values = idx.map((i) => spec.results.get(spec.ours)![i][spec.metric] as unknown as number);
+  const e = bootstrapMean(values, spec.resamples, seedOf(`absolute:${spec.label}:${spec.ours}:${which}`));
+  const verdict = e.mean >= spec.target ? (e.lo >= spec.target ? 'met' : 'met (point estimate; CI includes lower)') : e.hi >= spec.target ? 'not met (CI reaches target)' : 'not met';
+  return `| ${spec.label} | ${which} | ${spec.ours} | (absolute) | ${fmt(e.mean)} | ${fmtEst(e)} | ≥ ${spec.target} | ${verdict} |`;
+}
+
+export interface ReductionSpec<S extends { glaring5: number }> {
+  label: string;
+  results: Map<string, S[]>;
+  split: Split[];
+  clusters?: number[];
+  ours: string;
+  previous: string;
+  resamples: number;
+}
+
+/** ours / previous for a lower-is-better rate (glaring misses), paired bootstrap; goal: ≤ 0.7 (a 30% reduction). */
+export function glaringRow<S extends { glaring5: number }>(spec: ReductionSpec<S>, which: Split): string {
+  const idx = spec.split.map((s, i) => (s === which ? i : -1)).filter((i) => i >= 0);
+  const clusters = spec.clusters ? idx.map((i) => spec.clusters![i]) : undefined;
+  const series = (m: string) => idx.map((i) => spec.results.get(m)![i].glaring5);
+  const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const e = pairedBootstrap([series(spec.ours), series(spec.previous)], (m) => m[0] / m[1], spec.resamples, seedOf(`glaring:${spec.ours}:${which}`), clusters);
+  const verdict = e.mean <= 0.7 ? (e.hi <= 0.7 ? 'met' : 'met (point estimate; CI includes higher)') : e.lo <= 0.7 ? 'not met (CI reaches target)' : 'not met';
+  return `| ${spec.label} | ${which} | ${spec.ours} | ${spec.previous} | ${fmt(meanOf(series(spec.ours)))} / ${fmt(meanOf(series(spec.previous)))} | ${fmtEst(e)} | ≤ 0.7 | ${verdict} |`;
+}

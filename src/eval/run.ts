@@ -6,14 +6,17 @@ import os from 'node:os';
 import { loadEvalData, type EvalData } from './data.js';
 import { embedPapers, type EmbeddedSet } from './embed-cache.js';
 import { hfSubmitterUsers, runFeed, topicSetUsers, type FeedResults, type FeedUser } from './feedtask.js';
-import { RATIO_HEADER, ratioRow, table } from './report.js';
+import { absoluteRow, glaringRow, RATIO_HEADER, ratioRow, table } from './report.js';
 import { runSimilar, similarQueries, type SimilarQuery, type SimilarResults } from './similar.js';
 import { buildTfidf } from '../recommend/tfidf.js';
 import { Lexicon } from '../index/lexicon.js';
 import { termVector } from '../text/terms.js';
 import { fmtDuration, seedOf, type Split } from './util.js';
 import { PREVIOUS_FEED, SERVED_FEED } from './feedtask.js';
-import { PREVIOUS_SIMILAR, SERVED_SIMILAR } from './similar.js';
+import { LEXICON_SIMILAR, PREVIOUS_SIMILAR, PRIOR_VARIANTS, priorVariant, SERVED_SIMILAR } from './similar.js';
+import { knownItemQueries, PREVIOUS_KEYWORD, previousHybrid, runSearch, SERVED_KEYWORD, servedHybrid, topicalQueries, type SearchResults } from './search.js';
+import { loadEmbedder } from '../embed/embedder.js';
+import { cleanText } from '../embed/text.js';
 
 export interface EvalOptions {
   projectRoot: string;
@@ -41,6 +44,7 @@ function limitPerSplit<T extends { split: Split }>(xs: T[], n: number, key: (x: 
   return xs.filter((x) => keep.has(x));
 }
 
+const kSplitCount = (qs: { split: Split }[], s: Split) => qs.filter((q) => q.split === s).length;
 const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const usersLine = (name: string, us: FeedUser[]) =>
   `${name}: ${us.length} users (dev ${us.filter((u) => u.split === 'dev').length}, test ${us.filter((u) => u.split === 'test').length}); ` +
@@ -95,6 +99,16 @@ export async function runEval(o: EvalOptions): Promise<{ markdown: string; json:
   lap('task 1 + 3 (similar papers, all models)', t);
 
   t = Date.now();
+  const knownItem = knownItemQueries(data, o.quick ? 50 : undefined);
+  const topical = topicalQueries(data);
+  o.log(`task 4: ${knownItem.length} known-item and ${topical.length} topical search queries …`);
+  const embedder = await loadEmbedder({ modelId: o.models[0], modelsDir: o.modelsDir, batchSize: 32 });
+  const searchModel = { label: embedded[0].modelId, vectors: embedded[0].vectors, dim: embedded[0].dim, embed: (ts: string[]) => embedder.embed(ts.map(cleanText)) };
+  const searchKnown: SearchResults = await runSearch(data, knownItem, searchModel, o.log);
+  const searchTopical: SearchResults = await runSearch(data, topical, searchModel, o.log);
+  lap('task 4 (search)', t);
+
+  t = Date.now();
   let setUsers = topicSetUsers(data);
   let hfUsers = hfSubmitterUsers(data);
   if (o.quick) {
@@ -122,10 +136,11 @@ export async function runEval(o: EvalOptions): Promise<{ markdown: string; json:
   const qClusters = queries.map((q) => q.cluster);
   const m0 = embedded[0].modelId;
   const baselines1 = ['random', 'popularity (HF upvotes)', 'tf-idf cosine'];
-  const ours1 = [`${m0} dense`, `${m0} hybrid z-sum`, `${m0} hybrid RRF`, `${m0} ${PREVIOUS_SIMILAR}`, `${m0} ${SERVED_SIMILAR}`];
+  const ours1 = [`${m0} dense`, `${m0} hybrid z-sum`, `${m0} hybrid RRF`, `${m0} ${PREVIOUS_SIMILAR}`, `${m0} ${LEXICON_SIMILAR}`, ...PRIOR_VARIANTS.map((w) => `${m0} ${priorVariant(w)}`), `${m0} ${SERVED_SIMILAR}`];
   const simMetrics = [
     { key: 'recall10' as const, label: 'recall@10' },
     { key: 'mrr' as const, label: 'MRR' },
+    { key: 'glaring5' as const, label: 'glaring misses in top 5 (lower is better)' },
   ];
   const feedMetrics = [
     { key: 'recall20' as const, label: 'Recall@20' },
@@ -173,12 +188,18 @@ export async function runEval(o: EvalOptions): Promise<{ markdown: string; json:
           clusters: qClusters,
           metrics: simMetrics,
           resamples: R,
-          methods: ['tf-idf cosine', ...o.models.flatMap((m) => [`${m} dense`, `${m} hybrid z-sum`, `${m} hybrid RRF`, `${m} ${SERVED_SIMILAR}`])],
+          methods: ['tf-idf cosine', ...o.models.flatMap((m) => [`${m} dense`, `${m} hybrid z-sum`, `${m} hybrid RRF`, `${m} ${PREVIOUS_SIMILAR}`, `${m} ${LEXICON_SIMILAR}`, `${m} ${SERVED_SIMILAR}`])],
         },
         s,
       ),
     ),
   );
+
+  out.push('', '### Task 4 — search: known-item (three title words) and topical (curated section names)', '');
+  const searchSpec = (title: string, note: string, res: SearchResults, qs: { split: Split }[], metrics: { key: 'hit10' | 'mrr' | 'p10' | 'ndcg10'; label: string }[]) => (s: Split) =>
+    table({ title, note, results: res, split: qs.map((q) => q.split), metrics, resamples: R }, s).replace(' users;', ' queries;');
+  out.push(both(searchSpec('Known-item search', 'one query per paper; CI: bootstrap over queries', searchKnown, knownItem, [{ key: 'hit10', label: 'hit@10' }, { key: 'mrr', label: 'MRR (≤ 100)' }])));
+  out.push('', both(searchSpec('Topical search', 'one query per curated set; CI: bootstrap over sets', searchTopical, topical, [{ key: 'p10', label: 'P@10' }, { key: 'ndcg10', label: 'nDCG@10' }])));
 
   const feedBaselines = ['random', 'popularity (HF upvotes)', 'tf-idf cosine (max-sim)', 'tf-idf linear SVM (arxiv-sanity)', 'naive blend (tf-idf z + popularity z)'];
   const oursFeed = `ours (${m0}): ${SERVED_FEED}`;
@@ -192,7 +213,17 @@ export async function runEval(o: EvalOptions): Promise<{ markdown: string; json:
     const previousFeed = `ours (${m0}): ${PREVIOUS_FEED}`;
     rows.push(ratioRow({ label: 'feed Recall@50, topic sets: lexicon ÷ local tf-idf', results: feedSets, split: setUsers.map((u) => u.split), metric: 'recall50', ours: oursFeed, baselines: [previousFeed], target: 1.0, resamples: R }, s));
     rows.push(ratioRow({ label: 'feed Recall@50, HF submitters: lexicon ÷ local tf-idf', results: feedHf, split: hfUsers.map((u) => u.split), metric: 'recall50', ours: oursFeed, baselines: [previousFeed], target: 1.0, resamples: R }, s));
-    rows.push(ratioRow({ label: 'similar recall@10: lexicon ÷ local tf-idf', results: similar, split: qSplit, clusters: qClusters, metric: 'recall10', ours: `${m0} ${SERVED_SIMILAR}`, baselines: [`${m0} ${PREVIOUS_SIMILAR}`], target: 1.0, resamples: R }, s));
+    rows.push(ratioRow({ label: 'similar recall@10: lexicon ÷ local tf-idf', results: similar, split: qSplit, clusters: qClusters, metric: 'recall10', ours: `${m0} ${LEXICON_SIMILAR}`, baselines: [`${m0} ${PREVIOUS_SIMILAR}`], target: 1.0, resamples: R }, s));
+    // Issue 17: known-item search, topical search not lower, similar papers' glaring misses down ≥ 30 % at equal recall.
+    const kSplit = knownItem.map((q) => q.split);
+    const tSplit = topical.map((q) => q.split);
+    for (const [mode, served, previous] of [['keyword', SERVED_KEYWORD, PREVIOUS_KEYWORD], ['hybrid', servedHybrid(m0), previousHybrid(m0)]] as const) {
+      rows.push(absoluteRow({ label: `known-item hit@10, ${mode}`, results: searchKnown, split: kSplit, metric: 'hit10', ours: served, target: 0.98, resamples: R }, s));
+      rows.push(ratioRow({ label: `topical P@10, ${mode}, vs previous`, results: searchTopical, split: tSplit, metric: 'p10', ours: served, baselines: [previous], target: 1, resamples: R }, s));
+      rows.push(ratioRow({ label: `topical nDCG@10, ${mode}, vs previous`, results: searchTopical, split: tSplit, metric: 'ndcg10', ours: served, baselines: [previous], target: 1, resamples: R }, s));
+    }
+    rows.push(ratioRow({ label: 'similar recall@10: category prior ÷ without', results: similar, split: qSplit, clusters: qClusters, metric: 'recall10', ours: `${m0} ${SERVED_SIMILAR}`, baselines: [`${m0} ${LEXICON_SIMILAR}`], target: 1, resamples: R }, s));
+    rows.push(glaringRow({ label: 'similar glaring misses in top 5: category prior ÷ without', results: similar, split: qSplit, clusters: qClusters, ours: `${m0} ${SERVED_SIMILAR}`, previous: `${m0} ${LEXICON_SIMILAR}`, resamples: R }, s));
     for (const m of o.models) {
       for (const [variant, goal] of [[SERVED_SIMILAR, 1.1], ['hybrid RRF', 1.1], ['dense', 1.0]] as const) {
         rows.push(ratioRow({ label: `similar recall@10 (${variant === 'dense' ? 'model alone' : variant === SERVED_SIMILAR ? 'as served' : variant})`, results: similar, split: qSplit, clusters: qClusters, metric: 'recall10', ours: `${m} ${variant}`, baselines: ['tf-idf cosine'], target: goal, resamples: R }, s));
@@ -205,6 +236,8 @@ export async function runEval(o: EvalOptions): Promise<{ markdown: string; json:
     `- candidates for task 1: ${data.corpusCount} corpus papers${o.quick ? ' (**--quick subset**: 1/8 of the corpus by id hash plus every topic-set and HF paper)' : ''}; ` +
       `${queries.length} queries from ${new Set(queries.map((q) => q.setId)).size} sets (dev ${queries.filter((q) => q.split === 'dev').length}, test ${queries.filter((q) => q.split === 'test').length} queries)`,
     `- ${usersLine('task 2a topic-set users', setUsers)}`,
+    `- task 4 search: ${knownItem.length} known-item queries (dev ${kSplitCount(knownItem, 'dev')}, test ${kSplitCount(knownItem, 'test')}; e.g. "${knownItem[0]?.text}"), ` +
+      `${topical.length} topical queries (dev ${kSplitCount(topical, 'dev')}, test ${kSplitCount(topical, 'test')}; e.g. "${topical[0]?.text}"); candidates: the ${data.corpusCount} corpus papers`,
     `- ${usersLine('task 2b HF-submitter users', hfUsers)}`,
     `- tf-idf: ${tfidf.vocab.size} features (uni+bigrams), ${tfidf.n} documents; linear SVM: Pegasos, λ = ${o.svmLambda}, ${o.svmNegatives} random negatives, 10 epochs`,
     `- models: ${embedded.map((e) => `\`${e.modelKey}\` (${e.dim}-d)`).join(', ')}; bootstrap: ${R} resamples, 95% percentile intervals`,
@@ -225,6 +258,8 @@ export async function runEval(o: EvalOptions): Promise<{ markdown: string; json:
     runtimeMs: Date.now() - t0,
     models: embedded.map((e) => e.modelKey),
     similar: Object.fromEntries([...similar].map(([m, v]) => [m, v.map((x, i) => ({ ...x, split: queries[i].split, set: queries[i].setId, paper: data.papers[queries[i].paper].id }))])),
+    searchKnown: Object.fromEntries([...searchKnown].map(([m, v]) => [m, v.map((x, i) => ({ ...x, split: knownItem[i].split, query: knownItem[i].text, paper: knownItem[i].key }))])),
+    searchTopical: Object.fromEntries([...searchTopical].map(([m, v]) => [m, v.map((x, i) => ({ ...x, split: topical[i].split, query: topical[i].text, set: topical[i].key }))])),
     feedSets: Object.fromEntries([...feedSets].map(([m, v]) => [m, v.map((x, i) => ({ ...x, split: setUsers[i].split, user: setUsers[i].key }))])),
     feedHf: Object.fromEntries([...feedHf].map(([m, v]) => [m, v.map((x, i) => ({ ...x, split: hfUsers[i].split, user: hfUsers[i].key }))])),
   };

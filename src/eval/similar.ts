@@ -13,6 +13,7 @@ import type { Lexicon } from '../index/lexicon.js';
 import { localFuse } from './local-tfidf.js';
 import { cosineAll, type TfidfMatrix } from '../recommend/tfidf.js';
 import { rankOf, seedOf, splitOf, tieBreaker, topK, type Split } from './util.js';
+import { applyCategoryPrior, CATEGORY_PENALTY, sharesCategory } from '../recommend/category-prior.js';
 
 export interface SimilarQuery {
   paper: number;
@@ -23,10 +24,15 @@ export interface SimilarQuery {
   split: Split;
 }
 
-/** The row of the production /similar ranking (dense top RERANK_POOL re-ranked with the lexicon's tf-idf). */
-export const SERVED_SIMILAR = `as served (dense top-${RERANK_POOL} + stored term vectors' tf-idf re-rank)`;
+/** The production /similar ranking before issue 17: dense top RERANK_POOL re-ranked with the lexicon's tf-idf. */
+export const LEXICON_SIMILAR = `dense top-${RERANK_POOL} + stored term vectors' tf-idf re-rank`;
+/** The row of the production /similar ranking: that, with the category prior. */
+export const SERVED_SIMILAR = `as served (${LEXICON_SIMILAR} − ${CATEGORY_PENALTY} if no shared category)`;
 /** The same before the lexicon: tf-idf fitted per request on the 201 texts. */
 export const PREVIOUS_SIMILAR = `previously served (dense top-${RERANK_POOL} + local tf-idf re-rank)`;
+/** Category-prior weights also reported (the served one was picked on dev: see EVAL.md). */
+export const PRIOR_VARIANTS = [0.5, 1, 4] as const;
+export const priorVariant = (w: number) => `${LEXICON_SIMILAR} − ${w} if no shared category`;
 
 export function similarQueries(data: EvalData): SimilarQuery[] {
   const out: SimilarQuery[] = [];
@@ -42,6 +48,11 @@ export function similarQueries(data: EvalData): SimilarQuery[] {
 export interface QueryScores {
   recall10: number;
   mrr: number;
+  /**
+   * Glaring misses: the fraction of the top 5 sharing no curated set (any set, not only the query's) and no arXiv
+   * category with the query paper.
+   */
+  glaring5: number;
 }
 /** Per method, per query (aligned with the query list). */
 export type SimilarResults = Map<string, QueryScores[]>;
@@ -76,6 +87,21 @@ export function runSimilar(
   const tfAll = new Float32Array(tfidf.n);
   const dense = new Float32Array(N);
   const started = Date.now();
+  const setsOf = new Map<number, Set<number>>();
+  data.topicSets.forEach((s, si) => {
+    for (const id of s.arxivIds) {
+      const i = data.index.get(id);
+      if (i !== undefined) setsOf.set(i, (setsOf.get(i) ?? new Set()).add(si));
+    }
+  });
+  const glaring = (q: number, j: number) => {
+    const qs = setsOf.get(q);
+    const js = setsOf.get(j);
+    if (qs && js && [...js].some((x) => qs.has(x))) return false;
+    const qc = data.papers[q].categories;
+    const jc = data.papers[j].categories;
+    return qc.length > 0 && jc.length > 0 && !sharesCategory(qc, jc);
+  };
 
   queries.forEach((q, qi) => {
     const tie = tieBreaker(N, seedOf(`similar:${data.papers[q.paper].id}:${q.setId}`));
@@ -85,7 +111,11 @@ export function runSimilar(
       const top = topK(N, 10, scores, tie);
       let best = q.relevant[0];
       for (const r of q.relevant) if (scores[r] > scores[best] || (scores[r] === scores[best] && tie[r] < tie[best])) best = r;
-      return { recall10: recallAtK(top, relevant, 10), mrr: reciprocalRank(rankOf(N, best, scores, tie)) };
+      return {
+        recall10: recallAtK(top, relevant, 10),
+        mrr: reciprocalRank(rankOf(N, best, scores, tie)),
+        glaring5: top.slice(0, 5).filter((j) => glaring(q.paper, j)).length / 5,
+      };
     };
     const random = Float64Array.from(tieBreaker(N, seedOf(`random:${qi}`)));
     random[q.paper] = -Infinity;
@@ -121,8 +151,12 @@ export function runSimilar(
       };
       const previous = localFuse([data.papers[q.paper].text], pool.map((i) => data.papers[i].text), pool.map((i) => d[i]));
       add(`${m.label} ${PREVIOUS_SIMILAR}`, qi, evaluate(reranked(previous)));
-      const served = fuseWithLexicon(lexicon, [lexicon.termsOf(q.paper)!], pool, pool.map((i) => d[i]));
-      add(`${m.label} ${SERVED_SIMILAR}`, qi, evaluate(reranked(served)));
+      const lexical = fuseWithLexicon(lexicon, [lexicon.termsOf(q.paper)!], pool, pool.map((i) => d[i]));
+      add(`${m.label} ${LEXICON_SIMILAR}`, qi, evaluate(reranked(lexical)));
+      const qc = data.papers[q.paper].categories;
+      const poolCats = pool.map((i) => data.papers[i].categories);
+      for (const w of PRIOR_VARIANTS) add(`${m.label} ${priorVariant(w)}`, qi, evaluate(reranked(applyCategoryPrior(Float64Array.from(lexical), qc, poolCats, w))));
+      add(`${m.label} ${SERVED_SIMILAR}`, qi, evaluate(reranked(applyCategoryPrior(Float64Array.from(lexical), qc, poolCats))));
     }
     if ((qi + 1) % 200 === 0) log(`  similar: ${qi + 1}/${queries.length} queries (${Math.round((Date.now() - started) / 1000)} s)`);
   });

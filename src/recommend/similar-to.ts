@@ -1,29 +1,29 @@
 import type { Window } from '../store/ports.js';
 import { nearest, nearestSeqs, type Catalog, type Scored } from './catalog.js';
 import { fuseWithLexicon, RERANK_POOL } from './lexical.js';
+import { topWithCategoryPrior } from './category-prior.js';
 
 /**
  * Similar papers for a paper given by its term vector and embedding (stored or not), itself excluded through
  * `exclude`: the max(RERANK_POOL, 2k) nearest by embedding, re-ranked by z(cosine) + z(tf-idf cosine to the paper's
- * terms) so exact shared terms count too (EVAL.md measures the gain). `score` is that fused value, in standard
- * deviations over the pool. Only the k papers answered are read from the store. `vector` is the embedding of
- * paperText(title, abstract) and `terms` its termVector, as ingest computes them.
+ * terms) so exact shared terms count too (EVAL.md measures the gain), minus CATEGORY_PENALTY for a neighbour sharing
+ * no arXiv category with the query when the query has categories (category-prior.ts). `score` is that value, in
+ * standard deviations over the pool. Only the papers needed to settle the top k are read from the store (about 2k).
+ * `vector` is the embedding of paperText(title, abstract) and `terms` its termVector, as ingest computes them.
  */
 export async function similarToText(
   c: Catalog,
-  query: { terms: Uint32Array; vector: Float32Array },
+  query: { terms: Uint32Array; vector: Float32Array; categories?: readonly string[] },
   k: number,
   window: Window,
   exclude: Set<number>,
 ): Promise<Scored[]> {
   const pool = nearestSeqs(c.index, query.vector, Math.max(RERANK_POOL, 2 * k), await c.papers.seqsInWindow(window), exclude);
   const fused = fuseWithLexicon(c.lexicon, [query.terms], pool.map((h) => h.seq), pool.map((h) => h.score));
-  const top = pool
+  const ranked = pool
     .map((h, i) => ({ seq: h.seq, score: fused[i] }))
-    .sort((a, b) => b.score - a.score || a.seq - b.seq)
-    .slice(0, k);
-  const score = new Map(top.map((t) => [t.seq, t.score]));
-  return (await c.papers.bySeqs(top.map((t) => t.seq))).map((paper) => ({ paper, score: score.get(paper.seq)! }));
+    .sort((a, b) => b.score - a.score || a.seq - b.seq);
+  return topWithCategoryPrior(ranked, k, query.categories ?? [], (seqs) => c.papers.bySeqs(seqs));
 }
 
 /** Similar papers for a bare vector (no text to match words against): cosine similarity alone. */

@@ -9,5 +9,5 @@ export async function similarPapers(c: Catalog, paper: StoredPaper, k: number, w
   const [query] = await withVectors(c, [paper]);
   if (!query) return [];
   const terms = c.lexicon.termsOf(paper.seq) ?? termVector(paperText(paper.title, paper.abstract));
-  return similarToText(c, { terms, vector: query.vec }, k, window, new Set([paper.seq]));
+  return similarToText(c, { terms, vector: query.vec, categories: paper.categories }, k, window, new Set([paper.seq]));
 }

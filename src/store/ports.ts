@@ -52,6 +52,8 @@ export interface TextRow {
 export interface KeywordHit {
   seq: number;
   score: number;
+  /** Every query word is in the paper's title (the known-item tier, ranked first; hybrid search keeps it on top). */
+  title?: boolean;
 }
 
 export interface Ranked {

@@ -1,12 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { nearest } from '../../recommend/catalog.js';
+import { hybridFusion, RRF_K } from '../../recommend/hybrid-search.js';
 import type { Ranked } from '../../store/ports.js';
 import type { AppEnv } from '../auth.js';
 import { catalogOf, type ApiDeps } from '../deps.js';
 import { ItemsSchema, K, problemResponse, sinceBeforeUntil, toApiPaper, WindowQuery } from '../schemas.js';
 
-/** Reciprocal-rank fusion constant (Cormack et al. 2009): damps the weight of the very first ranks. */
-export const RRF_K = 60;
 /** Each list contributes at least this many candidates to the fusion, so a paper ranked well by one list counts. */
 const FUSION_DEPTH_MIN = 50;
 
@@ -32,10 +31,13 @@ const search = createRoute({
   description: [
     '`mode=semantic`: the query is embedded with the same model as the papers (query vectors are cached); score is',
     'the cosine similarity. `mode=keyword`: full-text search over title and abstract (stemmed; the query is split',
-    'into words, any of which may match, so quotes and operators have no special meaning); score is the negated',
-    'FTS5 bm25, title matches weighted double (higher is better). `mode=hybrid` (default): reciprocal-rank fusion',
+    'into words, any of which may match, so quotes and operators have no special meaning); papers whose title holds',
+    'every query word come first, then the others; within each group by relevance (FTS5 bm25 with title matches',
+    'weighted double on SQLite, ts_rank on PostgreSQL; higher is better). `mode=hybrid` (default): the keyword hits',
+    'whose title holds every query word first, then reciprocal-rank fusion',
     `of the top max(${FUSION_DEPTH_MIN}, 2k) of each list, score = Σ 1/(${RRF_K} + rank) over the lists a paper is`,
-    'in (rank from 1), so a paper high in both beats one high in only one. Optional since/until (published date,',
+    'in (rank from 1), so a paper high in both beats one high in only one (pinned title matches score 1 + that).',
+    'Optional since/until (published date,',
     'until exclusive) and category narrow every mode.',
   ].join(' '),
   request: { query: SearchQuery },
@@ -45,23 +47,6 @@ const search = createRoute({
     503: problemResponse('The index is still loading (semantic and hybrid modes)'),
   },
 });
-
-/** Fuses ranked lists by reciprocal rank; ties keep the better best-rank, then the lower seq (deterministic). */
-export function reciprocalRankFusion(lists: Ranked[][], k: number): Ranked[] {
-  const fused = new Map<number, { score: number; best: number }>();
-  for (const list of lists) {
-    list.forEach(({ seq }, i) => {
-      const entry = fused.get(seq) ?? { score: 0, best: Infinity };
-      entry.score += 1 / (RRF_K + i + 1);
-      entry.best = Math.min(entry.best, i);
-      fused.set(seq, entry);
-    });
-  }
-  return [...fused]
-    .sort(([sa, a], [sb, b]) => b.score - a.score || a.best - b.best || sa - sb)
-    .slice(0, k)
-    .map(([seq, { score }]) => ({ seq, score }));
-}
 
 export function searchRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers' | 'index' | 'model' | 'queries'>): void {
   app.openapi(search, async (c) => {
@@ -81,7 +66,7 @@ export function searchRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers'
       const depth = Math.max(FUSION_DEPTH_MIN, 2 * k);
       const [keyword, vec, within] = await Promise.all([d.papers.keywordSearch(q, depth, window), d.queries.embed(q), d.papers.seqsInWindow(window)]);
       const semantic = within?.size === 0 ? [] : index.search(vec, depth, within);
-      ranked = reciprocalRankFusion([semantic, keyword], k);
+      ranked = hybridFusion(semantic, keyword, k);
     }
     const score = new Map(ranked.map((r) => [r.seq, r.score]));
     const items = (await d.papers.bySeqs(ranked.map((r) => r.seq))).map((p) => ({ paper: toApiPaper(p), score: score.get(p.seq)! }));

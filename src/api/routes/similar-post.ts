@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { paperText } from '../../embed/text.js';
 import { termVector } from '../../text/terms.js';
-import { collapseWhitespace, MAX_ABSTRACT_LENGTH, MAX_TITLE_LENGTH } from '../../ingest/normalize.js';
+import { collapseWhitespace, MAX_ABSTRACT_LENGTH, MAX_CATEGORIES, MAX_TITLE_LENGTH } from '../../ingest/normalize.js';
 import { RERANK_POOL } from '../../recommend/lexical.js';
 import { similarToText, similarToVector } from '../../recommend/similar-to.js';
 import type { AppEnv } from '../auth.js';
@@ -30,6 +30,11 @@ function bodySchema(deps: SimilarPostDeps) {
         .array(z.number())
         .optional()
         .openapi({ description: "Instead of title and abstract: an embedding in the model's space and dimension (see /v1/embed); normalised to unit length" }),
+      categories: z
+        .array(z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'expected a category such as cs.CL'))
+        .max(MAX_CATEGORIES)
+        .optional()
+        .openapi({ description: "The paper's arXiv categories (with title and abstract): neighbours sharing none rank lower, as for a stored paper" }),
       k: z.number().int().min(1).max(1000).default(10).openapi({ description: 'How many results (1–1000)' }),
       exclude: z.array(PaperId).max(MAX_EXCLUDE).default([]).openapi({ description: 'Ids never to return, e.g. the paper being shown when the store has it' }),
       since: WindowQuery.since,
@@ -80,12 +85,12 @@ export function similarPostRoutes(app: OpenAPIHono<AppEnv>, deps: SimilarPostDep
   const textQuery = async (text: string) => ({ terms: termVector(text), vector: (await deps.model.embed([text]))[0] });
 
   app.openapi(route, async (c) => {
-    const { title, abstract, vector, k, exclude, ...window } = c.req.valid('json');
+    const { title, abstract, vector, categories, k, exclude, ...window } = c.req.valid('json');
     const catalog = catalogOf(deps); // 503 while the index loads
     const skip = new Set((await deps.papers.byIds(exclude)).flatMap((p) => (p ? [p.seq] : [])));
     const items = vector
       ? await similarToVector(catalog, vector, k, window, skip)
-      : await similarToText(catalog, await textQuery(paperText(title!, abstract!)), k, window, skip);
+      : await similarToText(catalog, { ...(await textQuery(paperText(title!, abstract!))), categories }, k, window, skip);
     return c.json({ items: items.map((r) => ({ paper: toApiPaper(r.paper), score: r.score })) }, 200);
   });
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { KeywordHit, Window } from '../ports.js';
-import { queryTerms } from '../search.js';
+import { queryTerms, TITLE_TIER_BONUS } from '../search.js';
 import { pgTermStats, type TermStats } from './term-stats.js';
 
 /**
@@ -24,6 +24,8 @@ interface Term {
  * weights in the SQLite engine), plus ts_rank as a tie-break. The idf comes from the statistics ANALYZE keeps on the
  * tsvector column (term-stats.ts), not from a per-query count: ts_rank alone has no idf, and a word like "model"
  * (in 78% of the papers) then outranks the rare words that describe the paper someone is looking for.
+ * Papers whose title (weight A) holds every query word come first, flagged `title` and scored TITLE_TIER_BONUS
+ * higher, as in the SQLite search (the known-item tier, EVAL.md task 4).
  *
  * Two steps keep the rows scored few: papers having every word (GIN intersects the posting lists: cheap); only if
  * those are fewer than `limit`, papers having a rare word or all words but one, at most FALLBACK_CANDIDATE_CAP of
@@ -86,14 +88,19 @@ export class PgKeywordSearch {
         SELECT s.seq, s.doc FROM paper_search s ${windowed ? 'JOIN papers p ON p.seq = s.seq' : ''}
          WHERE ${where.join(' AND ')}
          ${exclude ? `LIMIT ${FALLBACK_CANDIDATE_CAP}` : ''}
+      ), ranked AS (
+        SELECT h.seq,
+               (SELECT bool_and(h.doc @@ t.title) FROM t) AS title,
+               ((SELECT sum(t.idf * (1 + (h.doc @@ t.title)::int)) FROM t WHERE h.doc @@ t.any)
+                 + ts_rank('{0, 0, 0.5, 1.0}', h.doc, $3::tsquery))::float8 AS relevance
+          FROM hits h
       )
-      SELECT h.seq,
-             ((SELECT sum(t.idf * (1 + (h.doc @@ t.title)::int)) FROM t WHERE h.doc @@ t.any)
-               + ts_rank('{0, 0, 0.5, 1.0}', h.doc, $3::tsquery))::float8 AS score
-        FROM hits h
-       ORDER BY score DESC, h.seq
+      SELECT seq, title, relevance + CASE WHEN title THEN ${TITLE_TIER_BONUS} ELSE 0 END AS score
+        FROM ranked
+       ORDER BY title DESC, relevance DESC, seq
        LIMIT $4`;
-    return (await this.pool.query<KeywordHit>(sql, params)).rows;
+    const rows = (await this.pool.query<KeywordHit & { title: boolean }>(sql, params)).rows;
+    return rows.map((r) => (r.title ? r : { seq: r.seq, score: r.score }));
   }
 }
 

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { hybridFusion, reciprocalRankFusion } from '../src/recommend/hybrid-search.js';
+import { applyCategoryPrior, sharesCategory, topWithCategoryPrior } from '../src/recommend/category-prior.js';
+import { memoryKeywordSearch } from '../src/store/search.js';
+import { sanityLiteRanker, titleWordsQuery } from '../src/eval/search.js';
+import { rng } from '../src/util/random.js';
+import type { EvalData } from '../src/eval/data.js';
+
+const docs = [
+  { title: 'Planning with diffusion models for robot control', abstract: 'We plan robot trajectories with diffusion.' },
+  // Repeats the query words in a long abstract, but its title holds only one of them.
+  { title: 'A survey of control', abstract: 'diffusion models planning diffusion models planning diffusion planning models robot robot' },
+  { title: 'Graph neural networks', abstract: 'Message passing on graphs.' },
+];
+
+describe('keyword search: the title tier', () => {
+  it('puts the paper whose title holds every query word first, flagged, above a long abstract repeating them', () => {
+    const index = memoryKeywordSearch(docs);
+    const served = index.search.search('diffusion planning models', 10, null);
+    expect(served.map((h) => h.seq)).toEqual([0, 1]);
+    expect(served[0].title).toBe(true);
+    expect(served[1].title).toBeUndefined();
+    expect(served[0].score).toBeGreaterThan(served[1].score);
+    // Without the tier, bm25 over both columns ranks the repetitive abstract first: what the tier fixes.
+    const previous = index.withRanking({ titleWeight: 2, titleFirst: false }).search('diffusion planning models', 10, null);
+    expect(previous.map((h) => h.seq)).toEqual([1, 0]);
+    // The window still applies to the tier.
+    expect(index.search.search('diffusion planning models', 10, new Set([1, 2])).map((h) => h.seq)).toEqual([1]);
+    index.close();
+  });
+});
+
+describe('hybrid fusion', () => {
+  const semantic = [{ seq: 5, score: 0.9 }, { seq: 6, score: 0.8 }, { seq: 7, score: 0.7 }];
+  const keyword = [{ seq: 7, score: 1010, title: true }, { seq: 5, score: 8 }, { seq: 9, score: 3 }];
+
+  it('pins keyword hits whose title holds every query word, scoring 1 + their RRF score, then fuses the rest', () => {
+    const fused = hybridFusion(semantic, keyword, 4);
+    expect(fused).toEqual(hybridFusion(semantic, keyword, 4, { titleMatches: 'pin' })); // one pinned hit: same order
+    expect(fused.map((r) => r.seq)).toEqual([7, 5, 6, 9]);
+    expect(fused[0].score).toBeCloseTo(1 + 1 / 61 + 1 / 63, 12);
+    expect(fused[1].score).toBeCloseTo(1 / 61 + 1 / 62, 12);
+  });
+
+  it('with no title hits (or with rrf) is plain reciprocal-rank fusion', () => {
+    const plain = keyword.map(({ seq, score }) => ({ seq, score }));
+    expect(hybridFusion(semantic, plain, 4)).toEqual(reciprocalRankFusion([semantic, plain], 4));
+    expect(hybridFusion(semantic, keyword, 4, { titleMatches: 'rrf' })).toEqual(reciprocalRankFusion([semantic, keyword], 4));
+  });
+});
+
+describe('hybrid fusion: several pinned hits', () => {
+  it('orders them by their fused score (pin-fused, served) or keep keyword order (pin)', () => {
+    const semantic = [{ seq: 2, score: 0.9 }];
+    const keyword = [{ seq: 1, score: 1010, title: true }, { seq: 2, score: 1005, title: true }];
+    expect(hybridFusion(semantic, keyword, 2).map((r) => r.seq)).toEqual([2, 1]);
+    expect(hybridFusion(semantic, keyword, 2, { titleMatches: 'pin' }).map((r) => r.seq)).toEqual([1, 2]);
+  });
+});
+
+describe('category prior for similar papers', () => {
+  it('penalises a neighbour sharing no category, and nothing when either side has none', () => {
+    expect(sharesCategory(['cs.AI', 'cs.CL'], ['cs.CL'])).toBe(true);
+    expect(sharesCategory(['cs.AI'], ['cs.RO'])).toBe(false);
+    expect(sharesCategory([], ['cs.RO'])).toBe(true);
+    const scores = applyCategoryPrior(Float64Array.from([2, 1.5, 1]), ['cs.AI'], [['cs.RO'], ['cs.AI', 'cs.LG'], []]);
+    expect([...scores]).toEqual([0, 1.5, 1]);
+    expect([...applyCategoryPrior(Float64Array.from([2]), [], [['cs.RO']])]).toEqual([2]);
+  });
+});
+
+describe('category prior, reading papers lazily', () => {
+  it('gives exactly the order of applying the prior to the whole pool, reading far fewer papers', async () => {
+    const seed = 20261204;
+    console.log(`topWithCategoryPrior test: seed ${seed}`);
+    const r = rng(seed);
+    const cats = ['cs.AI', 'cs.CL', 'cs.RO', 'cs.CV'];
+    for (let trial = 0; trial < 50; trial++) {
+      const pool = Array.from({ length: 200 }, (_, seq) => ({ seq, score: Math.round(r() * 40) / 10, categories: [cats[Math.floor(r() * 4)]] }));
+      const ranked = [...pool].sort((a, b) => b.score - a.score || a.seq - b.seq).map(({ seq, score }) => ({ seq, score }));
+      const query = [cats[trial % 4]];
+      const k = 1 + (trial % 20);
+      let read = 0;
+      const got = await topWithCategoryPrior(ranked, k, query, async (seqs) => ((read += seqs.length), seqs.map((s) => pool[s])), 2);
+      const all = applyCategoryPrior(Float64Array.from(pool, (p) => p.score), query, pool.map((p) => p.categories), 2);
+      const expected = pool.map((p) => ({ seq: p.seq, score: all[p.seq] })).sort((a, b) => b.score - a.score || a.seq - b.seq).slice(0, k);
+      expect(got.map((g) => [g.paper.seq, g.score]), `trial ${trial}`).toEqual(expected.map((e) => [e.seq, e.score]));
+      expect(read).toBeLessThan(200);
+    }
+  });
+});
+
+describe('known-item queries', () => {
+  it('are three distinct content words of the title in title order, seeded', () => {
+    const title = 'Attention Is All You Need for Robust Speech Recognition';
+    const a = titleWordsQuery(title, rng(3))!;
+    expect(a).toBe(titleWordsQuery(title, rng(3)));
+    const words = a.split(' ');
+    expect(new Set(words).size).toBe(3);
+    const order = 'attention all you need robust speech recognition'.split(' ');
+    for (const w of words) expect(order).toContain(w);
+    expect(words.map((w) => order.indexOf(w))).toEqual([...words.map((w) => order.indexOf(w))].sort((x, y) => x - y));
+    expect(titleWordsQuery('On the Limits of Graphs', rng(1))).toBeNull();
+  });
+
+  it('the arxiv-sanity-lite baseline scores 20 per title word plus capped abstract counts', () => {
+    const data = { papers: docs.map((d, i) => ({ ...d, id: String(i) })), corpusCount: docs.length } as unknown as EvalData;
+    expect(sanityLiteRanker(data)('diffusion planning', 10)).toEqual([0, 1]);
+  });
+});
