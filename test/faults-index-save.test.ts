@@ -109,7 +109,7 @@ describe('crash during index save (PAPERFEED_FAULT seam in HnswIndex.save)', () 
       const after = readManifest(dir)!;
       expect(after.count).toBe(total);
       expect(after.version).toBe(storeCounts(dir).maxVersion);
-      expect(fs.readdirSync(path.join(dir, 'index')).sort()).toEqual(['manifest.json', after.file].sort());
+      expect(fs.readdirSync(path.join(dir, 'index')).sort()).toEqual(['lexicon.bin', 'manifest.json', after.file].sort());
       report.push(`${point}: CLI killed after ${crashed.ms} ms; left [${left.join(', ')}]; next start ${checked.outcome}, ${checked.size} vectors, recall@10 ${checked.recall.toFixed(3)}`);
     }, 120_000);
   }

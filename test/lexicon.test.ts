@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { paperText } from '../src/embed/text.js';
 import { Lexicon, LEXICON_MAX_DF, LEXICON_MIN_DF } from '../src/index/lexicon.js';
 import { catchUpLexicon, loadLexicon } from '../src/index/lexicon-sync.js';
+import { loadLexiconFile, saveLexicon } from '../src/index/lexicon-file.js';
+import fs from 'node:fs';
+import path from 'node:path';
 import { SqliteEngine } from '../src/store/sqlite-engine.js';
 import { SqliteStore } from '../src/store/store.js';
 import { countOf, termIdOf, terms, termVector } from '../src/text/terms.js';
@@ -116,6 +119,28 @@ describe('Lexicon', () => {
     const counts = [...v].map(countOf).sort();
     expect(counts).toEqual([1, 1, 1, 1, 2, 2, 3]); // alpha×3, beta×2, gamma; bigrams: “alpha beta”×2, three others once
     expect([...v].map(termIdOf)).toEqual([...v].map(termIdOf).sort((a, b) => a - b));
+  });
+});
+
+describe('lexicon file', () => {
+  it('reads back what it saved (same scores, same version), and ignores a file that does not add up', () => {
+    const lex = new Lexicon();
+    texts.forEach((t, i) => lex.set(3 * i, termVector(t)));
+    const dir = tempDir();
+    expect(loadLexiconFile(dir)).toBeNull(); // none yet
+    saveLexicon(dir, lex, 2 ** 33 + 5);
+    const back = loadLexiconFile(dir)!;
+    expect(back.version).toBe(2 ** 33 + 5);
+    const seqs = texts.map((_, i) => 3 * i);
+    for (const q of [0, 9, 17]) expect(Array.from(back.lexicon.cosines(termVector(texts[q]), seqs))).toEqual(Array.from(lex.cosines(termVector(texts[q]), seqs)));
+    expect(Array.from(back.lexicon.rows(seqs).vals)).toEqual(Array.from(lex.rows(seqs).vals));
+    // A later change applies on top of the loaded one as on the original.
+    back.lexicon.delete(0);
+    lex.delete(0);
+    expect(Array.from(back.lexicon.cosines(termVector(texts[1]), seqs))).toEqual(Array.from(lex.cosines(termVector(texts[1]), seqs)));
+    const file = path.join(dir, 'lexicon.bin');
+    fs.truncateSync(file, fs.statSync(file).size - 8);
+    expect(loadLexiconFile(dir)).toBeNull();
   });
 });
 

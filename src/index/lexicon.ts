@@ -292,6 +292,32 @@ export class Lexicon {
     return { rowPtr, cols: cols.subarray(0, k), vals: vals.subarray(0, k), width: idfOf.length };
   }
 
+  /** Everything needed to rebuild this lexicon without the store (lexicon-file.ts writes it to disk). */
+  snapshot(): { seqs: Int32Array; offsets: Int32Array; terms: Uint32Array; df: Uint32Array } {
+    const seqs = Int32Array.from(this.docs.keys());
+    const offsets = new Int32Array(seqs.length + 1);
+    seqs.forEach((seq, i) => (offsets[i + 1] = offsets[i] + this.docs.get(seq)!.length));
+    const terms = new Uint32Array(offsets[seqs.length]);
+    seqs.forEach((seq, i) => terms.set(this.docs.get(seq)!, offsets[i]));
+    return { seqs, offsets, terms, df: this.df };
+  }
+
+  /** The lexicon a snapshot describes; its arrays are used in place, not copied. */
+  static fromSnapshot(snap: { seqs: Int32Array; offsets: Int32Array; terms: Uint32Array; df: Uint32Array }): Lexicon {
+    const lex = new Lexicon();
+    lex.df.set(snap.df);
+    for (let id = 0; id < snap.df.length; id++) if (snap.df[id] >= LEXICON_MIN_DF) lex.shared[id >>> 3] |= 1 << (id & 7);
+    lex.tfNorms = new Float32Array(snap.seqs.reduce((m, seq) => Math.max(m, seq + 1), 1024));
+    snap.seqs.forEach((seq, i) => {
+      const view = snap.terms.subarray(snap.offsets[i], snap.offsets[i + 1]);
+      let sq = 0;
+      for (let j = 0; j < view.length; j++) sq += TF[view[j] & 0xff] ** 2;
+      lex.tfNorms[seq] = Math.sqrt(sq);
+      lex.docs.set(seq, view);
+    });
+    return lex;
+  }
+
   /** A stored paper's term vector. */
   termsOf(seq: number): Uint32Array | undefined {
     return this.docs.get(seq);

@@ -1,5 +1,6 @@
 import { HnswIndex, type HnswParams, type VectorSource } from './hnsw-index.js';
 import type { Lexicon } from './lexicon.js';
+import { loadLexiconFile, saveLexicon } from './lexicon-file.js';
 import { catchUpLexicon, loadLexicon, type TermBackfill, type TermSource } from './lexicon-sync.js';
 
 /** While papers keep being written, the index is saved at most this often (see follow()). */
@@ -31,8 +32,9 @@ export interface IndexSyncOptions {
 export class IndexSync {
   private index: HnswIndex | null = null;
   private lexicon: Lexicon | null = null;
-  /** The change-log version the lexicon reflects (it follows the index's). */
+  /** The change-log version the lexicon reflects (it follows the index's), and the one its saved file has. */
   private lexiconVersion = 0;
+  private lexiconSaved = -1;
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
 
@@ -68,7 +70,7 @@ export class IndexSync {
       const { dir, model, dim, params, changes, log } = this.opts;
       const [{ index, outcome, reason }, { lexicon, version }] = await Promise.all([
         HnswIndex.open({ dir, model, dim, params, source: changes, log }),
-        loadLexicon(changes, this.opts.terms, log),
+        this.openLexicon(),
         alsoWait,
       ]);
       await catchUpLexicon(lexicon, changes, version, index.version);
@@ -76,6 +78,17 @@ export class IndexSync {
       const how = outcome === 'loaded' ? 'loaded' : `rebuilt (${reason})`;
       log(`index: ${how}, ${index.size} vectors in ${Date.now() - started} ms (with the lexicon of ${lexicon.size} papers' terms)`);
     });
+  }
+
+  /** The saved lexicon if it is usable for this store (not ahead of its change log), else one built from the store. */
+  private async openLexicon(): Promise<{ lexicon: Lexicon; version: number }> {
+    const { dir, changes, log } = this.opts;
+    const saved = loadLexiconFile(dir);
+    if (saved && saved.version <= (await changes.head())) {
+      this.lexiconSaved = saved.version;
+      return saved;
+    }
+    return loadLexicon(changes, this.opts.terms, log);
   }
 
   /** Replays store changes made since the index last looked (by this process or another one). */
@@ -89,10 +102,14 @@ export class IndexSync {
     });
   }
 
-  /** Saves the index if it changed since the last save. */
+  /** Saves the index if it changed since the last save, and the lexicon beside it. */
   save(): Promise<void> {
     return this.serial(async () => {
       if (this.index?.dirty) await this.index.save();
+      if (this.lexicon && this.lexiconVersion !== this.lexiconSaved) {
+        saveLexicon(this.opts.dir, this.lexicon, this.lexiconVersion);
+        this.lexiconSaved = this.lexiconVersion;
+      }
     });
   }
 

@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { TERM_ID_BITS } from '../text/terms.js';
+import { Lexicon } from './lexicon.js';
+
+/**
+ * The lexicon saved beside the HNSW index, a cache like it: the whole lexicon at one change-log version, read back
+ * in a fraction of a second where rebuilding it from the store's term vectors takes ~1.5 s at 125k papers. Written
+ * to a temporary file, fsynced and renamed into place, so a reader sees a whole file or the previous one; a file
+ * whose header or size does not add up is ignored (the store rebuilds it).
+ */
+const FILE = 'lexicon.bin';
+const MAGIC = 0x4c455831; // "LEX1"
+const HEADER_WORDS = 6; // magic, id bits, version (2 words: lo, hi), papers, terms
+
+export function saveLexicon(dir: string, lexicon: Lexicon, version: number): void {
+  const { seqs, offsets, terms, df } = lexicon.snapshot();
+  const header = Uint32Array.from([MAGIC, TERM_ID_BITS, version % 2 ** 32, Math.floor(version / 2 ** 32), seqs.length, terms.length]);
+  const tmp = path.join(dir, `${FILE}.${process.pid}.tmp`);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    for (const part of [header, seqs, offsets, df, terms]) fs.writeSync(fd, new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, path.join(dir, FILE));
+}
+
+/** The saved lexicon and the change-log version it reflects, or null when there is none (or it does not add up). */
+export function loadLexiconFile(dir: string): { lexicon: Lexicon; version: number } | null {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(path.join(dir, FILE));
+  } catch {
+    return null;
+  }
+  if (bytes.byteLength < HEADER_WORDS * 4 || bytes.byteOffset % 4 !== 0) bytes = Buffer.from(bytes); // aligned copy
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 4));
+  const [magic, bits, lo, hi, papers, total] = words;
+  const dfWords = 1 << TERM_ID_BITS;
+  if (magic !== MAGIC || bits !== TERM_ID_BITS || words.length !== HEADER_WORDS + papers + papers + 1 + dfWords + total) return null;
+  let at = HEADER_WORDS;
+  const take = (n: number) => words.subarray(at, (at += n));
+  const seqs = new Int32Array(take(papers).slice().buffer);
+  const offsets = new Int32Array(take(papers + 1).slice().buffer);
+  const df = take(dfWords);
+  const terms = take(total).slice(); // its own buffer: the file's (with a copy of df) can go
+  if (offsets[papers] !== total) return null;
+  return { lexicon: Lexicon.fromSnapshot({ seqs, offsets, terms, df }), version: lo + hi * 2 ** 32 };
+}
