@@ -24,6 +24,8 @@ export interface EvalPaper {
   /** HF Daily Papers list date, when on HF. */
   hfDate: string | null;
   submittedBy: string | null;
+  /** arXiv categories (corpus papers; HF-only papers have none). */
+  categories: string[];
 }
 
 export interface TopicSet {
@@ -119,6 +121,7 @@ export async function loadEvalData(dataDir: string, keepCorpus?: (id: string) =>
         inCorpus: true,
         hfDate: h?.hfDate ?? null,
         submittedBy: h?.by ?? null,
+        categories: p.categories ?? [],
       });
     }
   }
@@ -135,6 +138,7 @@ export async function loadEvalData(dataDir: string, keepCorpus?: (id: string) =>
       inCorpus: false,
       hfDate: h.hfDate,
       submittedBy: h.by,
+      categories: [],
     });
   }
   const files = [...DATA_FILES.corpus, DATA_FILES.hf, DATA_FILES.sets].map((f) => ({

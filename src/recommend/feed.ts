@@ -3,8 +3,9 @@ import type { DatedWindow, StoredPaper, Users, Window } from '../store/ports.js'
 import { candidateSeqs, diversify, scoreAffinity, type Affinity, type Liked } from './affinity.js';
 import { withVectors, type Catalog } from './catalog.js';
 import { feedSignalsOffThread, fuseWithLexicalOffThread } from './lexical.js';
+import { learnMix } from './mix.js';
 import type { ResultCache } from './result-cache.js';
-import { zSum } from './stats.js';
+import { zScores, zSum } from './stats.js';
 import { STAR_WEIGHT, trending, type TrendingInput } from './trending.js';
 
 /** The personalised feed covers the last week of the corpus unless asked otherwise. */
@@ -37,27 +38,49 @@ export interface FeedSignals {
   userModel?: ArrayLike<number>;
   /** Upvotes + our users' stars per candidate (see popularityOf). */
   popularity: ArrayLike<number>;
+  /**
+   * With the per-user model: this user's learned weight of z(log1p popularity) beside the content score (mix.ts,
+   * learnMix: fitted on their own history). Undefined: the model's own popularity feature only.
+   */
+  popularityWeight?: number;
   seen?: ArrayLike<boolean>;
 }
+
+/** Popular papers of the window added to the nearest-neighbour candidates (papers with upvotes or stars only). */
+export const POPULAR_CANDIDATES = 200;
 
 /** Upvotes and our own users' stars on one scale, as trending counts them. */
 export const popularityOf = (upvotes: number, stars: number) => upvotes + STAR_WEIGHT * stars;
 
+/** The two parts of a feed score per candidate: closeness to the user's taste, and what everyone is reading. */
+export interface FeedScoreParts {
+  content: Float64Array;
+  popularity: Float64Array;
+}
+
 /**
- * The feed's score per candidate, pure (the evaluation harness calls this same function): each affinity in
- * standard deviations over the candidate pool, plus popularity (unless the user model has learned its own weight),
- * minus the seen penalty.
+ * The feed's score per candidate in its two parts, pure (the evaluation harness calls this same function): each
+ * affinity in standard deviations over the candidate pool; popularity as the fixed term (no per-user model), the
+ * user's learned weight × z(log1p popularity), or nothing beyond the model's own feature.
  */
-export function feedScores(s: FeedSignals): Float64Array {
+export function feedScoreParts(s: FeedSignals): FeedScoreParts {
   const n = s.affinity.length;
-  const out = s.userModel
+  const content = s.userModel
     ? zSum([s.affinity, s.userModel], [DENSE_WEIGHT_WITH_MODEL, 1])
     : zSum([s.affinity, s.lexical].filter((x): x is ArrayLike<number> => x !== undefined));
-  for (let i = 0; i < n; i++) {
-    if (!s.userModel) out[i] += (POPULARITY_WEIGHT * Math.log1p(s.popularity[i] ?? 0)) / Math.log1p(100);
-    if (s.seen?.[i]) out[i] -= SEEN_PENALTY;
+  const popularity = new Float64Array(n);
+  if (!s.userModel) for (let i = 0; i < n; i++) popularity[i] = (POPULARITY_WEIGHT * Math.log1p(s.popularity[i] ?? 0)) / Math.log1p(100);
+  else if (s.popularityWeight) {
+    const z = zScores(Array.from({ length: n }, (_, i) => Math.log1p(s.popularity[i] ?? 0)));
+    for (let i = 0; i < n; i++) popularity[i] = s.popularityWeight * z[i];
   }
-  return out;
+  return { content, popularity };
+}
+
+/** The feed's score per candidate: content + popularity (feedScoreParts), minus the seen penalty. */
+export function feedScores(s: FeedSignals): Float64Array {
+  const { content, popularity } = feedScoreParts(s);
+  return content.map((c, i) => c + popularity[i] - (s.seen?.[i] ? SEEN_PENALTY : 0));
 }
 
 export interface FeedItem {
@@ -73,6 +96,15 @@ function popularityNote(upvotes: number, stars: number): string {
   if (upvotes > 0) parts.push(`${upvotes} upvote${upvotes === 1 ? '' : 's'}`);
   if (stars > 0) parts.push(`${stars} star${stars === 1 ? '' : 's'} here`);
   return parts.join(', ');
+}
+
+/**
+ * Which part of the score won, in words: popularity ("popular this week among papers like X") when its share is
+ * positive and larger than the content part's, else closeness to the nearest star.
+ */
+export function feedReason(closestTitle: string, note: string, content: number, popularity: number): string {
+  if (popularity > 0 && popularity > content && note) return `Popular this week among papers like ${quote(closestTitle)} · ${note}`;
+  return `Close to ${quote(closestTitle)}, which you starred${note ? ` · ${note}` : ''}`;
 }
 
 /** The scored candidates' papers, aligned with them; a candidate deleted meanwhile is dropped from both. */
@@ -129,36 +161,41 @@ async function computeUserFeed(input: FeedInput, userId: string, window: DatedWi
   // other requests are answered in the meantime.
   const disliked = (await withVectors(input, stored(dismissedIds))).map((d) => d.vec);
   const seqs = await candidateSeqs(input, liked, window, exclude, Math.max(2 * k, 50));
+  // A big window is scored on its stars' nearest neighbours: the window's popular papers join them, or a paper
+  // everyone reads outside every star's neighbourhood could never appear (issue 17).
+  for (const r of await store.trending(window, POPULAR_CANDIDATES, { starWeight: STAR_WEIGHT, gravity: 0 })) {
+    if (r.score > 1 && !exclude.has(r.seq)) seqs.add(r.seq);
+  }
   await yieldToEventLoop();
   const { affinities, papers } = await withPapers(input, scoreAffinity(index, seqs, liked, disliked));
   await yieldToEventLoop();
   const counts = await store.starCounts([...papers, ...liked.map((l) => l.paper)].map((p) => p.id));
   const [starCounts, likedStars] = [counts.slice(0, papers.length), counts.slice(papers.length)];
   const popularity = papers.map((p, i) => popularityOf(p.upvotes ?? 0, starCounts[i]));
+  // A liked paper's popularity leaves out this user's own star, or the model would learn "starred = liked".
+  const likedPopularity = liked.map((l, i) => popularityOf(l.paper.upvotes ?? 0, Math.max(0, likedStars[i] - 1)));
   // The model's rows: liked papers, then candidates (scoreAffinity kept only candidates with a vector).
   const dim = liked[0].vec.length;
+  const candidateVecs = affinities.map((a) => index.vector(a.seq)!);
   const vectors = new Float32Array((liked.length + affinities.length) * dim);
-  [...liked.map((l) => l.vec), ...affinities.map((a) => index.vector(a.seq)!)].forEach((v, i) => vectors.set(v, i * dim));
-  const { lexical, userModel } = await feedSignalsOffThread({
+  [...liked.map((l) => l.vec), ...candidateVecs].forEach((v, i) => vectors.set(v, i * dim));
+  const signals = feedSignalsOffThread({
     liked: liked.map(({ paper: { title, abstract } }) => ({ title, abstract })),
     candidates: papers.map(({ title, abstract }) => ({ title, abstract })),
     vectors,
     dim,
-    // A liked paper's popularity leaves out this user's own star, or the model would learn "starred = liked".
-    popularity: Float32Array.from([...liked.map((l, i) => popularityOf(l.paper.upvotes ?? 0, Math.max(0, likedStars[i] - 1))), ...popularity]),
+    popularity: Float32Array.from([...likedPopularity, ...popularity]),
   });
-  const scores = feedScores({
-    affinity: affinities.map((a) => a.score),
-    lexical,
-    userModel,
-    popularity,
-    seen: papers.map((p) => seen.has(p.id)),
-  });
+  // How much this user follows popularity, from their own history (a few ms, while the worker runs).
+  const mix = learnMix({ liked: liked.map((l) => l.vec), likedPopularity, candidates: candidateVecs, candidatePopularity: popularity });
+  const { lexical, userModel } = await signals;
+  const signalsOf = { affinity: affinities.map((a) => a.score), lexical, userModel, popularity, popularityWeight: mix.popularity };
+  const parts = feedScoreParts(signalsOf);
+  const scores = feedScores({ ...signalsOf, seen: papers.map((p) => seen.has(p.id)) });
   const scored = affinities.map((a, i) => {
     const paper = papers[i];
     const note = popularityNote(paper.upvotes ?? 0, starCounts[i]);
-    const reason = `Close to ${quote(a.closest.title)}, which you starred${note ? ` · ${note}` : ''}`;
-    return { seq: a.seq, score: scores[i], paper, reason };
+    return { seq: a.seq, score: scores[i], paper, reason: feedReason(a.closest.title, note, parts.content[i], parts.popularity[i]) };
   });
   scored.sort((a, b) => b.score - a.score || a.paper.id.localeCompare(b.paper.id));
   return diversify(scored, (seq) => index.vector(seq)!, k).map(({ paper, score, reason }) => ({ paper, score, reason }));
