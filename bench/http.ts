@@ -9,15 +9,17 @@
 // `/similar` is compared with a bare single-threaded in-process loop over the same ids doing the same core work:
 // paper by id + its stored vector (better-sqlite3 prepared statements), hnswlib-node searchKnn on the same saved
 // index file (same efSearch), fetching the k papers by seq, JSON.stringify. Two variants: "plain" (k+1 neighbours,
-// no re-rank) and "re-rank" (the 200-candidate pool fetched and re-ranked with fuseWithLexical, as the
-// service's similar() does now). The bare loop runs before and after the HTTP runs; the median is used.
+// no re-rank) and "re-rank" (the 200-candidate pool re-ranked with fuseWithLexicon over the same in-memory lexicon
+// the server holds, then the k best fetched, as similarToText does). The bare loop runs before and after the HTTP runs; the median is used.
 import Database from 'better-sqlite3';
 import hnswlib from 'hnswlib-node';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { paperText } from '../src/embed/text.js';
-import { fuseWithLexical, RERANK_POOL } from '../src/recommend/lexical.js';
+import { fuseWithLexicon, RERANK_POOL } from '../src/recommend/lexical.js';
+import { loadLexicon } from '../src/index/lexicon-sync.js';
+import { SqliteEngine } from '../src/store/sqlite-engine.js';
+import { SqliteStore } from '../src/store/store.js';
 import { arg, fmt, intArg, loadAvg, machine, markdownTable, median, now } from './lib.js';
 import {
   copyStore, createUserWithStars, DEFAULT_STORE, load, log, procRssMb, rotate, samplePapers, selfCpuMs, startServer,
@@ -45,6 +47,16 @@ const abstracts = sample.map((p) => p.abstract);
 const starIds = sample.slice(4000, 4000 + STARS).map((p) => p.id);
 
 // ---------------------------------------------------------------- bare loop
+// The copy is opened once through the engine first: it migrates the store and stores the term vectors of papers
+// stored before them (once), and gives the bare loop the same lexicon the server will hold.
+const lexicon = await (async () => {
+  const engine = new SqliteEngine(new SqliteStore(copy.dataDir));
+  const t0 = now();
+  const { lexicon } = await loadLexicon(engine.changes, engine.writes, log);
+  log(`lexicon: ${lexicon.size} papers, ${(lexicon.bytes() / 2 ** 20).toFixed(0)} MiB, loaded in ${fmt(now() - t0)} ms`);
+  await engine.close();
+  return lexicon;
+})();
 const db = new Database(path.join(copy.dataDir, 'paperfeed.db'), { readonly: true, fileMustExist: true });
 const manifest = JSON.parse(fs.readFileSync(path.join(copy.dataDir, 'index', 'manifest.json'), 'utf8')) as { model: string; dim: number; file: string };
 const hnsw = new hnswlib.HierarchicalNSW('cosine', manifest.dim);
@@ -74,16 +86,21 @@ function barePlain(id: string): string {
   return JSON.stringify({ items: neighbours(byId.get(id)!, K) });
 }
 
-/** The same plus what similar() now does: a 200-candidate pool, tf-idf affinity, z-fusion, sort, top k. */
+/** The same plus what similar() now does: a 200-candidate kNN pool, tf-idf cosines, z-fusion, top k, fetch k. */
 function bareRerank(id: string): string {
   const p = byId.get(id)!;
-  const pool = neighbours(p, RERANK_POOL);
-  const text = (r: Row) => paperText(r.title, r.abstract);
-  const fused = fuseWithLexical([text(p)], pool.map((c) => text(c.paper)), pool.map((c) => c.score));
+  const { neighbors, distances } = hnsw.searchKnn(Array.from(vector(p.seq)), RERANK_POOL + 1);
+  const pool: number[] = [];
+  const dense: number[] = [];
+  neighbors.forEach((seq, i) => {
+    if (seq !== p.seq && pool.length < RERANK_POOL) pool.push(seq), dense.push(1 - distances[i]);
+  });
+  const fused = fuseWithLexicon(lexicon, [lexicon.termsOf(p.seq)!], pool, dense);
   const items = pool
-    .map((c, i) => ({ paper: c.paper, score: fused[i] }))
-    .sort((a, b) => b.score - a.score || a.paper.seq - b.paper.seq)
-    .slice(0, K);
+    .map((seq, i) => ({ seq, score: fused[i] }))
+    .sort((a, b) => b.score - a.score || a.seq - b.seq)
+    .slice(0, K)
+    .map((t) => ({ paper: bySeq.get(t.seq)!, score: t.score }));
   return JSON.stringify({ items });
 }
 

@@ -13,6 +13,8 @@ import { embedPapers } from '../src/eval/embed-cache.js';
 import { hfSubmitterUsers, runFeed, topicSetUsers, type FeedUser } from '../src/eval/feedtask.js';
 import { seedOf } from '../src/eval/util.js';
 import { buildTfidf } from '../src/recommend/tfidf.js';
+import { Lexicon } from '../src/index/lexicon.js';
+import { termVector } from '../src/text/terms.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { split: { type: 'string', default: 'dev' }, 'per-kind': { type: 'string', default: '15' }, model: { type: 'string', default: 'paperfeed-arxiv-100d' } } });
@@ -32,7 +34,9 @@ const kinds = {
   'HF submitters': sample(hfSubmitterUsers(data), (u) => u.key),
   curators: sample(curatorUsers(data), (u) => u.curator),
 };
-const opts = { vectors: emb.vectors, dim: emb.dim, modelLabel: values.model!, svmLambda: 1e-2, svmNegatives: 5000, log, variants: true };
+const lexicon = new Lexicon();
+data.papers.forEach((p, i) => lexicon.set(i, termVector(p.text)));
+const opts = { lexicon, vectors: emb.vectors, dim: emb.dim, modelLabel: values.model!, svmLambda: 1e-2, svmNegatives: 5000, log, variants: true };
 const table = new Map<string, Record<string, number>>();
 for (const [kind, users] of Object.entries(kinds)) {
   log(`${kind}: ${users.length} users/windows`);

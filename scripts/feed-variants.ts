@@ -15,7 +15,7 @@ import { maxAffinity, productionPool } from '../src/eval/rankers.js';
 import { rng, seedOf, tieBreaker, topK } from '../src/eval/util.js';
 import { diversify } from '../src/recommend/affinity.js';
 import { dot, zScores } from '../src/recommend/stats.js';
-import { feedSignals } from '../src/recommend/lexical.js';
+import { localFeedSignals } from '../src/eval/local-tfidf.js';
 import { scoreLinear, trainPegasos } from '../src/recommend/linear.js';
 import { buildTfidf, maxCosine } from '../src/recommend/tfidf.js';
 
@@ -131,7 +131,7 @@ function evaluate(setName: string, users: FeedUser[]) {
     s.dense = maxAffinity(liked, pv);
     // The lexical max-sim and a tf-idf-only SVM (production's per-user model with its dense features zeroed).
     const rowsN = hist.length + pool.length;
-    const { lexical, userModel: svm } = feedSignals({ likedTexts: hist.map(text), candidateTexts: pool.map(text), vectors: new Float32Array(rowsN * dim), dim, popularity: new Float32Array(rowsN) });
+    const { lexical, userModel: svm } = localFeedSignals({ likedTexts: hist.map(text), candidateTexts: pool.map(text), vectors: new Float32Array(rowsN * dim), dim, popularity: new Float32Array(rowsN) });
     s.pin = pinnerSage(liked, pv, 0.55, 0.05);
     s.lex = Float64Array.from(lexical);
     s.svm = svm ? Float64Array.from(svm) : new Float64Array(P);

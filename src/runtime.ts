@@ -67,6 +67,7 @@ function assemble(config: Config, engine: Engine, embedder: WorkerEmbedder, admi
     dim: embedder.dim,
     params: { M: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION, efSearch: config.HNSW_EF_SEARCH },
     changes: engine.changes,
+    terms: engine.writes,
     log,
   });
   const fingerprint = () => engine.changes.fingerprint();

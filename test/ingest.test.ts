@@ -167,7 +167,7 @@ describe('models', () => {
     const switched = await openRuntime(other, () => {});
     await switched.index.load(switched.embedder.ready);
     expect(switched.index.require().size).toBe(2);
-    const catalog = { papers: switched.engine.papers, index: switched.index.require(), model: switched.embedder.modelKey };
+    const catalog = { papers: switched.engine.papers, index: switched.index.require(), lexicon: switched.index.requireLexicon(), model: switched.embedder.modelKey };
     const [a] = await switched.engine.papers.byIds(['a']);
     expect((await similarPapers(catalog, a!, 5)).map((x) => x.paper.id)).toEqual(['b']);
     await switched.close();

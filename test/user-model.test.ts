@@ -3,6 +3,8 @@ import { feedSignals, MIN_LIKED_FOR_MODEL } from '../src/recommend/lexical.js';
 import { scoreLinear, trainPegasos } from '../src/recommend/linear.js';
 import { buildTfidf } from '../src/recommend/tfidf.js';
 import { feedScores } from '../src/recommend/feed.js';
+import { Lexicon } from '../src/index/lexicon.js';
+import { termVector } from '../src/text/terms.js';
 
 describe('per-user linear model with dense features', () => {
   it('learns from the dense block when the text cannot tell the classes apart', () => {
@@ -28,20 +30,26 @@ describe('feedSignals', () => {
   const dim = 2;
   const vecA = [1, 0];
   const vecB = [0, 1];
+  // The lexicon as the store keeps it: liked papers under seqs 0–5, candidates from 100 on.
+  const likedTexts = Array.from({ length: 6 }, (_, i) => topicA(i));
+  const lexicon = new Lexicon();
+  likedTexts.forEach((t, i) => lexicon.set(i, termVector(t)));
+  candidates.forEach((t, i) => lexicon.set(100 + i, termVector(t)));
+  const candidateSeqs = candidates.map((_, i) => 100 + i);
   const input = (likedPopularity: number) => {
-    const liked = Array.from({ length: 6 }, (_, i) => topicA(i));
-    const rows = [...liked.map(() => vecA), vecA, vecA, vecB, vecB, ...fillers.map(() => [Math.SQRT1_2, -Math.SQRT1_2])];
+    const rows = [...likedTexts.map(() => vecA), vecA, vecA, vecB, vecB, ...fillers.map(() => [Math.SQRT1_2, -Math.SQRT1_2])];
     return {
-      likedTexts: liked,
-      candidateTexts: candidates,
+      lexicon,
+      liked: likedTexts.map((_, i) => i),
+      candidates: candidateSeqs,
       vectors: Float32Array.from(rows.flat()),
       dim,
-      popularity: Float32Array.from([...liked.map(() => likedPopularity), ...candPopularity]),
+      popularity: Float32Array.from([...likedTexts.map(() => likedPopularity), ...candPopularity]),
     };
   };
 
   it('gives a lexical max-sim for every candidate and a model only from MIN_LIKED_FOR_MODEL stars', () => {
-    const few = feedSignals({ ...input(0), likedTexts: input(0).likedTexts.slice(0, MIN_LIKED_FOR_MODEL - 1) });
+    const few = feedSignals({ ...input(0), liked: input(0).liked.slice(0, MIN_LIKED_FOR_MODEL - 1) });
     expect(few.userModel).toBeUndefined();
     const full = feedSignals(input(0));
     expect(full.lexical.length).toBe(candidates.length);

@@ -97,7 +97,7 @@ describe('openRuntime with the model in a worker', () => {
     await again.embedder.ready;
     expect(again.index.require().size).toBe(2);
     const [v] = await again.embedder.embed(['robot grasping']);
-    const catalog = { papers: again.engine.papers, index: again.index.require(), model: again.embedder.modelKey };
+    const catalog = { papers: again.engine.papers, index: again.index.require(), lexicon: again.index.requireLexicon(), model: again.embedder.modelKey };
     expect((await nearest(catalog, v, 1))[0].paper.id).toBe('a');
     await again.close();
   });
@@ -126,7 +126,7 @@ describe('openRuntime with the model in a worker', () => {
     expect((await feed.engine.papers.byIds(['p10']))[0]!.abstract).toMatch(/diffusion models/);
     expect(feed.index.require().size).toBe(150);
     const [v] = await feed.embedder.embed(['diffusion models for protein design']);
-    const catalog = { papers: feed.engine.papers, index: feed.index.require(), model: feed.embedder.modelKey };
+    const catalog = { papers: feed.engine.papers, index: feed.index.require(), lexicon: feed.index.requireLexicon(), model: feed.embedder.modelKey };
     expect((await nearest(catalog, v, 1))[0].paper.id).toBe('p10');
     await feed.close();
   });

@@ -40,7 +40,7 @@ export interface ApiDeps {
 
 /** The recommenders' view of the store and the index; throws IndexNotReadyError (→ 503) while the index loads. */
 export function catalogOf(d: Pick<ApiDeps, 'papers' | 'index' | 'model'>): Catalog {
-  return { papers: d.papers, index: d.index.require(), model: d.model.modelKey };
+  return { papers: d.papers, index: d.index.require(), lexicon: d.index.requireLexicon(), model: d.model.modelKey };
 }
 
 export function trendingInputOf(d: Pick<ApiDeps, 'papers' | 'caches'>): TrendingInput {

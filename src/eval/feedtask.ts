@@ -9,6 +9,8 @@ import { ndcgAtK, recallAtK } from './metrics.js';
 import { FEED_MAX_STARS_USED, FEED_POPULARITY_WEIGHT, maxAffinity, productionPool, rankFeed } from './rankers.js';
 import { maxCosine, type TfidfMatrix } from '../recommend/tfidf.js';
 import { feedSignals } from '../recommend/lexical.js';
+import type { Lexicon } from '../index/lexicon.js';
+import { localFeedSignals } from './local-tfidf.js';
 import { zSum } from '../recommend/stats.js';
 import { rng, seedOf, splitOf, tieBreaker, topK, type Split } from './util.js';
 
@@ -92,6 +94,8 @@ export interface FeedRunOptions {
   modelLabel: string;
   svmLambda: number;
   svmNegatives: number;
+  /** Every paper's term vector, keyed by its index in data.papers (as production keys them by seq). */
+  lexicon: Lexicon;
   log: (m: string) => void;
   /** Also score exploration rows (scripts/feed-mix-dev.ts; not in `npm run eval`). */
   variants?: boolean;
@@ -99,8 +103,10 @@ export interface FeedRunOptions {
 
 /** The row of the production feed ranking (src/recommend/feed.ts). */
 export const SERVED_FEED = 'as served (dense + per-user model + learned popularity mix, NN + popular candidates + MMR)';
-/** The served ranker before issue 17 (the no-regression reference). */
+/** The served ranker before issue 17 (the no-regression reference): no learned mix, no popular candidates. */
 export const PREVIOUS_SERVED_FEED = 'served before issue 17 (dense + per-user model on tf-idf ⊕ embedding ⊕ popularity, NN candidates + MMR)';
+/** The pre-issue-17 ranker with the per-request local tf-idf it used before the lexicon (issue 16), for comparison. */
+export const PREVIOUS_FEED = 'served before issue 16 (the same on local tf-idf fitted per request)';
 
 /** Scores restricted to the pool (everything else -Infinity), so byScore ranks only what production scores. */
 function onPoolScores(scores: ArrayLike<number>, pool: number[], n: number): Float64Array {
@@ -149,35 +155,31 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
     const affinity = maxAffinity(liked, candVecs);
     const base = { history: liked, candidates: candVecs, upvotes, ids, k: 50, affinity };
     add(`ours (${o.modelLabel}): dense + popularity, NN candidates + MMR`, rankFeed({ ...base, mmr: true, productionCandidates: true }));
-    // Content signals as production computes them (src/recommend/lexical.ts: local tf-idf fitted on history +
+    // Content signals as production computes them (src/recommend/lexical.ts: the lexicon's term vectors of history +
     // production's candidate pool; the per-user model's features), scattered back to candidate positions.
+    // Today's pool adds the window's popular papers to the stars' neighbours; before issue 17 it did not.
+    const pool = productionPool(liked, candVecs, 50, upvotes);
+    const oldPool = productionPool(liked, candVecs, 50);
     const text = (i: number) => data.papers[i].text;
-    const signalsOn = (pool: number[]) => {
+    const inputOn = (pool: number[]) => {
       const rows = [...hist, ...pool.map((c) => u.candidates[c])];
       const vectors = new Float32Array(rows.length * o.dim);
       rows.forEach((p, r) => vectors.set(vec(p), r * o.dim));
-      const input = {
-        likedTexts: hist.map(text),
-        candidateTexts: pool.map((c) => text(u.candidates[c])),
-        vectors,
-        dim: o.dim,
-        popularity: Float32Array.from(rows, (p) => data.papers[p].upvotes),
-      };
-      return { input, rows, signals: feedSignals(input) };
+      return { lexicon: o.lexicon, liked: hist, candidates: pool.map((c) => u.candidates[c]), vectors, dim: o.dim, popularity: Float32Array.from(rows, (p) => data.papers[p].upvotes) };
     };
+    const input = inputOn(pool);
+    const signals = feedSignals(input);
+    const oldInput = oldPool.length === pool.length ? input : inputOn(oldPool);
+    const old = oldInput === input ? signals : feedSignals(oldInput);
+    const previous = localFeedSignals({ ...oldInput, likedTexts: hist.map(text), candidateTexts: oldPool.map((c) => text(u.candidates[c])) });
+    // The previous ranker's tf-idf-only SVM: the same model with its dense features zeroed.
+    const tfidfOnly = feedSignals({ ...input, vectors: new Float32Array(input.vectors.length), popularity: new Float32Array(input.popularity.length) });
     const scatter = (pool: number[], xs: ArrayLike<number> | undefined) => {
       if (!xs) return undefined;
       const full = new Float64Array(C);
       pool.forEach((c, j) => (full[c] = xs[j]));
       return full;
     };
-    // Today's pool adds the window's popular papers to the stars' neighbours; before issue 17 it did not.
-    const pool = productionPool(liked, candVecs, 50, upvotes);
-    const oldPool = productionPool(liked, candVecs, 50);
-    const { input, rows, signals } = signalsOn(pool);
-    const old = oldPool.length === pool.length ? signals : signalsOn(oldPool).signals;
-    // The previous ranker's tf-idf-only SVM: the same model with its dense features zeroed.
-    const tfidfOnly = feedSignals({ ...input, vectors: new Float32Array(input.vectors.length), popularity: new Float32Array(rows.length) });
     const lexical = scatter(pool, signals.lexical)!;
     const userModel = scatter(pool, signals.userModel);
     const onPool = { ...base, pool };
@@ -188,16 +190,15 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
       const prev = zSum([affinity, lexical, svm]).map((x, i) => x + FEED_POPULARITY_WEIGHT * (Math.log1p(upvotes[i]) / Math.log1p(100)));
       add(`previous ranker: dense + lexical + tf-idf SVM + popularity, no MMR`, byScore(onPoolScores(prev, pool, C)));
     } else add(`previous ranker: dense + lexical + tf-idf SVM + popularity, no MMR`, rankFeed({ ...onPool, lexical }));
-    add(
-      `ours (${o.modelLabel}): ${PREVIOUS_SERVED_FEED}`,
-      rankFeed({ ...base, pool: oldPool, lexical: scatter(oldPool, old.lexical), userModel: scatter(oldPool, old.userModel), mmr: true }),
-    );
+    const onOldPool = { ...base, pool: oldPool };
+    add(`ours (${o.modelLabel}): ${PREVIOUS_FEED}`, rankFeed({ ...onOldPool, lexical: scatter(oldPool, previous.lexical)!, userModel: scatter(oldPool, previous.userModel), mmr: true }));
+    add(`ours (${o.modelLabel}): ${PREVIOUS_SERVED_FEED}`, rankFeed({ ...onOldPool, lexical: scatter(oldPool, old.lexical), userModel: scatter(oldPool, old.userModel), mmr: true }));
     add(`ours (${o.modelLabel}): dense + per-user model, no MMR`, rankFeed({ ...onPool, lexical, userModel }));
     add(`ours (${o.modelLabel}): dense + per-user model + learned popularity mix, no MMR`, rankFeed({ ...onPool, lexical, userModel, learnedMix: true, likedPopularity }));
     add(`ours (${o.modelLabel}): ${SERVED_FEED}`, rankFeed({ ...onPool, lexical, userModel, learnedMix: true, likedPopularity, mmr: true }));
     if (o.variants) {
       for (const w of [0.25, 0.5, 1]) add(`variant: fixed popularity weight ${w} (no MMR)`, rankFeed({ ...onPool, lexical, userModel, popularityWeight: w }));
-      add('variant: learned mix on the pre-issue pool (no MMR)', rankFeed({ ...base, pool: oldPool, lexical: scatter(oldPool, old.lexical), userModel: scatter(oldPool, old.userModel), learnedMix: true, likedPopularity }));
+      add('variant: learned mix on the pre-issue pool (no MMR)', rankFeed({ ...onOldPool, lexical: scatter(oldPool, old.lexical), userModel: scatter(oldPool, old.userModel), learnedMix: true, likedPopularity }));
       // Recent stars weigh more: max over stars of cos + 0.05·log(0.5^(age in stars / 50)).
       const decayed = new Float64Array(C).fill(-Infinity);
       liked.forEach((l, j) => {

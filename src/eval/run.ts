@@ -10,9 +10,11 @@ import { hfSubmitterUsers, PREVIOUS_SERVED_FEED, runFeed, topicSetUsers, type Fe
 import { RATIO_HEADER, ratioRow, table } from './report.js';
 import { runSimilar, similarQueries, type SimilarQuery, type SimilarResults } from './similar.js';
 import { buildTfidf } from '../recommend/tfidf.js';
+import { Lexicon } from '../index/lexicon.js';
+import { termVector } from '../text/terms.js';
 import { fmtDuration, seedOf, type Split } from './util.js';
-import { SERVED_FEED } from './feedtask.js';
-import { SERVED_SIMILAR } from './similar.js';
+import { PREVIOUS_FEED, SERVED_FEED } from './feedtask.js';
+import { PREVIOUS_SIMILAR, SERVED_SIMILAR } from './similar.js';
 
 export interface EvalOptions {
   projectRoot: string;
@@ -65,6 +67,12 @@ export async function runEval(o: EvalOptions): Promise<{ markdown: string; json:
   o.log(`  vocabulary ${tfidf.vocab.size}, ${tfidf.vals.length} non-zeros`);
   lap('tf-idf', t);
 
+  t = Date.now();
+  o.log('building the lexicon (term vectors, as ingest stores them) …');
+  const lexicon = new Lexicon();
+  data.papers.forEach((p, i) => lexicon.set(i, termVector(p.text)));
+  lap('lexicon', t);
+
   const embedded: EmbeddedSet[] = [];
   for (const model of o.models) {
     t = Date.now();
@@ -81,6 +89,7 @@ export async function runEval(o: EvalOptions): Promise<{ markdown: string; json:
     data,
     queries,
     tfidf,
+    lexicon,
     embedded.map((e) => ({ label: e.modelId, vectors: e.vectors, dim: e.dim })),
     o.log,
   );
@@ -102,6 +111,7 @@ export async function runEval(o: EvalOptions): Promise<{ markdown: string; json:
     modelLabel: embedded[0].modelId,
     svmLambda: o.svmLambda,
     svmNegatives: o.svmNegatives,
+    lexicon,
     log: o.log,
   };
   o.log(`task 2a: ${setUsers.length} topic-set users …`);
@@ -120,7 +130,7 @@ export async function runEval(o: EvalOptions): Promise<{ markdown: string; json:
   const qClusters = queries.map((q) => q.cluster);
   const m0 = embedded[0].modelId;
   const baselines1 = ['random', 'popularity (HF upvotes)', 'tf-idf cosine'];
-  const ours1 = [`${m0} dense`, `${m0} hybrid z-sum`, `${m0} hybrid RRF`, `${m0} ${SERVED_SIMILAR}`];
+  const ours1 = [`${m0} dense`, `${m0} hybrid z-sum`, `${m0} hybrid RRF`, `${m0} ${PREVIOUS_SIMILAR}`, `${m0} ${SERVED_SIMILAR}`];
   const simMetrics = [
     { key: 'recall10' as const, label: 'recall@10' },
     { key: 'mrr' as const, label: 'MRR' },
@@ -212,6 +222,12 @@ export async function runEval(o: EvalOptions): Promise<{ markdown: string; json:
     for (const k of feedKinds) {
       rows.push(ratioRow({ label: `feed Recall@50, ${k.kind}: no regression`, ...k, metric: 'recall50', ours: oursFeed, baselines: [previousFeed], target: 0.98, resamples: R }, s));
     }
+    // Issue 16: the lexicon (stored term vectors, corpus idf) must not lose quality against the per-request local
+    // tf-idf; compared on the ranker both served (before issue 17's mix), so only the lexical source differs.
+    const localFeed = `ours (${m0}): ${PREVIOUS_FEED}`;
+    rows.push(ratioRow({ label: 'feed Recall@50, topic sets: lexicon ÷ local tf-idf', results: feedSets, split: setUsers.map((u) => u.split), metric: 'recall50', ours: previousFeed, baselines: [localFeed], target: 1.0, resamples: R }, s));
+    rows.push(ratioRow({ label: 'feed Recall@50, HF submitters: lexicon ÷ local tf-idf', results: feedHf, split: hfUsers.map((u) => u.split), metric: 'recall50', ours: previousFeed, baselines: [localFeed], target: 1.0, resamples: R }, s));
+    rows.push(ratioRow({ label: 'similar recall@10: lexicon ÷ local tf-idf', results: similar, split: qSplit, clusters: qClusters, metric: 'recall10', ours: `${m0} ${SERVED_SIMILAR}`, baselines: [`${m0} ${PREVIOUS_SIMILAR}`], target: 1.0, resamples: R }, s));
     for (const m of o.models) {
       for (const [variant, goal] of [[SERVED_SIMILAR, 1.1], ['hybrid RRF', 1.1], ['dense', 1.0]] as const) {
         rows.push(ratioRow({ label: `similar recall@10 (${variant === 'dense' ? 'model alone' : variant === SERVED_SIMILAR ? 'as served' : variant})`, results: similar, split: qSplit, clusters: qClusters, metric: 'recall10', ours: `${m} ${variant}`, baselines: ['tf-idf cosine'], target: goal, resamples: R }, s));

@@ -8,7 +8,9 @@ import { denseAll } from './embed-cache.js';
 import { recallAtK, reciprocalRank } from './metrics.js';
 import { rrfFusion } from './rankers.js';
 import { zSum } from '../recommend/stats.js';
-import { fuseWithLexical, RERANK_POOL } from '../recommend/lexical.js';
+import { fuseWithLexicon, RERANK_POOL } from '../recommend/lexical.js';
+import type { Lexicon } from '../index/lexicon.js';
+import { localFuse } from './local-tfidf.js';
 import { cosineAll, type TfidfMatrix } from '../recommend/tfidf.js';
 import { rankOf, seedOf, splitOf, tieBreaker, topK, type Split } from './util.js';
 
@@ -21,8 +23,10 @@ export interface SimilarQuery {
   split: Split;
 }
 
-/** The row of the production /similar ranking (dense top RERANK_POOL re-ranked with local tf-idf). */
-export const SERVED_SIMILAR = `as served (dense top-${RERANK_POOL} + local tf-idf re-rank)`;
+/** The row of the production /similar ranking (dense top RERANK_POOL re-ranked with the lexicon's tf-idf). */
+export const SERVED_SIMILAR = `as served (dense top-${RERANK_POOL} + stored term vectors' tf-idf re-rank)`;
+/** The same before the lexicon: tf-idf fitted per request on the 201 texts. */
+export const PREVIOUS_SIMILAR = `previously served (dense top-${RERANK_POOL} + local tf-idf re-rank)`;
 
 export function similarQueries(data: EvalData): SimilarQuery[] {
   const out: SimilarQuery[] = [];
@@ -57,6 +61,7 @@ export function runSimilar(
   data: EvalData,
   queries: SimilarQuery[],
   tfidf: TfidfMatrix,
+  lexicon: Lexicon,
   models: DenseModel[],
   log: (m: string) => void,
 ): SimilarResults {
@@ -106,13 +111,18 @@ export function runSimilar(
       const rrf = rrfFusion(N, [topK(N, 1001, dq, tie), topK(N, 1001, tf, tie)].map((l) => l.filter((i) => i !== q.paper)));
       rrf[q.paper] = -Infinity;
       add(`${m.label} hybrid RRF`, qi, evaluate(rrf));
-      // As served: the dense top RERANK_POOL re-ranked by z(dense) + z(local tf-idf), the rest after them.
+      // As served: the dense top RERANK_POOL re-ranked by z(dense) + z(tf-idf), the rest after them.
       const pool = topK(N, RERANK_POOL, dq, tie);
-      const fused = fuseWithLexical([data.papers[q.paper].text], pool.map((i) => data.papers[i].text), pool.map((i) => d[i]));
-      const served = Float64Array.from(dq, (x) => x - 1e3);
-      pool.forEach((i, j) => (served[i] = fused[j]));
-      served[q.paper] = -Infinity;
-      add(`${m.label} ${SERVED_SIMILAR}`, qi, evaluate(served));
+      const reranked = (fused: ArrayLike<number>) => {
+        const out = Float64Array.from(dq, (x) => x - 1e3);
+        pool.forEach((i, j) => (out[i] = fused[j]));
+        out[q.paper] = -Infinity;
+        return out;
+      };
+      const previous = localFuse([data.papers[q.paper].text], pool.map((i) => data.papers[i].text), pool.map((i) => d[i]));
+      add(`${m.label} ${PREVIOUS_SIMILAR}`, qi, evaluate(reranked(previous)));
+      const served = fuseWithLexicon(lexicon, [lexicon.termsOf(q.paper)!], pool, pool.map((i) => d[i]));
+      add(`${m.label} ${SERVED_SIMILAR}`, qi, evaluate(reranked(served)));
     }
     if ((qi + 1) % 200 === 0) log(`  similar: ${qi + 1}/${queries.length} queries (${Math.round((Date.now() - started) / 1000)} s)`);
   });

@@ -1,4 +1,6 @@
 import { HnswIndex, type HnswParams, type VectorSource } from './hnsw-index.js';
+import type { Lexicon } from './lexicon.js';
+import { catchUpLexicon, loadLexicon, type TermBackfill, type TermSource } from './lexicon-sync.js';
 
 /** While papers keep being written, the index is saved at most this often (see follow()). */
 export const SAVE_WHILE_WRITING_MS = 60_000;
@@ -15,17 +17,22 @@ export interface IndexSyncOptions {
   model: string;
   dim: number;
   params: HnswParams;
-  changes: VectorSource;
+  changes: VectorSource & TermSource;
+  /** Where papers stored before term vectors existed get theirs (once). */
+  terms: TermBackfill;
   log: (msg: string) => void;
 }
 
 /**
- * The one owner of the in-memory index: loads (or rebuilds) it, replays the store's change log into it, saves it,
+ * The one owner of the in-memory index and lexicon (index/lexicon.ts, the papers' term vectors): loads (or rebuilds) it, replays the store's change log into it, saves it,
  * and follows the log on a timer. Every mutation goes through one queue, so catch-ups from other writers and our
  * own writes never interleave. It reads the store only through the ChangeLog port, so any engine can drive it.
  */
 export class IndexSync {
   private index: HnswIndex | null = null;
+  private lexicon: Lexicon | null = null;
+  /** The change-log version the lexicon reflects (it follows the index's). */
+  private lexiconVersion = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
 
@@ -42,6 +49,12 @@ export class IndexSync {
     return this.index;
   }
 
+  /** The loaded lexicon, or IndexNotReadyError (it is published together with the index). */
+  requireLexicon(): Lexicon {
+    if (!this.lexicon) throw new IndexNotReadyError();
+    return this.lexicon;
+  }
+
   private serial<T>(task: () => Promise<T>): Promise<T> {
     const run = this.queue.then(task, task);
     this.queue = run.catch(() => {});
@@ -53,16 +66,27 @@ export class IndexSync {
     return this.serial(async () => {
       const started = Date.now();
       const { dir, model, dim, params, changes, log } = this.opts;
-      const [{ index, outcome, reason }] = await Promise.all([HnswIndex.open({ dir, model, dim, params, source: changes, log }), alsoWait]);
-      this.index = index;
+      const [{ index, outcome, reason }, { lexicon, version }] = await Promise.all([
+        HnswIndex.open({ dir, model, dim, params, source: changes, log }),
+        loadLexicon(changes, this.opts.terms, log),
+        alsoWait,
+      ]);
+      await catchUpLexicon(lexicon, changes, version, index.version);
+      [this.index, this.lexicon, this.lexiconVersion] = [index, lexicon, index.version];
       const how = outcome === 'loaded' ? 'loaded' : `rebuilt (${reason})`;
-      log(`index: ${how}, ${index.size} vectors in ${Date.now() - started} ms`);
+      log(`index: ${how}, ${index.size} vectors, lexicon of ${lexicon.size} papers, in ${Date.now() - started} ms`);
     });
   }
 
   /** Replays store changes made since the index last looked (by this process or another one). */
   catchUp(): Promise<number> {
-    return this.serial(async () => (this.index ? this.index.catchUp(this.opts.changes) : 0));
+    return this.serial(async () => {
+      if (!this.index || !this.lexicon) return 0;
+      const n = await this.index.catchUp(this.opts.changes);
+      await catchUpLexicon(this.lexicon, this.opts.changes, this.lexiconVersion, this.index.version);
+      this.lexiconVersion = this.index.version;
+      return n;
+    });
   }
 
   /** Saves the index if it changed since the last save. */

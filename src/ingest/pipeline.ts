@@ -1,5 +1,6 @@
 import type { Embedder } from '../embed/embedder.js';
 import { contentHash, paperText } from '../embed/text.js';
+import { termVector } from '../text/terms.js';
 import type { PaperWrite, PaperWrites, StoredPaper } from '../store/ports.js';
 import { metaJson } from '../store/paper-meta.js';
 import type { PaperInput } from '../types.js';
@@ -80,7 +81,8 @@ export async function prepareBatch(store: PaperWrites, modelKey: string, papers:
     }
     if (existing) prepared.counts.updated++;
     else prepared.counts.inserted++;
-    const write: PaperWrite = { paper, contentHash: hash };
+    // The term vector comes from the same text as the vector, so it is stored when (and only when) that changes.
+    const write: PaperWrite = needsVector ? { paper, contentHash: hash, terms: termVector(text) } : { paper, contentHash: hash };
     prepared.writes.push(write);
     if (needsVector) prepared.toEmbed.push({ write, text });
   }

@@ -1,4 +1,5 @@
 import type { HnswIndex } from '../index/hnsw-index.js';
+import type { LexicalSource } from './lexical.js';
 import type { PaperReads, StoredPaper, Window } from '../store/ports.js';
 
 /** What the rankers read: the index's neighbours and vectors, and the store's papers. */
@@ -7,6 +8,8 @@ export type VectorIndex = Pick<HnswIndex, 'search' | 'vector' | 'size'>;
 export interface Catalog {
   papers: PaperReads;
   index: VectorIndex;
+  /** The papers' term vectors and document frequencies (the lexical signals). */
+  lexicon: LexicalSource;
   /** The model key the store's vectors are filed under (for a paper the index does not hold yet). */
   model: string;
 }

@@ -1,8 +1,10 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { DatedWindow, StoredPaper, Users, Window } from '../store/ports.js';
-import { candidateSeqs, diversify, scoreAffinity, type Affinity, type Liked } from './affinity.js';
+import { candidateSeqs, diversify, scoreAffinity } from './affinity.js';
 import { withVectors, type Catalog } from './catalog.js';
-import { feedSignalsOffThread, fuseWithLexicalOffThread } from './lexical.js';
+import { paperText } from '../embed/text.js';
+import { termVector } from '../text/terms.js';
+import { feedSignals, fuseWithLexicon } from './lexical.js';
 import { learnMix } from './mix.js';
 import type { ResultCache } from './result-cache.js';
 import { zScores, zSum } from './stats.js';
@@ -107,11 +109,13 @@ export function feedReason(closestTitle: string, note: string, content: number, 
   return `Close to ${quote(closestTitle)}, which you starred${note ? ` · ${note}` : ''}`;
 }
 
-/** The scored candidates' papers, aligned with them; a candidate deleted meanwhile is dropped from both. */
-async function withPapers(c: Catalog, scored: Affinity[]): Promise<{ affinities: Affinity[]; papers: StoredPaper[] }> {
-  const found = new Map((await c.papers.bySeqs(scored.map((a) => a.seq))).map((p) => [p.seq, p]));
-  const affinities = scored.filter((a) => found.has(a.seq));
-  return { affinities, papers: affinities.map((a) => found.get(a.seq)!) };
+/** The top `n` seqs of a popularity map (ties: lower seq first), `exclude` left out. */
+function mostPopular(popularity: Map<number, number>, n: number, exclude: Set<number>): number[] {
+  return [...popularity]
+    .filter(([seq, p]) => p > 0 && !exclude.has(seq))
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, n)
+    .map(([seq]) => seq);
 }
 
 /** What the personal feed reads: the catalog, the user's stars and feedback, trending (no stars yet), a cache. */
@@ -135,17 +139,17 @@ export async function userFeed(input: FeedInput, userId: string, window: DatedWi
 }
 
 async function computeUserFeed(input: FeedInput, userId: string, window: DatedWindow, k: number): Promise<FeedItem[]> {
-  const { papers: store, users, index } = input;
+  const { papers: store, users, index, lexicon } = input;
   const [starredIds, dismissedIds, seenIds] = await Promise.all([
     users.starredIds(userId),
     users.feedbackIds(userId, 'not_interested'),
     users.feedbackIds(userId, 'seen'),
   ]);
-  const seen = new Set(seenIds);
-  // One read for the starred and dismissed papers: they are excluded, and shape the scores.
-  const byId = new Map((await store.byIds([...starredIds, ...dismissedIds])).flatMap((p) => (p ? [[p.id, p] as const] : [])));
-  const exclude = new Set([...byId.values()].map((p) => p.seq));
+  // One read for the starred, dismissed and seen papers: they are excluded or marked, and shape the scores.
+  const byId = new Map((await store.byIds([...starredIds, ...dismissedIds, ...seenIds])).flatMap((p) => (p ? [[p.id, p] as const] : [])));
   const stored = (ids: string[]) => ids.flatMap((id) => byId.get(id) ?? []);
+  const exclude = new Set([...stored(starredIds), ...stored(dismissedIds)].map((p) => p.seq));
+  const seen = new Set(stored(seenIds).map((p) => p.seq));
   const liked = await withVectors(input, stored(starredIds.slice(0, MAX_STARS_USED).reverse())); // oldest → newest
 
   if (liked.length === 0) {
@@ -157,21 +161,20 @@ async function computeUserFeed(input: FeedInput, userId: string, window: DatedWi
     });
   }
 
-  // The steps below run on the event loop (~40 ms each for a week of the full corpus): yield between them so
-  // other requests are answered in the meantime.
+  // Every step below works on seqs, vectors and term vectors held in memory; only the k papers answered are read.
+  // Between steps the event loop answers other requests.
   const disliked = (await withVectors(input, stored(dismissedIds))).map((d) => d.vec);
-  const seqs = await candidateSeqs(input, liked, window, exclude, Math.max(2 * k, 50));
+  const [seqs, popularityBySeq, likedStars] = await Promise.all([
+    candidateSeqs(input, liked, window, exclude, Math.max(2 * k, 50)),
+    store.popularity(window, STAR_WEIGHT),
+    store.starCounts(liked.map((l) => l.paper.id)),
+  ]);
   // A big window is scored on its stars' nearest neighbours: the window's popular papers join them, or a paper
   // everyone reads outside every star's neighbourhood could never appear (issue 17).
-  for (const r of await store.trending(window, POPULAR_CANDIDATES, { starWeight: STAR_WEIGHT, gravity: 0 })) {
-    if (r.score > 1 && !exclude.has(r.seq)) seqs.add(r.seq);
-  }
+  for (const seq of mostPopular(popularityBySeq, POPULAR_CANDIDATES, exclude)) seqs.add(seq);
   await yieldToEventLoop();
-  const { affinities, papers } = await withPapers(input, scoreAffinity(index, seqs, liked, disliked));
-  await yieldToEventLoop();
-  const counts = await store.starCounts([...papers, ...liked.map((l) => l.paper)].map((p) => p.id));
-  const [starCounts, likedStars] = [counts.slice(0, papers.length), counts.slice(papers.length)];
-  const popularity = papers.map((p, i) => popularityOf(p.upvotes ?? 0, starCounts[i]));
+  const affinities = scoreAffinity(index, seqs, liked, disliked);
+  const popularity = affinities.map((a) => popularityBySeq.get(a.seq) ?? 0);
   // A liked paper's popularity leaves out this user's own star, or the model would learn "starred = liked".
   const likedPopularity = liked.map((l, i) => popularityOf(l.paper.upvotes ?? 0, Math.max(0, likedStars[i] - 1)));
   // The model's rows: liked papers, then candidates (scoreAffinity kept only candidates with a vector).
@@ -179,26 +182,31 @@ async function computeUserFeed(input: FeedInput, userId: string, window: DatedWi
   const candidateVecs = affinities.map((a) => index.vector(a.seq)!);
   const vectors = new Float32Array((liked.length + affinities.length) * dim);
   [...liked.map((l) => l.vec), ...candidateVecs].forEach((v, i) => vectors.set(v, i * dim));
-  const signals = feedSignalsOffThread({
-    liked: liked.map(({ paper: { title, abstract } }) => ({ title, abstract })),
-    candidates: papers.map(({ title, abstract }) => ({ title, abstract })),
+  await yieldToEventLoop();
+  const { lexical, userModel } = feedSignals({
+    lexicon,
+    liked: liked.map((l) => l.paper.seq),
+    candidates: affinities.map((a) => a.seq),
     vectors,
     dim,
     popularity: Float32Array.from([...likedPopularity, ...popularity]),
   });
-  // How much this user follows popularity, from their own history (a few ms, while the worker runs).
+  await yieldToEventLoop();
+  // How much this user follows popularity, learned from their own history (mix.ts).
   const mix = learnMix({ liked: liked.map((l) => l.vec), likedPopularity, candidates: candidateVecs, candidatePopularity: popularity });
-  const { lexical, userModel } = await signals;
-  const signalsOf = { affinity: affinities.map((a) => a.score), lexical, userModel, popularity, popularityWeight: mix.popularity };
-  const parts = feedScoreParts(signalsOf);
-  const scores = feedScores({ ...signalsOf, seen: papers.map((p) => seen.has(p.id)) });
-  const scored = affinities.map((a, i) => {
-    const paper = papers[i];
-    const note = popularityNote(paper.upvotes ?? 0, starCounts[i]);
-    return { seq: a.seq, score: scores[i], paper, reason: feedReason(a.closest.title, note, parts.content[i], parts.popularity[i]) };
+  const signals = { affinity: affinities.map((a) => a.score), lexical, userModel, popularity, popularityWeight: mix.popularity };
+  const parts = feedScoreParts(signals);
+  const scores = feedScores({ ...signals, seen: affinities.map((a) => seen.has(a.seq)) });
+  const ranked = affinities.map((a, i) => ({ seq: a.seq, score: scores[i], closest: a.closest, i })).sort((a, b) => b.score - a.score || a.seq - b.seq);
+  const top = diversify(ranked, (seq) => index.vector(seq)!, k);
+  const papers = new Map((await store.bySeqs(top.map((t) => t.seq))).map((p) => [p.seq, p]));
+  const kept = top.filter((t) => papers.has(t.seq)); // a paper deleted meanwhile is left out
+  const stars = await store.starCounts(kept.map((t) => papers.get(t.seq)!.id));
+  return kept.map((t, j) => {
+    const paper = papers.get(t.seq)!;
+    const note = popularityNote(paper.upvotes ?? 0, stars[j]);
+    return { paper, score: t.score, reason: feedReason(t.closest.title, note, parts.content[t.i], parts.popularity[t.i]) };
   });
-  scored.sort((a, b) => b.score - a.score || a.paper.id.localeCompare(b.paper.id));
-  return diversify(scored, (seq) => index.vector(seq)!, k).map(({ paper, score, reason }) => ({ paper, score, reason }));
 }
 
 /**
@@ -217,10 +225,13 @@ export async function recommendFromSet(
   const disliked = (await withVectors(c, negative)).map((d) => d.vec);
   const exclude = new Set([...positive, ...negative].map((p) => p.seq));
   const seqs = await candidateSeqs(c, liked, window, exclude, Math.max(2 * k, 50));
-  const { affinities, papers } = await withPapers(c, scoreAffinity(c.index, seqs, liked, disliked));
-  const fused = await fuseWithLexicalOffThread(liked.map((l) => l.paper), papers, affinities.map((a) => a.score));
-  return papers
-    .map((paper, i) => ({ paper, score: fused[i] }))
-    .sort((a, b) => b.score - a.score || a.paper.seq - b.paper.seq)
+  const affinities = scoreAffinity(c.index, seqs, liked, disliked);
+  const queryTerms = liked.map((l) => c.lexicon.termsOf(l.paper.seq) ?? termVector(paperText(l.paper.title, l.paper.abstract)));
+  const fused = fuseWithLexicon(c.lexicon, queryTerms, affinities.map((a) => a.seq), affinities.map((a) => a.score));
+  const top = affinities
+    .map((a, i) => ({ seq: a.seq, score: fused[i] }))
+    .sort((a, b) => b.score - a.score || a.seq - b.seq)
     .slice(0, k);
+  const score = new Map(top.map((t) => [t.seq, t.score]));
+  return (await c.papers.bySeqs(top.map((t) => t.seq))).map((paper) => ({ paper, score: score.get(paper.seq)! }));
 }

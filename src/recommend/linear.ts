@@ -8,7 +8,8 @@
  * Documents may carry dense features beside their sparse tf-idf row (the feed's per-user model adds the embedding
  * and popularity): they take the columns after the vocabulary, before the bias.
  */
-import { rowDot, type TfidfMatrix } from './tfidf.js';
+import type { SparseRows } from '../index/lexicon.js';
+import { rowDot } from './tfidf.js';
 import { rng } from '../util/random.js';
 
 /** Dense features per document, row-major (`dim` values for document i at i·dim), appended to its tf-idf row. */
@@ -26,10 +27,10 @@ export interface PegasosOptions {
 }
 
 /** w·x for document `doc` (bias excluded): sparse row, then its dense block at column V. */
-function margin(m: TfidfMatrix, dense: DenseFeatures | undefined, doc: number, w: Float64Array): number {
+function margin(m: SparseRows, dense: DenseFeatures | undefined, doc: number, w: Float64Array): number {
   let s = rowDot(m, doc, w);
   if (dense) {
-    const V = m.vocab.size;
+    const V = m.width;
     const base = doc * dense.dim;
     for (let d = 0; d < dense.dim; d++) s += w[V + d] * dense.values[base + d];
   }
@@ -37,13 +38,13 @@ function margin(m: TfidfMatrix, dense: DenseFeatures | undefined, doc: number, w
 }
 
 /** Trains on rows of `m` (+ dense features); returns weights of length vocab (+ dense dim) + 1, the last being the bias. */
-export function trainPegasos(m: TfidfMatrix, positives: number[], negatives: number[], opts: PegasosOptions = {}): Float64Array {
+export function trainPegasos(m: SparseRows, positives: number[], negatives: number[], opts: PegasosOptions = {}): Float64Array {
   const lambda = opts.lambda ?? 1e-2;
   const steps = Math.max(1000, (opts.epochs ?? 10) * (positives.length + negatives.length));
   const r = rng(opts.seed ?? 1);
   const dense = opts.dense;
   const D = dense?.dim ?? 0;
-  const V = m.vocab.size;
+  const V = m.width;
   const B = V + D; // the bias column
   const v = new Float64Array(B + 1); // w = scale · v
   let scale = 1;
@@ -72,7 +73,7 @@ export function trainPegasos(m: TfidfMatrix, positives: number[], negatives: num
 }
 
 /** Decision values w·x + b for each document. */
-export function scoreLinear(m: TfidfMatrix, w: Float64Array, docs: ArrayLike<number>, dense?: DenseFeatures): Float64Array {
+export function scoreLinear(m: SparseRows, w: Float64Array, docs: ArrayLike<number>, dense?: DenseFeatures): Float64Array {
   const out = new Float64Array(docs.length);
   const b = w[w.length - 1];
   for (let i = 0; i < docs.length; i++) out[i] = margin(m, dense, docs[i], w) + b;

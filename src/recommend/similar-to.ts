@@ -1,26 +1,29 @@
 import type { Window } from '../store/ports.js';
-import { nearest, type Catalog, type Scored } from './catalog.js';
-import { fuseWithLexicalOffThread, RERANK_POOL } from './lexical.js';
+import { nearest, nearestSeqs, type Catalog, type Scored } from './catalog.js';
+import { fuseWithLexicon, RERANK_POOL } from './lexical.js';
 
 /**
- * Similar papers for a paper given by its text and embedding (stored or not), itself excluded through `exclude`:
- * the max(RERANK_POOL, 2k) nearest by embedding, re-ranked by z(cosine) + z(tf-idf cosine to the paper's text) so
- * exact shared terms count too (EVAL.md measures the gain). `score` is that fused value, in standard deviations over
- * the pool. `vector` is the embedding of paperText(title, abstract), as ingest computes it.
+ * Similar papers for a paper given by its term vector and embedding (stored or not), itself excluded through
+ * `exclude`: the max(RERANK_POOL, 2k) nearest by embedding, re-ranked by z(cosine) + z(tf-idf cosine to the paper's
+ * terms) so exact shared terms count too (EVAL.md measures the gain). `score` is that fused value, in standard
+ * deviations over the pool. Only the k papers answered are read from the store. `vector` is the embedding of
+ * paperText(title, abstract) and `terms` its termVector, as ingest computes them.
  */
 export async function similarToText(
   c: Catalog,
-  query: { title: string; abstract: string; vector: Float32Array },
+  query: { terms: Uint32Array; vector: Float32Array },
   k: number,
   window: Window,
   exclude: Set<number>,
 ): Promise<Scored[]> {
-  const pool = await nearest(c, query.vector, Math.max(RERANK_POOL, 2 * k), window, exclude);
-  const fused = await fuseWithLexicalOffThread([query], pool.map((p) => p.paper), pool.map((p) => p.score));
-  return pool
-    .map((p, i) => ({ paper: p.paper, score: fused[i] }))
-    .sort((a, b) => b.score - a.score || a.paper.seq - b.paper.seq)
+  const pool = nearestSeqs(c.index, query.vector, Math.max(RERANK_POOL, 2 * k), await c.papers.seqsInWindow(window), exclude);
+  const fused = fuseWithLexicon(c.lexicon, [query.terms], pool.map((h) => h.seq), pool.map((h) => h.score));
+  const top = pool
+    .map((h, i) => ({ seq: h.seq, score: fused[i] }))
+    .sort((a, b) => b.score - a.score || a.seq - b.seq)
     .slice(0, k);
+  const score = new Map(top.map((t) => [t.seq, t.score]));
+  return (await c.papers.bySeqs(top.map((t) => t.seq))).map((paper) => ({ paper, score: score.get(paper.seq)! }));
 }
 
 /** Similar papers for a bare vector (no text to match words against): cosine similarity alone. */
@@ -30,4 +33,3 @@ export function similarToVector(c: Catalog, vector: ArrayLike<number>, k: number
   const unit = Float32Array.from(vector, (x) => x / Math.sqrt(norm));
   return nearest(c, unit, k, window, exclude);
 }
-

@@ -1,10 +1,13 @@
+import { paperText } from '../embed/text.js';
 import type { StoredPaper, Window } from '../store/ports.js';
+import { termVector } from '../text/terms.js';
 import { withVectors, type Catalog, type Scored } from './catalog.js';
 import { similarToText } from './similar-to.js';
 
-/** Papers most similar to a stored paper, itself excluded: similarToText with the paper's own text and vector. */
+/** Papers most similar to a stored paper, itself excluded: similarToText with the paper's own terms and vector. */
 export async function similarPapers(c: Catalog, paper: StoredPaper, k: number, window: Window = {}): Promise<Scored[]> {
   const [query] = await withVectors(c, [paper]);
   if (!query) return [];
-  return similarToText(c, { title: paper.title, abstract: paper.abstract, vector: query.vec }, k, window, new Set([paper.seq]));
+  const terms = c.lexicon.termsOf(paper.seq) ?? termVector(paperText(paper.title, paper.abstract));
+  return similarToText(c, { terms, vector: query.vec }, k, window, new Set([paper.seq]));
 }

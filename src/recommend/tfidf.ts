@@ -4,30 +4,10 @@
  * index (CSC) so cosine against every document costs only the postings of the query's terms.
  */
 
-/** sklearn-like English stop words (a compact subset of its list: the words that matter in abstracts). */
-const STOP = new Set(
-  (
-    'a about above after again against all almost also although always am among an and another any are around as at ' +
-    'be became because been before being below between both but by can cannot could did do does doing done down due during ' +
-    'each either else enough etc even ever every few for from further get had has have having he her here hers herself him ' +
-    'himself his how however i ie if in into is it its itself just least less made many may me might more most mostly much ' +
-    'must my myself neither no nor not now of off often on once one only onto or other others otherwise our ours ourselves ' +
-    'out over own per perhaps rather same several she should show shows shown since so some still such than that the their ' +
-    'theirs them themselves then there thereby therefore these they this those though through thus to too toward towards ' +
-    'under until up upon us use used uses using very via was we well were what whatever when where whereas whether which ' +
-    'while who whole whom whose why will with within without would yet you your yours yourself yourselves'
-  ).split(' '),
-);
-const TOKEN = /[a-z_][a-z0-9_]+/g;
+import type { SparseRows } from '../index/lexicon.js';
+import { terms } from '../text/terms.js';
 
-/** Unigrams (stop words removed) followed by the bigrams of consecutive kept unigrams, as sklearn builds them. */
-export function terms(text: string, bigrams = true): string[] {
-  const uni = (text.toLowerCase().normalize('NFKD').match(TOKEN) ?? []).filter((t) => !STOP.has(t));
-  if (!bigrams) return uni;
-  const out = uni.slice();
-  for (let i = 0; i + 1 < uni.length; i++) out.push(`${uni[i]} ${uni[i + 1]}`);
-  return out;
-}
+export { terms };
 
 export interface TfidfOptions {
   minDf?: number;
@@ -37,7 +17,7 @@ export interface TfidfOptions {
   bigrams?: boolean;
 }
 
-export interface TfidfMatrix {
+export interface TfidfMatrix extends SparseRows {
   n: number;
   vocab: Map<string, number>;
   idf: Float32Array;
@@ -113,7 +93,7 @@ export function buildTfidf(texts: string[], opts: TfidfOptions = {}): TfidfMatri
       colVals[pos] = vals[j];
     }
   }
-  return { n, vocab, idf, rowPtr, cols, vals, colPtr, colDocs, colVals };
+  return { n, vocab, idf, rowPtr, cols, vals, colPtr, colDocs, colVals, width: vocab.size };
 }
 
 /** Cosine of document `doc` with every document, written into `out` (length n; overwritten). */
@@ -142,7 +122,7 @@ export function maxCosine(m: TfidfMatrix, history: number[], candidates: Int32Ar
 }
 
 /** Sparse row · dense weights. */
-export function rowDot(m: TfidfMatrix, doc: number, w: Float64Array): number {
+export function rowDot(m: SparseRows, doc: number, w: Float64Array): number {
   let s = 0;
   for (let j = m.rowPtr[doc]; j < m.rowPtr[doc + 1]; j++) s += m.vals[j] * w[m.cols[j]];
   return s;

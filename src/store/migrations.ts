@@ -159,6 +159,15 @@ export const MIGRATIONS: string[] = [
   `
   CREATE INDEX stars_paper ON stars(paper_id);
   `,
+  // Each paper's term vector (text/terms.ts), written with its vector whenever its text changes: the lexical
+  // signals weigh these instead of tokenising texts per request. Papers stored before get theirs on the next start
+  // (src/index/lexicon-sync.ts backfills them).
+  `
+  CREATE TABLE paper_terms (
+    paper_seq INTEGER PRIMARY KEY REFERENCES papers(seq) ON DELETE CASCADE,
+    terms     BLOB NOT NULL                    -- uint32 little-endian: term id << 8 | count
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

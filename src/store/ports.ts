@@ -26,11 +26,26 @@ export interface ModelInfo {
   dim: number;
 }
 
-/** What the ingest pipeline writes for one paper; `vector` is absent when the text did not change. */
+/** What the ingest pipeline writes for one paper; `vector` and `terms` are absent when the text did not change. */
 export interface PaperWrite {
   paper: PaperInput;
   contentHash: string;
   vector?: Float32Array;
+  /** The text's term vector (text/terms.ts termVector), stored with the vector. */
+  terms?: Uint32Array;
+}
+
+/** A paper's stored term vector. */
+export interface TermRow {
+  seq: number;
+  terms: Uint32Array;
+}
+
+/** A paper's text, for computing what was not stored with it. */
+export interface TextRow {
+  seq: number;
+  title: string;
+  abstract: string;
 }
 
 /** A keyword hit: the paper's seq and a higher-is-better relevance (the negated FTS5 bm25). */
@@ -94,6 +109,10 @@ export interface PaperWrites {
   writeBatch(writes: PaperWrite[], model: string, dim: number): Promise<void>;
   /** Deletes a paper and its vectors and logs the change; its seq, if it existed. */
   deletePaper(id: string): Promise<number | undefined>;
+  /** A page (seq > `after`, ascending) of papers stored without a term vector (before term vectors existed). */
+  papersWithoutTerms(after: number, limit: number): Promise<TextRow[]>;
+  /** Stores term vectors computed for such papers (not a change: the text is the same); deleted ones are skipped. */
+  saveTerms(rows: readonly TermRow[]): Promise<void>;
 }
 
 /** The append-only log of vector changes that every index follows, and the vectors themselves. */
@@ -105,6 +124,10 @@ export interface ChangeLog {
   /** Every vector of a model, read in pages. */
   allVectors(model: string): AsyncIterable<{ seq: number; vec: Float32Array }>;
   countVectors(model: string): Promise<number>;
+  /** Term vectors of the papers changed in (`after`, `upTo`]: null when the paper is gone (or has none yet). */
+  termsSince(after: number, upTo: number): AsyncIterable<{ seq: number; terms: Uint32Array | null }>;
+  /** Every stored term vector, read in pages. */
+  allTerms(): AsyncIterable<TermRow>;
   /**
    * A value that moves on every write by anyone (papers, upvotes, stars, feedback, users): results cached under
    * one fingerprint are still valid while it is unchanged.

@@ -39,6 +39,8 @@ export class SqliteEngine implements Engine {
       lookupForIngest: async (ids, model) => s.ingestLookup(ids, model),
       writeBatch: async (writes, model, dim) => void s.writeBatch(writes, model, dim),
       deletePaper: async (id) => s.deletePaper(id),
+      papersWithoutTerms: async (after, limit) => s.terms.missing(after, limit),
+      saveTerms: async (rows) => s.terms.save(rows),
     };
     this.changes = {
       head: async () => s.maxVersion(),
@@ -46,6 +48,8 @@ export class SqliteEngine implements Engine {
       changesSince: (after, model, upTo) => toAsync(s.changesSince(after, model, upTo)),
       allVectors: (model) => toAsync(s.allVectors(model)),
       countVectors: async (model) => s.countVectors(model),
+      termsSince: (after, upTo) => toAsync(s.termsSince(after, upTo)),
+      allTerms: () => toAsync(s.terms.all()),
       fingerprint: async () => s.fingerprint(),
     };
     const u = new UserStore(s.db);

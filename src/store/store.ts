@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 import { ModelMismatchError, type DatedWindow, type DayCount, type IngestLookup, type ModelInfo, type PaperWrite, type Ranked, type StoredPaper, type TrendingFormula, type Window } from './ports.js';
+import { TermStore } from './terms.js';
 import { KeywordSearch } from './search.js';
 import { fromBytes as fromBlob, toBytes as toBlob } from './vector-bytes.js';
 import { metaJson, readMeta } from './paper-meta.js';
@@ -79,6 +80,7 @@ export class SqliteStore {
   readonly db: Database.Database;
   readonly file: string;
   readonly keywords: KeywordSearch;
+  readonly terms: TermStore;
   private readonly stmt;
 
   constructor(dataDir: string) {
@@ -101,6 +103,7 @@ export class SqliteStore {
     }
     const db = this.db;
     this.keywords = new KeywordSearch(db);
+    this.terms = new TermStore(db);
     this.stmt = {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -267,7 +270,7 @@ export class SqliteStore {
     // IMMEDIATE: take the write lock up front, so two writers queue (busy_timeout) instead of failing to upgrade.
     this.db.transaction(() => {
       const ts = now();
-      for (const { paper, contentHash, vector } of writes) {
+      for (const { paper, contentHash, vector, terms } of writes) {
         const params = {
           id: paper.id,
           title: paper.title,
@@ -295,6 +298,7 @@ export class SqliteStore {
           this.stmt.logChange.run(seq);
           changed.push({ seq, vector });
         }
+        if (terms) this.terms.put(seq, terms);
       }
     }).immediate();
     return changed;
@@ -324,6 +328,11 @@ export class SqliteStore {
     for (const seq of this.stmt.changedSince.all(after, upTo)) {
       yield { seq, vec: this.getVector(seq, model) ?? null };
     }
+  }
+
+  /** Term vectors of the papers changed in (`after`, `upTo`]: null when gone (see changesSince). */
+  *termsSince(after: number, upTo = this.maxVersion()): IterableIterator<{ seq: number; terms: Uint32Array | null }> {
+    for (const seq of this.stmt.changedSince.all(after, upTo)) yield { seq, terms: this.terms.get(seq) };
   }
 
   /** Every vector of a model, read in pages (no statement stays open between pages). */

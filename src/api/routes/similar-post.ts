@@ -1,5 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { paperText } from '../../embed/text.js';
+import { termVector } from '../../text/terms.js';
 import { collapseWhitespace, MAX_ABSTRACT_LENGTH, MAX_TITLE_LENGTH } from '../../ingest/normalize.js';
 import { RERANK_POOL } from '../../recommend/lexical.js';
 import { similarToText, similarToVector } from '../../recommend/similar-to.js';
@@ -75,13 +76,16 @@ export function similarPostRoutes(app: OpenAPIHono<AppEnv>, deps: SimilarPostDep
     },
   });
 
+  /** The text's terms and embedding, as ingest computes them for a stored paper. */
+  const textQuery = async (text: string) => ({ terms: termVector(text), vector: (await deps.model.embed([text]))[0] });
+
   app.openapi(route, async (c) => {
     const { title, abstract, vector, k, exclude, ...window } = c.req.valid('json');
     const catalog = catalogOf(deps); // 503 while the index loads
     const skip = new Set((await deps.papers.byIds(exclude)).flatMap((p) => (p ? [p.seq] : [])));
     const items = vector
       ? await similarToVector(catalog, vector, k, window, skip)
-      : await similarToText(catalog, { title: title!, abstract: abstract!, vector: (await deps.model.embed([paperText(title!, abstract!)]))[0] }, k, window, skip);
+      : await similarToText(catalog, await textQuery(paperText(title!, abstract!)), k, window, skip);
     return c.json({ items: items.map((r) => ({ paper: toApiPaper(r.paper), score: r.score })) }, 200);
   });
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { ChangeLog } from '../ports.js';
-import { fromBytes } from '../vector-bytes.js';
+import { fromBytes, termsFromBytes } from '../vector-bytes.js';
 
 const PAGE = 4096;
 
@@ -35,6 +35,32 @@ export function pgChangeLog(pool: pg.Pool): ChangeLog {
           [model, fromSeq],
         );
         for (const r of rows) yield { seq: r.seq, vec: fromBytes(r.vec) };
+        if (rows.length < PAGE) return;
+        fromSeq = rows[rows.length - 1].seq;
+      }
+    },
+    async *termsSince(after, upTo) {
+      for (let fromSeq = -1; ; ) {
+        const { rows } = await pool.query<{ seq: number; terms: Buffer | null }>(
+          `SELECT c.seq, t.terms
+             FROM (SELECT DISTINCT paper_seq AS seq FROM changes
+                    WHERE version > $1 AND version <= $2 AND paper_seq > $3 ORDER BY 1 LIMIT ${PAGE}) c
+             LEFT JOIN paper_terms t ON t.paper_seq = c.seq
+            ORDER BY c.seq`,
+          [after, upTo, fromSeq],
+        );
+        for (const r of rows) yield { seq: r.seq, terms: r.terms ? termsFromBytes(r.terms) : null };
+        if (rows.length < PAGE) return;
+        fromSeq = rows[rows.length - 1].seq;
+      }
+    },
+    async *allTerms() {
+      for (let fromSeq = -1; ; ) {
+        const { rows } = await pool.query<{ seq: number; terms: Buffer }>(
+          `SELECT paper_seq AS seq, terms FROM paper_terms WHERE paper_seq > $1 ORDER BY paper_seq LIMIT ${PAGE}`,
+          [fromSeq],
+        );
+        for (const r of rows) yield { seq: r.seq, terms: termsFromBytes(r.terms) };
         if (rows.length < PAGE) return;
         fromSeq = rows[rows.length - 1].seq;
       }

@@ -144,6 +144,13 @@ export const PG_MIGRATIONS: string[] = [
   `
   ALTER TABLE papers ADD COLUMN meta text NOT NULL DEFAULT '{}';
   `,
+  // Term vectors (text/terms.ts), as in SQLite's migration 6: written with the vector whenever the text changes.
+  `
+  CREATE TABLE paper_terms (
+    paper_seq int PRIMARY KEY REFERENCES papers(seq) ON DELETE CASCADE,
+    terms bytea NOT NULL
+  );
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -1,8 +1,8 @@
 import { metaJson } from '../paper-meta.js';
 import type pg from 'pg';
-import type { IngestLookup, PaperWrite, PaperWrites } from '../ports.js';
+import type { IngestLookup, PaperWrite, PaperWrites, TermRow, TextRow } from '../ports.js';
 import { PAPER_COLUMNS, rowToPaper, storable, type PaperRow } from './papers.js';
-import { toBytes } from '../vector-bytes.js';
+import { termsToBytes, toBytes } from '../vector-bytes.js';
 import { inTransaction } from './pool.js';
 import { LOCKS } from './schema.js';
 
@@ -71,11 +71,22 @@ async function writeRun(c: pg.PoolClient, run: PaperWrite[], model: string, dim:
     ])
   ).rows;
   const seqOf = new Map(rows.map((r) => [r.id, r.seq]));
+  await saveTerms(c, run.flatMap((w) => (w.terms ? [{ seq: seqOf.get(w.paper.id)!, terms: w.terms }] : [])));
   const withVector = run.filter((w) => w.vector);
   if (withVector.length === 0) return [];
   const seqs = withVector.map((w) => seqOf.get(w.paper.id)!);
   await c.query(UPSERT_VECTORS, [seqs, model, dim, withVector.map((w) => w.contentHash), withVector.map((w) => toBytes(w.vector!))]);
   return seqs;
+}
+
+const UPSERT_TERMS = `
+  INSERT INTO paper_terms (paper_seq, terms)
+  SELECT t.seq, t.terms FROM unnest($1::int[], $2::bytea[]) AS t(seq, terms) JOIN papers p ON p.seq = t.seq
+  ON CONFLICT (paper_seq) DO UPDATE SET terms = excluded.terms`;
+
+/** Upserts term vectors (papers deleted meanwhile are skipped by the join). */
+async function saveTerms(c: pg.PoolClient | pg.Pool, rows: readonly TermRow[]): Promise<void> {
+  if (rows.length) await c.query(UPSERT_TERMS, [rows.map((r) => r.seq), rows.map((r) => termsToBytes(r.terms))]);
 }
 
 /** The paper-writes port on PostgreSQL: each batch is one transaction of a few set-based statements. */
@@ -113,6 +124,17 @@ export function pgPaperWrites(pool: pg.Pool): PaperWrites {
         await appendChanges(c, [row.seq]);
         return row.seq;
       });
+    },
+    async papersWithoutTerms(after, limit) {
+      const { rows } = await pool.query<TextRow>(
+        `SELECT seq, title, abstract FROM papers p
+          WHERE seq > $1 AND NOT EXISTS (SELECT 1 FROM paper_terms t WHERE t.paper_seq = p.seq) ORDER BY seq LIMIT $2`,
+        [after, limit],
+      );
+      return rows;
+    },
+    async saveTerms(rows) {
+      await saveTerms(pool, rows);
     },
   };
 }

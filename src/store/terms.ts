@@ -1,0 +1,54 @@
+import type Database from 'better-sqlite3';
+import type { TermRow, TextRow } from './ports.js';
+import { termsFromBytes, termsToBytes } from './vector-bytes.js';
+
+/** The papers' stored term vectors (table paper_terms) in the SQLite store. */
+export class TermStore {
+  private readonly stmt;
+
+  constructor(private readonly db: Database.Database) {
+    this.stmt = {
+      put: db.prepare<[number, Buffer]>('INSERT INTO paper_terms (paper_seq, terms) VALUES (?, ?) ON CONFLICT(paper_seq) DO UPDATE SET terms = excluded.terms'),
+      get: db.prepare<[number], Buffer>('SELECT terms FROM paper_terms WHERE paper_seq = ?').pluck(),
+      page: db.prepare<[number, number], { seq: number; terms: Buffer }>(
+        'SELECT paper_seq AS seq, terms FROM paper_terms WHERE paper_seq > ? ORDER BY paper_seq LIMIT ?',
+      ),
+      exists: db.prepare<[number], number>('SELECT 1 FROM papers WHERE seq = ?').pluck(),
+      missing: db.prepare<[number, number], TextRow>(
+        `SELECT seq, title, abstract FROM papers p
+          WHERE seq > ? AND NOT EXISTS (SELECT 1 FROM paper_terms t WHERE t.paper_seq = p.seq) ORDER BY seq LIMIT ?`,
+      ),
+    };
+  }
+
+  /** Inside the caller's transaction (writeBatch): a paper's new term vector. */
+  put(seq: number, terms: Uint32Array): void {
+    this.stmt.put.run(seq, termsToBytes(terms));
+  }
+
+  get(seq: number): Uint32Array | null {
+    const b = this.stmt.get.get(seq);
+    return b ? termsFromBytes(b) : null;
+  }
+
+  /** Every stored term vector, in pages (no statement stays open between pages). */
+  *all(pageSize = 4096): IterableIterator<TermRow> {
+    for (let after = -1; ; ) {
+      const page = this.stmt.page.all(after, pageSize);
+      for (const r of page) yield { seq: r.seq, terms: termsFromBytes(r.terms) };
+      if (page.length < pageSize) return;
+      after = page[page.length - 1].seq;
+    }
+  }
+
+  missing(after: number, limit: number): TextRow[] {
+    return this.stmt.missing.all(after, limit);
+  }
+
+  /** Term vectors computed for papers stored without one; papers deleted meanwhile are skipped. */
+  save(rows: readonly TermRow[]): void {
+    this.db.transaction(() => {
+      for (const r of rows) if (this.stmt.exists.get(r.seq)) this.put(r.seq, r.terms);
+    }).immediate();
+  }
+}

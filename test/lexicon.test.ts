@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { paperText } from '../src/embed/text.js';
+import { Lexicon, LEXICON_MAX_DF, LEXICON_MIN_DF } from '../src/index/lexicon.js';
+import { catchUpLexicon, loadLexicon } from '../src/index/lexicon-sync.js';
+import { SqliteEngine } from '../src/store/sqlite-engine.js';
+import { SqliteStore } from '../src/store/store.js';
+import { countOf, termIdOf, terms, termVector } from '../src/text/terms.js';
+import { paper, rng, tempDir, unitVector } from './helpers.js';
+
+/** Reference tf-idf cosine straight from the definition, over term strings (no hashing, no caches). */
+function referenceCosine(texts: string[], a: number, b: number): number {
+  const docs = texts.map((t) => {
+    const tf = new Map<string, number>();
+    for (const w of terms(t)) tf.set(w, (tf.get(w) ?? 0) + 1);
+    return tf;
+  });
+  const df = new Map<string, number>();
+  for (const d of docs) for (const w of d.keys()) df.set(w, (df.get(w) ?? 0) + 1);
+  const n = texts.length;
+  const weights = (d: Map<string, number>) => {
+    const out = new Map<string, number>();
+    for (const [w, c] of d) {
+      const f = df.get(w)!;
+      if (f < LEXICON_MIN_DF || f > LEXICON_MAX_DF * n) continue;
+      out.set(w, (1 + Math.log(c)) * (Math.log((1 + n) / (1 + f)) + 1));
+    }
+    return out;
+  };
+  const [wa, wb] = [weights(docs[a]), weights(docs[b])];
+  let dot = 0;
+  for (const [w, x] of wa) dot += x * (wb.get(w) ?? 0);
+  const norm = (m: Map<string, number>) => Math.sqrt([...m.values()].reduce((s, x) => s + x * x, 0));
+  return dot === 0 ? 0 : dot / (norm(wa) * norm(wb));
+}
+
+// A small corpus: 3 topics × 8 papers with shared jargon, plus 60 fillers so that topic words stay under max_df.
+const seed = 20261204;
+const next = rng(seed);
+const pick = <T,>(xs: T[]) => xs[Math.floor(next() * xs.length)];
+const topics = [
+  ['graph', 'neural', 'message', 'passing', 'molecules', 'chemistry'],
+  ['speech', 'recognition', 'acoustic', 'transcription', 'audio', 'phonemes'],
+  ['robot', 'grasping', 'manipulation', 'tactile', 'gripper', 'dexterous'],
+];
+const filler = (i: number) => `filler${i} token${i % 7} word${i % 11} thing${i}`;
+const texts = [
+  ...topics.flatMap((words) => Array.from({ length: 8 }, () => Array.from({ length: 12 }, () => pick(words)).join(' '))),
+  ...Array.from({ length: 60 }, (_, i) => filler(i)),
+];
+
+describe('Lexicon', () => {
+  it(`matches tf-idf cosine computed from the definition (seed ${seed})`, () => {
+    const lex = new Lexicon();
+    texts.forEach((t, i) => lex.set(i, termVector(t)));
+    const seqs = texts.map((_, i) => i);
+    for (const q of [0, 9, 17, 30]) {
+      const got = lex.cosines(termVector(texts[q]), seqs);
+      seqs.forEach((s) => expect(got[s]).toBeCloseTo(referenceCosine(texts, q, s), 5));
+    }
+    // maxCosines over several liked papers: the largest reference cosine, and which one it was.
+    const liked = [0, 9];
+    const { best, closest } = lex.maxCosines(liked.map((l) => termVector(texts[l])), seqs);
+    for (const s of [1, 10, 20, 40]) {
+      const refs = liked.map((l) => referenceCosine(texts, l, s));
+      expect(best[s]).toBeCloseTo(Math.max(...refs), 5);
+      if (Math.max(...refs) > 0) expect(closest[s]).toBe(refs.indexOf(Math.max(...refs)));
+      else expect(closest[s]).toBe(-1);
+    }
+  });
+
+  it('keeps document frequencies and norms current through replace and delete', () => {
+    const lex = new Lexicon();
+    texts.forEach((t, i) => lex.set(i, termVector(t)));
+    const before = lex.cosines(termVector(texts[0]), [1])[0];
+    lex.set(1, termVector(texts[1])); // replacing with the same terms changes nothing
+    expect(lex.cosines(termVector(texts[0]), [1])[0]).toBeCloseTo(before, 10);
+    // Removing the other graph papers changes their words' idf: the cosine must follow (the norm cache too).
+    for (let i = 2; i < 8; i++) lex.delete(i);
+    const shrunk = texts.filter((_, i) => i < 2 || i >= 8);
+    expect(lex.size).toBe(shrunk.length);
+    expect(lex.cosines(termVector(texts[0]), [1])[0]).toBeCloseTo(referenceCosine(shrunk, 0, 1), 5);
+    expect(lex.cosines(termVector(texts[0]), [5])[0]).toBe(0); // gone
+  });
+
+  it('builds l2-normalised rows over local columns for the per-user model', () => {
+    const lex = new Lexicon();
+    texts.forEach((t, i) => lex.set(i, termVector(t)));
+    const rows = lex.rows([0, 9, 999]);
+    expect(rows.rowPtr[3]).toBe(rows.rowPtr[2]); // unknown paper: empty row
+    for (const r of [0, 1]) {
+      let sq = 0;
+      for (let j = rows.rowPtr[r]; j < rows.rowPtr[r + 1]; j++) sq += rows.vals[j] ** 2;
+      expect(sq).toBeCloseTo(1, 5);
+    }
+    expect(Math.max(...rows.cols) + 1).toBe(rows.width);
+  });
+
+  it('packs term ids and counts losslessly', () => {
+    const v = termVector('alpha beta alpha gamma alpha beta');
+    const counts = [...v].map(countOf).sort();
+    expect(counts).toEqual([1, 1, 1, 1, 2, 2, 3]); // alpha×3, beta×2, gamma; bigrams: “alpha beta”×2, three others once
+    expect([...v].map(termIdOf)).toEqual([...v].map(termIdOf).sort((a, b) => a - b));
+  });
+});
+
+describe('lexicon sync', () => {
+  it('stores term vectors with each write, backfills papers stored without them, and replays changes', async () => {
+    const store = new SqliteStore(tempDir());
+    const engine = new SqliteEngine(store);
+    const r = rng(7);
+    const write = (id: string, title: string, abstract: string, withTerms = true) =>
+      engine.writes.writeBatch(
+        [{ paper: paper(id, { title, abstract }), contentHash: id, vector: unitVector(4, r), ...(withTerms ? { terms: termVector(paperText(title, abstract)) } : {}) }],
+        'm',
+        4,
+      );
+    await write('a', 'Graph networks', 'message passing on molecules');
+    await write('b', 'Speech models', 'acoustic transcription of audio', false); // as stored before term vectors
+    expect(await engine.writes.papersWithoutTerms(-1, 10)).toEqual([expect.objectContaining({ title: 'Speech models' })]);
+
+    const { lexicon, version } = await loadLexicon(engine.changes, engine.writes, () => {});
+    expect(lexicon.size).toBe(2);
+    expect(await engine.writes.papersWithoutTerms(-1, 10)).toEqual([]); // backfilled in the store, once
+    const [b] = await engine.papers.byIds(['b']);
+    expect([...lexicon.termsOf(b!.seq)!]).toEqual([...termVector(paperText('Speech models', 'acoustic transcription of audio'))]);
+
+    await write('c', 'Robot grasping', 'tactile manipulation');
+    await engine.writes.deletePaper('a');
+    await catchUpLexicon(lexicon, engine.changes, version, await engine.changes.head());
+    const [c] = await engine.papers.byIds(['c']);
+    expect(lexicon.size).toBe(2);
+    expect(lexicon.has(c!.seq)).toBe(true);
+    await engine.close();
+  });
+});
