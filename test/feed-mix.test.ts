@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { curatorPicks, curatorUsers } from '../src/eval/curators.js';
 import type { EvalData, EvalPaper } from '../src/eval/data.js';
 import { productionPool, rankFeed } from '../src/eval/rankers.js';
-import { feedReason, feedScoreParts, POPULAR_CANDIDATES } from '../src/recommend/feed.js';
-import { learnMix, MIN_STARS_FOR_MIX, POPULARITY_PRIOR, PRIOR_STRENGTH } from '../src/recommend/mix.js';
+import { feedReason, feedScoreParts, feedScores, POPULAR_CANDIDATES } from '../src/recommend/feed.js';
+import { learnMix, MIN_STARS_FOR_MIX, POPULARITY_PRIOR, PRIOR_STRENGTH } from '../src/eval/learned-mix.js';
 import { rng } from '../src/util/random.js';
 
 const unit = (xs: number[]) => {
@@ -66,6 +66,16 @@ describe('feed score parts and reasons', () => {
     const p = feedScoreParts({ ...base, popularityWeight: 2 }).popularity;
     expect(p[2]).toBeCloseTo(2 * Math.SQRT2, 6); // z of [0, 0, x] = [−1/√2, −1/√2, √2]
     expect(p[0]).toBeCloseTo(-Math.SQRT2, 6);
+  });
+
+  it('splits the per-user model’s score into its popularity share and the rest, without changing the sum', () => {
+    const base = { affinity: [0.9, 0.1, 0.5, 0.2], userModel: [2, -1, 1, 0], userModelPopularity: [0, 0, 1.5, 0], popularity: [0, 0, 80, 0] };
+    const parts = feedScoreParts(base);
+    const served = feedScores({ ...base, userModelPopularity: undefined });
+    for (let i = 0; i < 4; i++) expect(parts.content[i] + parts.popularity[i]).toBeCloseTo(served[i], 12);
+    // σ(margin) = √1.25; the share centred on its mean 0.375: candidate 2 gets (1.5 − 0.375)/√1.25.
+    expect(parts.popularity[2]).toBeCloseTo(1.125 / Math.sqrt(1.25), 12);
+    expect(parts.popularity[0]).toBeCloseTo(-0.375 / Math.sqrt(1.25), 12);
   });
 
   it('says which part won', () => {

@@ -102,7 +102,7 @@ export interface FeedRunOptions {
 }
 
 /** The row of the production feed ranking (src/recommend/feed.ts). */
-export const SERVED_FEED = 'as served (dense + per-user model + learned popularity mix, NN + popular candidates + MMR)';
+export const SERVED_FEED = 'as served (dense + per-user model on tf-idf ⊕ embedding ⊕ popularity, NN + popular candidates + MMR)';
 /** The served ranker before issue 17 (the no-regression reference): no learned mix, no popular candidates. */
 export const PREVIOUS_SERVED_FEED = 'served before issue 17 (dense + per-user model on tf-idf ⊕ embedding ⊕ popularity, NN candidates + MMR)';
 /** The pre-issue-17 ranker with the per-request local tf-idf it used before the lexicon (issue 16), for comparison. */
@@ -194,8 +194,8 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
     add(`ours (${o.modelLabel}): ${PREVIOUS_FEED}`, rankFeed({ ...onOldPool, lexical: scatter(oldPool, previous.lexical)!, userModel: scatter(oldPool, previous.userModel), mmr: true }));
     add(`ours (${o.modelLabel}): ${PREVIOUS_SERVED_FEED}`, rankFeed({ ...onOldPool, lexical: scatter(oldPool, old.lexical), userModel: scatter(oldPool, old.userModel), mmr: true }));
     add(`ours (${o.modelLabel}): dense + per-user model, no MMR`, rankFeed({ ...onPool, lexical, userModel }));
-    add(`ours (${o.modelLabel}): dense + per-user model + learned popularity mix, no MMR`, rankFeed({ ...onPool, lexical, userModel, learnedMix: true, likedPopularity }));
-    add(`ours (${o.modelLabel}): ${SERVED_FEED}`, rankFeed({ ...onPool, lexical, userModel, learnedMix: true, likedPopularity, mmr: true }));
+    add(`ours (${o.modelLabel}): + learned popularity mix (issue 17, tried, not served) + MMR`, rankFeed({ ...onPool, lexical, userModel, learnedMix: true, likedPopularity, mmr: true }));
+    add(`ours (${o.modelLabel}): ${SERVED_FEED}`, rankFeed({ ...onPool, lexical, userModel, mmr: true }));
     if (o.variants) {
       for (const w of [0.25, 0.5, 1]) add(`variant: fixed popularity weight ${w} (no MMR)`, rankFeed({ ...onPool, lexical, userModel, popularityWeight: w }));
       add('variant: learned mix on the pre-issue pool (no MMR)', rankFeed({ ...onOldPool, lexical: scatter(oldPool, old.lexical), userModel: scatter(oldPool, old.userModel), learnedMix: true, likedPopularity }));

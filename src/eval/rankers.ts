@@ -7,7 +7,7 @@
 import { diversify } from '../recommend/affinity.js';
 import { dot } from '../recommend/stats.js';
 import { feedScores, MAX_STARS_USED, POPULAR_CANDIDATES, POPULARITY_WEIGHT } from '../recommend/feed.js';
-import { learnMix } from '../recommend/mix.js';
+import { learnMix } from './learned-mix.js';
 import { topK } from './util.js';
 
 export const FEED_POPULARITY_WEIGHT = POPULARITY_WEIGHT;

@@ -5,9 +5,8 @@ import { withVectors, type Catalog } from './catalog.js';
 import { paperText } from '../embed/text.js';
 import { termVector } from '../text/terms.js';
 import { feedSignals, fuseWithLexicon } from './lexical.js';
-import { learnMix } from './mix.js';
 import type { ResultCache } from './result-cache.js';
-import { zScores, zSum } from './stats.js';
+import { meanStd, zScores, zSum } from './stats.js';
 import { STAR_WEIGHT, trending, type TrendingInput } from './trending.js';
 
 /** The personalised feed covers the last week of the corpus unless asked otherwise. */
@@ -40,9 +39,11 @@ export interface FeedSignals {
   userModel?: ArrayLike<number>;
   /** Upvotes + our users' stars per candidate (see popularityOf). */
   popularity: ArrayLike<number>;
+  /** The popularity feature's share of the per-user model's margin (feedSignals): how the reason splits the score. */
+  userModelPopularity?: ArrayLike<number>;
   /**
-   * With the per-user model: this user's learned weight of z(log1p popularity) beside the content score (mix.ts,
-   * learnMix: fitted on their own history). Undefined: the model's own popularity feature only.
+   * An extra weight of z(log1p popularity) beside the per-user model (evaluation rows only: the learned mix of
+   * src/eval/learned-mix.ts was measured and not kept, EVAL.md).
    */
   popularityWeight?: number;
   seen?: ArrayLike<boolean>;
@@ -62,8 +63,9 @@ export interface FeedScoreParts {
 
 /**
  * The feed's score per candidate in its two parts, pure (the evaluation harness calls this same function): each
- * affinity in standard deviations over the candidate pool; popularity as the fixed term (no per-user model), the
- * user's learned weight × z(log1p popularity), or nothing beyond the model's own feature.
+ * affinity in standard deviations over the candidate pool. Without a per-user model popularity is the fixed term;
+ * with one, it is the model's own popularity share of its z-scored margin (the user's learned weight for what
+ * everyone reads), so content + popularity is exactly the model's score.
  */
 export function feedScoreParts(s: FeedSignals): FeedScoreParts {
   const n = s.affinity.length;
@@ -72,9 +74,21 @@ export function feedScoreParts(s: FeedSignals): FeedScoreParts {
     : zSum([s.affinity, s.lexical].filter((x): x is ArrayLike<number> => x !== undefined));
   const popularity = new Float64Array(n);
   if (!s.userModel) for (let i = 0; i < n; i++) popularity[i] = (POPULARITY_WEIGHT * Math.log1p(s.popularity[i] ?? 0)) / Math.log1p(100);
-  else if (s.popularityWeight) {
-    const z = zScores(Array.from({ length: n }, (_, i) => Math.log1p(s.popularity[i] ?? 0)));
-    for (let i = 0; i < n; i++) popularity[i] = s.popularityWeight * z[i];
+  else {
+    if (s.userModelPopularity) {
+      // z(margin) = Σ shares / σ(margin) − mean: the popularity share, centred, in the same σ units, moves out of content.
+      const { std } = meanStd(s.userModel);
+      const { mean } = meanStd(s.userModelPopularity);
+      for (let i = 0; i < n; i++) {
+        const share = (s.userModelPopularity[i] - mean) / std;
+        popularity[i] += share;
+        content[i] -= share;
+      }
+    }
+    if (s.popularityWeight) {
+      const z = zScores(Array.from({ length: n }, (_, i) => Math.log1p(s.popularity[i] ?? 0)));
+      for (let i = 0; i < n; i++) popularity[i] += s.popularityWeight * z[i];
+    }
   }
   return { content, popularity };
 }
@@ -179,11 +193,10 @@ async function computeUserFeed(input: FeedInput, userId: string, window: DatedWi
   const likedPopularity = liked.map((l, i) => popularityOf(l.paper.upvotes ?? 0, Math.max(0, likedStars[i] - 1)));
   // The model's rows: liked papers, then candidates (scoreAffinity kept only candidates with a vector).
   const dim = liked[0].vec.length;
-  const candidateVecs = affinities.map((a) => index.vector(a.seq)!);
   const vectors = new Float32Array((liked.length + affinities.length) * dim);
-  [...liked.map((l) => l.vec), ...candidateVecs].forEach((v, i) => vectors.set(v, i * dim));
+  [...liked.map((l) => l.vec), ...affinities.map((a) => index.vector(a.seq)!)].forEach((v, i) => vectors.set(v, i * dim));
   await yieldToEventLoop();
-  const { lexical, userModel } = feedSignals({
+  const { lexical, userModel, userModelPopularity } = feedSignals({
     lexicon,
     liked: liked.map((l) => l.paper.seq),
     candidates: affinities.map((a) => a.seq),
@@ -192,9 +205,7 @@ async function computeUserFeed(input: FeedInput, userId: string, window: DatedWi
     popularity: Float32Array.from([...likedPopularity, ...popularity]),
   });
   await yieldToEventLoop();
-  // How much this user follows popularity, learned from their own history (mix.ts).
-  const mix = learnMix({ liked: liked.map((l) => l.vec), likedPopularity, candidates: candidateVecs, candidatePopularity: popularity });
-  const signals = { affinity: affinities.map((a) => a.score), lexical, userModel, popularity, popularityWeight: mix.popularity };
+  const signals = { affinity: affinities.map((a) => a.score), lexical, userModel, userModelPopularity, popularity };
   const parts = feedScoreParts(signals);
   const scores = feedScores({ ...signals, seen: affinities.map((a) => seen.has(a.seq)) });
   const ranked = affinities.map((a, i) => ({ seq: a.seq, score: scores[i], closest: a.closest, i })).sort((a, b) => b.score - a.score || a.seq - b.seq);

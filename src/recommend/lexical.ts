@@ -55,6 +55,8 @@ export interface FeedContentSignals {
   closest: Int32Array;
   /** From MIN_LIKED_FOR_MODEL liked papers on: the margin of the per-user model for each candidate. */
   userModel?: Float64Array;
+  /** The popularity feature's share of that margin per candidate (its weight × its value): the feed's reason. */
+  userModelPopularity?: Float64Array;
 }
 
 /**
@@ -77,7 +79,9 @@ export function feedSignals(input: SignalInput): FeedContentSignals {
   const dense = userModelFeatures(input);
   const w = trainPegasos(rows, positives, negatives, { lambda: 1e-2, epochs: 10, seed: 1, dense });
   const candidateRows = Int32Array.from({ length: n }, (_, i) => liked.length + i);
-  return { lexical, closest, userModel: scoreLinear(rows, w, candidateRows, dense) };
+  // The popularity feature is the last dense column, just before the bias.
+  const popularityShare = Float64Array.from({ length: n }, (_, i) => w[w.length - 2] * dense.values[(liked.length + i) * dense.dim + dense.dim - 1]);
+  return { lexical, closest, userModel: scoreLinear(rows, w, candidateRows, dense), userModelPopularity: popularityShare };
 }
 
 /** Per row: EMBEDDING_SCALE × the embedding, then POPULARITY_SCALE × log1p(popularity)/log1p(100). */

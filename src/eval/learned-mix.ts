@@ -1,15 +1,16 @@
 /**
- * The per-user mix of the feed (issue 17): how much this user follows what everyone is reading, beside their own
+ * Tried for issue 17 and NOT served (EVAL.md: it lost to the per-user model's own popularity feature on all three
+ * user kinds of the dev split); kept so `npm run eval` shows the row. The per-user mix of the feed: how much this user follows what everyone is reading, beside their own
  * content taste, learned from their own history in time order. The older stars play the profile, the most recent
  * ones are held out: each held-out star and a sample of the current candidates are scored by closeness to the older
  * stars plus β × popularity (both in standard deviations over the candidates), and β is the grid value that ranks the
  * held-out stars highest (AUC). Short histories lean on a global prior: β is shrunk toward it by the number of
  * held-out stars. A curator who stars the week's most discussed papers gets a large β, a reader of a niche list ~0.
- * Pure and cheap (a few thousand dot products of the existing vectors): it runs on every uncached feed.
+ * Pure and cheap (a few thousand dot products of the existing vectors).
  */
-import { dot, meanStd } from './stats.js';
+import { dot, meanStd } from '../recommend/stats.js';
 
-/** The β the mix falls back to with no evidence (picked on the evaluation's dev users, EVAL.md). */
+/** The β the mix falls back to with no evidence. */
 export const POPULARITY_PRIOR = 0.25;
 /** Held-out stars worth as much as the prior: β = (v·β̂ + PRIOR_STRENGTH·prior) / (v + PRIOR_STRENGTH). */
 export const PRIOR_STRENGTH = 10;
