@@ -14,6 +14,7 @@ const BOTH_ENGINES = [
   'test/http.test.ts',
   'test/api-ops.test.ts',
   'test/fuzz.test.ts',
+  'test/api-widget.test.ts',
 ];
 
 export default defineConfig({

@@ -206,15 +206,18 @@ if (sim) {
   const rerankOps = med(bare.rerank, (r) => r.opsPerS);
   const plainCpu = med(bare.plain, (r) => r.cpuMsPerOp);
   const rerankCpu = med(bare.rerank, (r) => r.cpuMsPerOp);
-  const ok = (x: number) => (x >= 0.4 ? 'yes' : '**no**');
+  // Targets: ≥ 0.40 against the bare loop doing the same work (issue 6); ≥ 0.30 against the literal plain core, and
+  // ≤ 3 ms of server CPU per request (issue 16).
+  const ok = (x: number, goal = 0.4) => (x >= goal ? 'yes' : '**no**');
   console.log(`\n### /similar over HTTP vs a bare single-threaded loop (same ${similarIds.length} ids, same index file, efSearch ${EF_SEARCH})\n`);
   console.log(
     markdownTable(
-      ['measure', 'bare: before / after (median)', 'HTTP /similar', 'HTTP ÷ bare', 'target ≥ 0.40'],
+      ['measure', 'bare: before / after (median)', 'HTTP /similar', 'HTTP ÷ bare', 'target met (≥ 0.30 plain, ≥ 0.40 same work)'],
       [
-        ['plain core (k+1 kNN + fetch k + JSON), ops/s', `${fmt(bare.plain[0].opsPerS)} / ${fmt(bare.plain[1]?.opsPerS ?? NaN)} (${fmt(plainOps)})`, fmt(sim.rps, 1), (sim.rps / plainOps).toFixed(2), ok(sim.rps / plainOps)],
-        [`with the same re-rank (${RERANK_POOL}-pool kNN + fetch + tf-idf + zSum), ops/s`, `${fmt(bare.rerank[0].opsPerS)} / ${fmt(bare.rerank[1]?.opsPerS ?? NaN)} (${fmt(rerankOps)})`, fmt(sim.rps, 1), (sim.rps / rerankOps).toFixed(2), ok(sim.rps / rerankOps)],
-        ['plain core, by CPU time (ops per CPU-s)', fmt(1000 / plainCpu), fmt(1000 / sim.serverCpuMsPerReq), (plainCpu / sim.serverCpuMsPerReq).toFixed(2), ok(plainCpu / sim.serverCpuMsPerReq)],
+        ['plain core (k+1 kNN + fetch k + JSON), ops/s', `${fmt(bare.plain[0].opsPerS)} / ${fmt(bare.plain[1]?.opsPerS ?? NaN)} (${fmt(plainOps)})`, fmt(sim.rps, 1), (sim.rps / plainOps).toFixed(2), ok(sim.rps / plainOps, 0.3)],
+        [`with the same re-rank (${RERANK_POOL}-pool kNN + lexicon tf-idf + zSum + fetch k), ops/s`, `${fmt(bare.rerank[0].opsPerS)} / ${fmt(bare.rerank[1]?.opsPerS ?? NaN)} (${fmt(rerankOps)})`, fmt(sim.rps, 1), (sim.rps / rerankOps).toFixed(2), ok(sim.rps / rerankOps)],
+        ['plain core, by CPU time (ops per CPU-s)', fmt(1000 / plainCpu), fmt(1000 / sim.serverCpuMsPerReq), (plainCpu / sim.serverCpuMsPerReq).toFixed(2), ok(plainCpu / sim.serverCpuMsPerReq, 0.3)],
+        ['server CPU ms per /similar request (target ≤ 3)', '', sim.serverCpuMsPerReq.toFixed(2), '', sim.serverCpuMsPerReq <= 3 ? 'yes' : '**no**'],
         ['with the same re-rank, by CPU time (ops per CPU-s)', fmt(1000 / rerankCpu), fmt(1000 / sim.serverCpuMsPerReq), (rerankCpu / sim.serverCpuMsPerReq).toFixed(2), ok(rerankCpu / sim.serverCpuMsPerReq)],
         ['bare latency p50 / p99 ms: plain; re-rank', `${bare.plain[0].p50.toFixed(2)} / ${bare.plain[0].p99.toFixed(2)}; ${bare.rerank[0].p50.toFixed(2)} / ${bare.rerank[0].p99.toFixed(2)}`, '', '', ''],
       ],

@@ -3,7 +3,7 @@
 // Runs the corpus-scale benchmarks one after another, each in its own process (so one's memory and JIT state do
 // not colour the next), streams their logs, and prints every table again at the end with a summary of exit codes
 // and wall times. Names: store (builds the full-corpus store unless --store), startup, http, serving-ingest, index
-// (growth curve of the chosen HNSW parameters), feed-stall, ingest (= npm run bench:ingest, 20k papers), index-1m.
+// (growth curve of the chosen HNSW parameters), feed-stall, k1000, ingest (= npm run bench:ingest, 20k papers), index-1m.
 // --quick: shorter runs for a smoke test (not for figures). Default total ≈ 15–25 min on 2 cores, plus 4–8 min the
 // first time to build the store.
 import { spawn } from 'node:child_process';
@@ -38,7 +38,8 @@ const BENCHES: { name: string; file: string; args: string[]; what: string }[] = 
     args: [...storeArgs, '--M', '16', '--efc', '100', '--ef', '200', '--pick', '16,100', '--queries', QUICK ? '200' : '1000'],
     what: 'the chosen HNSW parameters at 10k / 30k / 121k real vectors: build, size, load, recall@10 vs exact',
   },
-  { name: 'feed-stall', file: 'feed-stall.ts', args: [...storeArgs, '--runs', QUICK ? '1' : '3'], what: 'event-loop gap of an uncached 50-star feed' },
+  { name: 'feed-stall', file: 'feed-stall.ts', args: [...storeArgs, '--runs', QUICK ? '1' : '3'], what: 'uncached feeds (50 and 200 stars, 7 days and the whole corpus): CPU and event-loop gap' },
+  { name: 'k1000', file: 'k1000.ts', args: [...storeArgs, '--runs', QUICK ? '1' : '3'], what: 'the longest event-loop gap of every list at k = 1000' },
   { name: 'ingest', file: 'ingest.ts', args: QUICK ? ['--n', '2000'] : [], what: 'npm run bench:ingest (20k papers: bare pipeline vs ingest, index, recall)' },
   {
     name: 'index-1m',

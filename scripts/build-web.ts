@@ -1,4 +1,4 @@
-// Bundles the dashboard (web/src → web/dist): index.html, assets/app.js (TypeScript + Chart.js + KaTeX, minified),
+// Bundles the dashboard (web/src → web/dist): index.html, the embeddable widget embed.js, assets/app.js (TypeScript + Chart.js + KaTeX, minified),
 // assets/app.css, the paper page's assets/paper.js and paper.css, and KaTeX's stylesheet and woff2 fonts. Run by `npm run build:web`, postinstall and prestart; it takes well under a second.
 // Type-checking the front end is separate: `tsc --noEmit -p web` (web/ has its own tsconfig with DOM types).
 import fs from 'node:fs';
@@ -25,19 +25,44 @@ function copyKatex(assets: string): void {
   }
 }
 export const WEB_DIST = path.join(WEB, 'dist');
+/** The widget's file in web/dist, served at /embed.js (src/api/routes/widget.ts). */
+export const EMBED_FILE = 'embed.js';
 
 /** Builds web/dist from scratch (into a temp folder, swapped in by rename: a running server never sees half a build). */
 export async function buildWeb(): Promise<{ files: string[]; bytes: number }> {
   const tmp = `${WEB_DIST}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   await build({
-    entryPoints: { app: path.join(WEB, 'src/main.ts'), paper: path.join(WEB, 'src/paper.ts') },
+    entryPoints: { app: path.join(WEB, 'src/main.ts') },
+    outdir: path.join(tmp, 'assets'),
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    // Chart.js (the topic map) is imported lazily: its own chart-*.js chunk, so the paper list does not wait for it.
+    // The paper page is a separate build, so app.js has no static imports (no second round trip before it runs).
+    splitting: true,
+    // The browsers alone (no 'es2020'): they have class fields, so esbuild adds no helper chunk that app.js would import.
+    target: ['chrome100', 'firefox100', 'safari15'],
+    legalComments: 'linked', // Chart.js's MIT notice goes to chart-*.js.LEGAL.txt
+    logLevel: 'warning',
+  });
+  await build({
+    entryPoints: { paper: path.join(WEB, 'src/paper.ts') },
     outdir: path.join(tmp, 'assets'),
     bundle: true,
     minify: true,
     format: 'esm',
     target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
-    legalComments: 'linked', // Chart.js's MIT notice goes to app.js.LEGAL.txt
+    logLevel: 'warning',
+  });
+  // The widget other sites load with a classic <script src=…/embed.js>: one self-contained IIFE, no imports.
+  await build({
+    entryPoints: [path.join(WEB, 'src/embed.ts')],
+    outfile: path.join(tmp, EMBED_FILE),
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
     logLevel: 'warning',
   });
   fs.copyFileSync(path.join(WEB, 'src/index.html'), path.join(tmp, 'index.html'));

@@ -33,6 +33,38 @@ describe.each<EngineName>(['sqlite', 'postgres'])('the %s engine', (name) => {
     await expect(engine.model.bind('model-a', 16)).rejects.toThrow(/model-a.*dim 8.*model-a.*dim 16/s);
   });
 
+  it('stores term vectors with the vectors, backfills the missing ones, and replays them with the change log', async () => {
+    const terms = Uint32Array.from([0x000101, 0x000203, 0xffffff02]); // ids 1, 2, 0xffffff (counts 1, 3, 2)
+    const head0 = await engine.changes.head();
+    await engine.writes.writeBatch(
+      [
+        { paper: paper('t1', { upvotes: 4 }), contentHash: 't1', vector: vec(), terms },
+        { paper: paper('t2'), contentHash: 't2', vector: vec() }, // as stored before term vectors existed
+      ],
+      'm',
+      8,
+    );
+    const [t1, t2] = await engine.papers.byIds(['t1', 't2']);
+    const missing = await engine.writes.papersWithoutTerms(-1, 1000);
+    expect(missing.map((r) => r.seq)).toContain(t2!.seq);
+    expect(missing.map((r) => r.seq)).not.toContain(t1!.seq);
+    await engine.writes.saveTerms([{ seq: t2!.seq, terms: Uint32Array.from([0x000301]) }, { seq: 999_999, terms }]); // unknown seq: skipped
+    expect((await engine.writes.papersWithoutTerms(-1, 1000)).map((r) => r.seq)).not.toContain(t2!.seq);
+    const since = await collect(engine.changes.termsSince(head0, await engine.changes.head()));
+    expect(since.map((r) => [r.seq, r.terms && Array.from(r.terms)])).toEqual([
+      [t1!.seq, Array.from(terms)],
+      [t2!.seq, [0x000301]],
+    ]);
+    const all = (await collect(engine.changes.allTerms())).flat();
+    expect(all.find((r) => r.seq === t1!.seq)!.terms).toEqual(terms);
+    expect(all.some((r) => r.seq === 999_999)).toBe(false);
+    expect(await engine.papers.popularityOf([t2!.seq, t1!.seq, 999_999], 3)).toEqual([0, 4, 0]);
+    await engine.writes.deletePaper('t1');
+    await engine.writes.deletePaper('t2');
+    const gone = await collect(engine.changes.termsSince(head0, await engine.changes.head()));
+    expect(gone.every((r) => r.terms === null)).toBe(true);
+  });
+
   it('writes papers, vectors and the change log per batch; updates keep seq; deletes are logged', async () => {
     const v1 = vec();
     const head0 = await engine.changes.head();

@@ -7,7 +7,10 @@ import { SqliteStore } from '../src/store/store.js';
 import { countOf, termIdOf, terms, termVector } from '../src/text/terms.js';
 import { paper, rng, tempDir, unitVector } from './helpers.js';
 
-/** Reference tf-idf cosine straight from the definition, over term strings (no hashing, no caches). */
+/**
+ * The lexicon's score straight from its definition, over term strings (no hashing, no caches): tf-idf of the query
+ * against tf-idf of the paper, divided by the query's tf-idf norm and the paper's sublinear-tf norm.
+ */
 function referenceCosine(texts: string[], a: number, b: number): number {
   const docs = texts.map((t) => {
     const tf = new Map<string, number>();
@@ -29,8 +32,9 @@ function referenceCosine(texts: string[], a: number, b: number): number {
   const [wa, wb] = [weights(docs[a]), weights(docs[b])];
   let dot = 0;
   for (const [w, x] of wa) dot += x * (wb.get(w) ?? 0);
-  const norm = (m: Map<string, number>) => Math.sqrt([...m.values()].reduce((s, x) => s + x * x, 0));
-  return dot === 0 ? 0 : dot / (norm(wa) * norm(wb));
+  const norm = (xs: number[]) => Math.sqrt(xs.reduce((s, x) => s + x * x, 0));
+  const tfNorm = norm([...docs[b].values()].map((c) => 1 + Math.log(c)));
+  return dot === 0 ? 0 : dot / (norm([...wa.values()]) * tfNorm);
 }
 
 // A small corpus: 3 topics × 8 papers with shared jargon, plus 60 fillers so that topic words stay under max_df.
@@ -49,7 +53,7 @@ const texts = [
 ];
 
 describe('Lexicon', () => {
-  it(`matches tf-idf cosine computed from the definition (seed ${seed})`, () => {
+  it(`matches its score computed from the definition (seed ${seed})`, () => {
     const lex = new Lexicon();
     texts.forEach((t, i) => lex.set(i, termVector(t)));
     const seqs = texts.map((_, i) => i);
@@ -68,13 +72,24 @@ describe('Lexicon', () => {
     }
   });
 
+  it('loads a page at once (setMany) to the same state as one paper at a time', () => {
+    const one = new Lexicon();
+    texts.forEach((t, i) => one.set(i, termVector(t)));
+    const many = new Lexicon();
+    many.setMany(texts.slice(0, 50).map((t, i) => ({ seq: i, terms: termVector(t) })));
+    many.setMany(texts.map((t, i) => ({ seq: i, terms: termVector(t) }))); // the first 50 again: replaced, not counted twice
+    const seqs = texts.map((_, i) => i);
+    for (const q of [0, 9, 17]) expect(Array.from(many.cosines(termVector(texts[q]), seqs))).toEqual(Array.from(one.cosines(termVector(texts[q]), seqs)));
+    expect(many.size).toBe(one.size);
+  });
+
   it('keeps document frequencies and norms current through replace and delete', () => {
     const lex = new Lexicon();
     texts.forEach((t, i) => lex.set(i, termVector(t)));
     const before = lex.cosines(termVector(texts[0]), [1])[0];
     lex.set(1, termVector(texts[1])); // replacing with the same terms changes nothing
     expect(lex.cosines(termVector(texts[0]), [1])[0]).toBeCloseTo(before, 10);
-    // Removing the other graph papers changes their words' idf: the cosine must follow (the norm cache too).
+    // Removing the other graph papers changes their words' idf: the score must follow.
     for (let i = 2; i < 8; i++) lex.delete(i);
     const shrunk = texts.filter((_, i) => i < 2 || i >= 8);
     expect(lex.size).toBe(shrunk.length);
@@ -82,7 +97,7 @@ describe('Lexicon', () => {
     expect(lex.cosines(termVector(texts[0]), [5])[0]).toBe(0); // gone
   });
 
-  it('builds l2-normalised rows over local columns for the per-user model', () => {
+  it('builds l2-normalised rows over dense local columns for the per-user model', () => {
     const lex = new Lexicon();
     texts.forEach((t, i) => lex.set(i, termVector(t)));
     const rows = lex.rows([0, 9, 999]);
@@ -92,6 +107,7 @@ describe('Lexicon', () => {
       for (let j = rows.rowPtr[r]; j < rows.rowPtr[r + 1]; j++) sq += rows.vals[j] ** 2;
       expect(sq).toBeCloseTo(1, 5);
     }
+    expect(new Set(rows.cols).size).toBe(rows.width); // every column used, numbered 0 … width-1
     expect(Math.max(...rows.cols) + 1).toBe(rows.width);
   });
 

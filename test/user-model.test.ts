@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { feedSignals, MIN_LIKED_FOR_MODEL } from '../src/recommend/lexical.js';
+import { feedSignals, feedSignalsYielding, MIN_LIKED_FOR_MODEL } from '../src/recommend/lexical.js';
 import { scoreLinear, trainPegasos } from '../src/recommend/linear.js';
 import { buildTfidf } from '../src/recommend/tfidf.js';
 import { feedScores } from '../src/recommend/feed.js';
@@ -55,6 +55,13 @@ describe('feedSignals', () => {
     expect(full.lexical.length).toBe(candidates.length);
     expect(full.lexical[0]).toBeGreaterThan(full.lexical[2]);
     expect(full.userModel?.length).toBe(candidates.length);
+  });
+
+  it('gives the same signals when it yields to the event loop (the server) as in one go (the evaluation)', async () => {
+    const together = feedSignals(input(300));
+    const yielding = await feedSignalsYielding(input(300));
+    expect(Array.from(yielding.lexical)).toEqual(Array.from(together.lexical));
+    expect(Array.from(yielding.userModel!)).toEqual(Array.from(together.userModel!));
   });
 
   it('learns each user’s taste for popularity: the same two on-topic papers swap places', () => {

@@ -1,4 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { except } from 'hono/combine';
+import { compress } from 'hono/compress';
 import { requestId } from 'hono/request-id';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -24,6 +26,7 @@ import { calendarRoutes } from './routes/calendar.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { digestRoutes } from './routes/digests.js';
 import { embedRoutes } from './routes/embed.js';
+import { feedJsonRoutes } from './routes/feed-json.js';
 import { feedsRoutes } from './routes/feeds.js';
 import { healthRoutes } from './routes/health.js';
 import { paperRoutes } from './routes/papers.js';
@@ -36,6 +39,7 @@ import { similarPostRoutes } from './routes/similar-post.js';
 import { topicsRoutes } from './routes/topics.js';
 import { trendingRoutes } from './routes/trending.js';
 import { usersRoutes } from './routes/users.js';
+import { widgetRoutes } from './routes/widget.js';
 
 const LICENSE = { name: 'MIT', url: 'https://opensource.org/licenses/MIT' };
 
@@ -52,7 +56,11 @@ export function createApp(d: ApiDeps) {
   if (d.config.LOG_FORMAT === 'json') app.use('*', accessLog((line) => console.log(JSON.stringify(line))));
   app.use('*', securityHeaders());
   app.use('*', closeUnreadBodies());
-  app.use('*', corsFor(d.config.CORS_ORIGINS));
+  // JSON answers gzipped when the client accepts it (/v1/topics is ~270 KB of points, ~20% of that gzipped); the
+  // dashboard's files are gzipped once when loaded (dashboard.ts), so they already carry Content-Encoding.
+  app.use('/v1/*', compress({ encoding: 'gzip', contentTypeFilter: /^application\/(json|problem\+json)\b/ }));
+  // /embed.js is readable by every origin (its route says so); CORS_ORIGINS governs the API.
+  app.use('*', except('/embed.js', corsFor(d.config.CORS_ORIGINS)));
   app.use('*', loginFailureLimit(d.config.LOGIN_FAILURES_PER_MINUTE, d.config.TRUST_PROXY));
   // Rate limiting keys on the token's hash (or the address), so it runs before authentication: failed logins count too.
   app.use('*', rateLimit(d.config));
@@ -77,6 +85,8 @@ export function createApp(d: ApiDeps) {
   paperPageRoutes(app, paperPageDeps(d));
   calendarRoutes(app, d);
   similarPostRoutes(app, d);
+  feedJsonRoutes(app, d);
+  widgetRoutes(app);
   opsRoutes(app, d);
   if (d.sources) sourcesRoutes(app, d.sources);
   if (d.digests) digestRoutes(app, d.digests, d.users);

@@ -31,7 +31,7 @@ export async function loadLexicon(source: TermSource, store: TermBackfill, log: 
   const version = await source.head(); // first: whatever is written later is replayed by the next catch-up
   await backfill(store, log);
   const lexicon = new Lexicon();
-  for await (const { seq, terms } of source.allTerms()) lexicon.set(seq, terms);
+  for await (const page of source.allTerms()) lexicon.setMany(page);
   return { lexicon, version };
 }
 

@@ -4,7 +4,7 @@ import { candidateSeqs, diversify, scoreAffinity } from './affinity.js';
 import { withVectors, type Catalog } from './catalog.js';
 import { paperText } from '../embed/text.js';
 import { termVector } from '../text/terms.js';
-import { feedSignals, fuseWithLexicon } from './lexical.js';
+import { feedSignalsYielding, fuseWithLexicon } from './lexical.js';
 import type { ResultCache } from './result-cache.js';
 import { meanStd, zScores, zSum } from './stats.js';
 import { STAR_WEIGHT, trending, type TrendingInput } from './trending.js';
@@ -123,15 +123,6 @@ export function feedReason(closestTitle: string, note: string, content: number, 
   return `Close to ${quote(closestTitle)}, which you starred${note ? ` · ${note}` : ''}`;
 }
 
-/** The top `n` seqs of a popularity map (ties: lower seq first), `exclude` left out. */
-function mostPopular(popularity: Map<number, number>, n: number, exclude: Set<number>): number[] {
-  return [...popularity]
-    .filter(([seq, p]) => p > 0 && !exclude.has(seq))
-    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-    .slice(0, n)
-    .map(([seq]) => seq);
-}
-
 /** What the personal feed reads: the catalog, the user's stars and feedback, trending (no stars yet), a cache. */
 export interface FeedInput extends Catalog {
   users: Pick<Users, 'starredIds' | 'feedbackIds'>;
@@ -146,8 +137,8 @@ export interface FeedInput extends Catalog {
  * starred or dismissed paper. Without stars it is the trending list.
  */
 export async function userFeed(input: FeedInput, userId: string, window: DatedWindow, k: number): Promise<FeedItem[]> {
-  // Scoring fits tf-idf and a per-user model over the window (~0.5 s of CPU, in a worker thread, for a week of the
-  // full corpus): repeated requests (dashboard reloads, feed readers polling) reuse it until the store changes.
+  // Scoring trains a per-user model over the window (~0.1 s of CPU for a week of the full corpus): repeated requests
+  // (dashboard reloads, feed readers polling) reuse the list until the store changes.
   const key = JSON.stringify([userId, window.since, window.until, window.category ?? null, k]);
   return [...(await input.cache.get(key, () => computeUserFeed(input, userId, window, k)))];
 }
@@ -178,33 +169,33 @@ async function computeUserFeed(input: FeedInput, userId: string, window: DatedWi
   // Every step below works on seqs, vectors and term vectors held in memory; only the k papers answered are read.
   // Between steps the event loop answers other requests.
   const disliked = (await withVectors(input, stored(dismissedIds))).map((d) => d.vec);
-  const [seqs, popularityBySeq, likedStars] = await Promise.all([
+  const [seqs, popular, likedStars] = await Promise.all([
     candidateSeqs(input, liked, window, exclude, Math.max(2 * k, 50)),
-    store.popularity(window, STAR_WEIGHT),
+    // The window's most popular papers (trending without age decay): see below.
+    store.trending(window, POPULAR_CANDIDATES, { starWeight: STAR_WEIGHT, gravity: 0 }),
     store.starCounts(liked.map((l) => l.paper.id)),
   ]);
   // A big window is scored on its stars' nearest neighbours: the window's popular papers join them, or a paper
-  // everyone reads outside every star's neighbourhood could never appear (issue 17).
-  for (const seq of mostPopular(popularityBySeq, POPULAR_CANDIDATES, exclude)) seqs.add(seq);
+  // everyone reads outside every star's neighbourhood could never appear (issue 17). Score 1 = no upvotes, no stars.
+  for (const r of popular) if (r.score > 1 && !exclude.has(r.seq)) seqs.add(r.seq);
   await yieldToEventLoop();
-  const affinities = scoreAffinity(index, seqs, liked, disliked);
-  const popularity = affinities.map((a) => popularityBySeq.get(a.seq) ?? 0);
-  // A liked paper's popularity leaves out this user's own star, or the model would learn "starred = liked".
-  const likedPopularity = liked.map((l, i) => popularityOf(l.paper.upvotes ?? 0, Math.max(0, likedStars[i] - 1)));
+  const affinities = await scoreAffinity(index, seqs, liked, disliked);
+  const popularity = await store.popularityOf(affinities.map((a) => a.seq), STAR_WEIGHT);
   // The model's rows: liked papers, then candidates (scoreAffinity kept only candidates with a vector).
   const dim = liked[0].vec.length;
   const vectors = new Float32Array((liked.length + affinities.length) * dim);
   [...liked.map((l) => l.vec), ...affinities.map((a) => index.vector(a.seq)!)].forEach((v, i) => vectors.set(v, i * dim));
-  await yieldToEventLoop();
-  const { lexical, userModel, userModelPopularity } = feedSignals({
+  const signalInput = {
     lexicon,
     liked: liked.map((l) => l.paper.seq),
     candidates: affinities.map((a) => a.seq),
     vectors,
     dim,
-    popularity: Float32Array.from([...likedPopularity, ...popularity]),
-  });
+    // A liked paper's popularity leaves out this user's own star, or the model would learn "starred = liked".
+    popularity: Float32Array.from([...liked.map((l, i) => popularityOf(l.paper.upvotes ?? 0, Math.max(0, likedStars[i] - 1))), ...popularity]),
+  };
   await yieldToEventLoop();
+  const { lexical, userModel, userModelPopularity } = await feedSignalsYielding(signalInput);
   const signals = { affinity: affinities.map((a) => a.score), lexical, userModel, userModelPopularity, popularity };
   const parts = feedScoreParts(signals);
   const scores = feedScores({ ...signals, seen: affinities.map((a) => seen.has(a.seq)) });
@@ -236,7 +227,7 @@ export async function recommendFromSet(
   const disliked = (await withVectors(c, negative)).map((d) => d.vec);
   const exclude = new Set([...positive, ...negative].map((p) => p.seq));
   const seqs = await candidateSeqs(c, liked, window, exclude, Math.max(2 * k, 50));
-  const affinities = scoreAffinity(c.index, seqs, liked, disliked);
+  const affinities = await scoreAffinity(c.index, seqs, liked, disliked);
   const queryTerms = liked.map((l) => c.lexicon.termsOf(l.paper.seq) ?? termVector(paperText(l.paper.title, l.paper.abstract)));
   const fused = fuseWithLexicon(c.lexicon, queryTerms, affinities.map((a) => a.seq), affinities.map((a) => a.score));
   const top = affinities

@@ -1,6 +1,7 @@
 import type { Lexicon } from '../index/lexicon.js';
 import { zSum } from './stats.js';
-import { scoreLinear, trainPegasos, type DenseFeatures } from './linear.js';
+import { setImmediate } from 'node:timers/promises';
+import { scoreLinear, trainPegasos, trainPegasosYielding, type DenseFeatures } from './linear.js';
 
 /**
  * The lexical signals: tf-idf (uni+bigrams, sublinear tf, as arxiv-sanity) over the papers' stored term vectors
@@ -66,10 +67,53 @@ export interface FeedContentSignals {
  * do, curators of a niche list do not, and one fixed popularity weight fits neither (EVAL.md).
  */
 export function feedSignals(input: SignalInput): FeedContentSignals {
-  const { lexicon, liked, candidates } = input;
-  const likedTerms = Array.from(liked, (seq) => lexicon.termsOf(seq)).filter((t): t is Uint32Array => t !== undefined);
+  const model = userModel(input);
+  return { ...lexicalAffinity(input), ...(model && modelScores(model, trainPegasos(...model.training))) };
+}
+
+/** The model's margin per candidate, and its popularity feature's share (the last dense column, before the bias). */
+function modelScores(model: NonNullable<ReturnType<typeof userModel>>, w: Float64Array) {
+  const { rows, dense, candidateRows } = model;
+  const userModelPopularity = Float64Array.from(candidateRows, (r) => w[w.length - 2] * dense.values[r * dense.dim + dense.dim - 1]);
+  return { userModel: scoreLinear(rows, w, candidateRows, dense), userModelPopularity };
+}
+
+/** Candidates scored between two turns of the event loop. */
+const CANDIDATES_PER_TURN = 5000;
+
+/**
+ * feedSignals (the same numbers) for the server: the event loop gets a turn between slices of candidates and
+ * every few thousand training steps, so a feed over 20,000 candidates does not hold it for 100+ ms at a time.
+ */
+export async function feedSignalsYielding(input: SignalInput): Promise<FeedContentSignals> {
+  const n = input.candidates.length;
+  const lexical = new Float32Array(n);
+  const closest = new Int32Array(n);
+  for (let from = 0; from < n; from += CANDIDATES_PER_TURN) {
+    const part = lexicalAffinity({ ...input, candidates: Array.prototype.slice.call(input.candidates, from, from + CANDIDATES_PER_TURN) });
+    lexical.set(part.lexical, from);
+    closest.set(part.closest, from);
+    await setImmediate();
+  }
+  const model = userModel(input);
+  if (!model) return { lexical, closest };
+  await setImmediate();
+  const w = await trainPegasosYielding(...model.training);
+  await setImmediate();
+  return { lexical, closest, ...modelScores(model, w) };
+}
+
+/** Each candidate's largest tf-idf cosine to a liked paper, and which liked paper (index) that was. */
+export function lexicalAffinity({ lexicon, liked, candidates }: Pick<SignalInput, 'lexicon' | 'liked' | 'candidates'>): Omit<FeedContentSignals, 'userModel'> {
+  const likedTerms = Array.from(liked, (seq) => lexicon.termsOf(seq) ?? new Uint32Array(0));
   const { best: lexical, closest } = lexicon.maxCosines(likedTerms, candidates);
-  if (liked.length < MIN_LIKED_FOR_MODEL || likedTerms.length === 0) return { lexical, closest };
+  return { lexical, closest };
+}
+
+/** What the per-user model trains on (from MIN_LIKED_FOR_MODEL liked papers on): rows = liked, then candidates. */
+function userModel(input: SignalInput) {
+  const { lexicon, liked, candidates } = input;
+  if (liked.length < MIN_LIKED_FOR_MODEL) return undefined;
   const rows = lexicon.rows([...Array.from(liked), ...Array.from(candidates)]);
   const positives = Array.from({ length: liked.length }, (_, i) => i);
   const n = candidates.length;
@@ -77,11 +121,8 @@ export function feedSignals(input: SignalInput): FeedContentSignals {
   const negatives: number[] = [];
   for (let i = 0; i < n; i += step) negatives.push(liked.length + i);
   const dense = userModelFeatures(input);
-  const w = trainPegasos(rows, positives, negatives, { lambda: 1e-2, epochs: 10, seed: 1, dense });
-  const candidateRows = Int32Array.from({ length: n }, (_, i) => liked.length + i);
-  // The popularity feature is the last dense column, just before the bias.
-  const popularityShare = Float64Array.from({ length: n }, (_, i) => w[w.length - 2] * dense.values[(liked.length + i) * dense.dim + dense.dim - 1]);
-  return { lexical, closest, userModel: scoreLinear(rows, w, candidateRows, dense), userModelPopularity: popularityShare };
+  const training: Parameters<typeof trainPegasos> = [rows, positives, negatives, { lambda: 1e-2, epochs: 10, seed: 1, dense }];
+  return { rows, dense, training, candidateRows: Int32Array.from({ length: n }, (_, i) => liked.length + i) };
 }
 
 /** Per row: EMBEDDING_SCALE × the embedding, then POPULARITY_SCALE × log1p(popularity)/log1p(100). */

@@ -9,6 +9,7 @@
  * and popularity): they take the columns after the vocabulary, before the bias.
  */
 import type { SparseRows } from '../index/lexicon.js';
+import { setImmediate } from 'node:timers/promises';
 import { rowDot } from './tfidf.js';
 import { rng } from '../util/random.js';
 
@@ -39,6 +40,23 @@ function margin(m: SparseRows, dense: DenseFeatures | undefined, doc: number, w:
 
 /** Trains on rows of `m` (+ dense features); returns weights of length vocab (+ dense dim) + 1, the last being the bias. */
 export function trainPegasos(m: SparseRows, positives: number[], negatives: number[], opts: PegasosOptions = {}): Float64Array {
+  const run = pegasos(m, positives, negatives, opts);
+  for (let r = run.next(); ; r = run.next()) if (r.done) return r.value;
+}
+
+/** trainPegasos with a turn of the event loop every STEPS_PER_TURN steps (the same weights): a feed's model trains
+ * for up to ~50,000 steps. */
+export async function trainPegasosYielding(m: SparseRows, positives: number[], negatives: number[], opts: PegasosOptions = {}): Promise<Float64Array> {
+  const run = pegasos(m, positives, negatives, opts);
+  for (let r = run.next(); ; r = run.next()) {
+    if (r.done) return r.value;
+    await setImmediate();
+  }
+}
+
+const STEPS_PER_TURN = 10_000;
+
+function* pegasos(m: SparseRows, positives: number[], negatives: number[], opts: PegasosOptions): Generator<void, Float64Array> {
   const lambda = opts.lambda ?? 1e-2;
   const steps = Math.max(1000, (opts.epochs ?? 10) * (positives.length + negatives.length));
   const r = rng(opts.seed ?? 1);
@@ -47,20 +65,27 @@ export function trainPegasos(m: SparseRows, positives: number[], negatives: numb
   const V = m.width;
   const B = V + D; // the bias column
   const v = new Float64Array(B + 1); // w = scale · v
+  const { rowPtr, cols, vals } = m; // locals: this loop is a feed's hottest
+  const values = dense?.values ?? new Float32Array(0);
   let scale = 1;
   for (let t = 1; t <= steps; t++) {
+    if (t % STEPS_PER_TURN === 0) yield;
     const pos = r() < 0.5;
     const pool = pos ? positives : negatives;
     if (pool.length === 0) continue;
     const doc = pool[Math.floor(r() * pool.length)];
     const y = pos ? 1 : -1;
-    const signed = y * scale * (margin(m, dense, doc, v) + v[B]);
+    const [from, to, base] = [rowPtr[doc], rowPtr[doc + 1], doc * D];
+    let dot = v[B];
+    for (let j = from; j < to; j++) dot += v[cols[j]] * vals[j];
+    for (let d = 0; d < D; d++) dot += v[V + d] * values[base + d];
+    const signed = y * scale * dot;
     const eta = 1 / (lambda * (t + 1));
     scale *= 1 - eta * lambda; // the regulariser shrinks every weight at once
     if (signed < 1) {
       const step = (eta * y) / scale;
-      for (let j = m.rowPtr[doc]; j < m.rowPtr[doc + 1]; j++) v[m.cols[j]] += step * m.vals[j];
-      for (let d = 0; d < D; d++) v[V + d] += step * dense!.values[doc * D + d];
+      for (let j = from; j < to; j++) v[cols[j]] += step * vals[j];
+      for (let d = 0; d < D; d++) v[V + d] += step * values[base + d];
       v[B] += step;
     }
     if (scale < 1e-6) {

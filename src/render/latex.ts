@@ -1,6 +1,9 @@
 // Paper text with LaTeX → safe HTML: math segments rendered by KaTeX, everything else HTML-escaped. Shared by the
 // server-rendered paper page and the dashboard bundle (no Node imports here).
 import katex from 'katex';
+import { HREF, TEXT_COMMAND, TEXT_ESCAPE } from './latex-plain.js';
+
+export { latexToPlain } from './latex-plain.js';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -11,10 +14,6 @@ const MATH = /\\\$|\$\$([^$]+?)\$\$|\\\[([\s\S]+?)\\\]|\\\(([\s\S]+?)\\\)|\$((?:
 
 /** Text-mode commands abstracts use outside math, as the HTML element that shows them. */
 const TEXT_COMMANDS: Record<string, string> = { textbf: 'b', textit: 'i', emph: 'i', textsl: 'i', texttt: 'code', underline: 'u', textsc: 'span', textrm: 'span', textsf: 'span', url: 'span' };
-const TEXT_COMMAND = /\\(textbf|textit|emph|textsl|texttt|underline|textsc|textrm|textsf|url)\s*\{([^{}$]*)\}/g;
-const TEXT_ESCAPE = /\\([%&_#$])/g;
-/** \href{url}{text} shows its text (the paper page lists the links an abstract mentions separately). */
-const HREF = /\\href\s*\{[^{}]*\}\s*\{([^{}$]*)\}/g;
 
 function renderText(s: string): string {
   s = s.replace(HREF, '$1');
@@ -69,18 +68,4 @@ function renderMath(tex: string, source: string): string {
   } catch {
     return escapeHtml(source);
   }
-}
-
-/** The text without markup, for places that cannot hold HTML (<title>, meta descriptions, tooltips). */
-export function latexToPlain(text: string): string {
-  return text
-    .replace(HREF, '$1')
-    .replace(TEXT_COMMAND, '$2')
-    .replace(/\\\$/g, '\u0000') // an escaped dollar survives the removal of math delimiters
-    .replace(/\$\$?|\\[()[\]]/g, '')
-    .replace(TEXT_ESCAPE, '$1')
-    .replace(/\u0000/g, '$')
-    .replace(/\\(mathrm|mathbf|mathit|mathcal|mathbb|text|operatorname)\s*\{([^{}]*)\}/g, '$2')
-    .replace(/\s+/g, ' ')
-    .trim();
 }

@@ -168,6 +168,10 @@ export const MIGRATIONS: string[] = [
     terms     BLOB NOT NULL                    -- uint32 little-endian: term id << 8 | count
   );
   `,
+  // Trending's candidates (store.ts TRENDING_CANDIDATES): the papers with upvotes, by date.
+  `
+  CREATE INDEX papers_upvoted ON papers(published) WHERE upvotes > 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

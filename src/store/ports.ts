@@ -85,6 +85,8 @@ export interface PaperReads {
   trending(w: DatedWindow, k: number, formula: TrendingFormula): Promise<Ranked[]>;
   /** Upvotes + starWeight × stars for the window's papers that have any. */
   popularity(w: DatedWindow, starWeight: number): Promise<Map<number, number>>;
+  /** The same for these papers, aligned with `seqs` (0 for unknown ones): a feed's candidates, not a whole window. */
+  popularityOf(seqs: readonly number[], starWeight: number): Promise<number[]>;
   /** Full-text search, best first, optionally only among `within` (src/store/search.ts says how). */
   keywordSearch(query: string, limit: number, within: Set<number> | null): Promise<KeywordHit[]>;
   /** Stored vectors of a model, aligned with `seqs`. */
@@ -126,8 +128,8 @@ export interface ChangeLog {
   countVectors(model: string): Promise<number>;
   /** Term vectors of the papers changed in (`after`, `upTo`]: null when the paper is gone (or has none yet). */
   termsSince(after: number, upTo: number): AsyncIterable<{ seq: number; terms: Uint32Array | null }>;
-  /** Every stored term vector, read in pages. */
-  allTerms(): AsyncIterable<TermRow>;
+  /** Every stored term vector, page by page (a whole corpus: one await per page, not per paper). */
+  allTerms(): AsyncIterable<TermRow[]>;
   /**
    * A value that moves on every write by anyone (papers, upvotes, stars, feedback, users): results cached under
    * one fingerprint are still valid while it is unchanged.

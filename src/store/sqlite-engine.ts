@@ -32,6 +32,7 @@ export class SqliteEngine implements Engine {
       starCounts: async (ids) => s.starCounts(ids),
       trending: async (w, k, formula) => s.trending(w, k, formula),
       popularity: async (w, starWeight) => s.popularity(w, starWeight),
+      popularityOf: async (seqs, starWeight) => s.popularityOf(seqs, starWeight),
       keywordSearch: async (q, limit, within) => s.keywords.search(q, limit, within),
       vectors: async (seqs, model) => s.vectorsFor(seqs, model),
     };

@@ -17,6 +17,15 @@ const IN_WINDOW = `p.published >= @since AND p.published < @until AND ${IN_CATEG
 type DatedWindowParams = { since: string; until: string; category: string | null };
 /** Our users' stars per paper id, joined by trending and popularity. */
 const STAR_COUNTS = '(SELECT paper_id, count(*) AS n FROM stars GROUP BY paper_id)';
+/**
+ * The papers that can be in a window's trending top k: those with upvotes or stars, and the k newest (a paper with
+ * neither scores 1/(age+2)^gravity, so only the newest k of those can rank): a whole-corpus list reads a few
+ * thousand rows, not every paper.
+ */
+const TRENDING_CANDIDATES = `
+  SELECT seq FROM papers p WHERE p.upvotes > 0 AND ${IN_WINDOW}
+  UNION SELECT p.seq FROM papers p WHERE p.id IN (SELECT paper_id FROM stars) AND ${IN_WINDOW}
+  UNION SELECT seq FROM (SELECT seq FROM papers p WHERE ${IN_WINDOW} ORDER BY p.published DESC, p.id LIMIT @k)`;
 /** Seqs or ids passed as one JSON array parameter: one statement for a whole batch, whatever its size. */
 const IN_JSON = (column: string) => `${column} IN (SELECT value FROM json_each(?))`;
 
@@ -139,17 +148,21 @@ export class SqliteStore {
       // Window, category, star counts and score in one statement each: only the rows asked for leave SQLite.
       // published is YYYY-MM-DD, so julianday() differences are whole days.
       trending: db.prepare<DatedWindowParams & TrendingFormula & { k: number }, Ranked>(`
+        WITH candidates AS (${TRENDING_CANDIDATES})
         SELECT p.seq AS seq,
                (coalesce(p.upvotes, 0) + @starWeight * coalesce(s.n, 0) + 1)
                  / pow((julianday(@until) - julianday(p.published) - 1) + 2, @gravity) AS score
-          FROM papers p LEFT JOIN ${STAR_COUNTS} s ON s.paper_id = p.id
-         WHERE ${IN_WINDOW}
+          FROM candidates c JOIN papers p ON p.seq = c.seq LEFT JOIN ${STAR_COUNTS} s ON s.paper_id = p.id
          ORDER BY score DESC, p.published DESC, p.id
          LIMIT @k`),
       popularity: db.prepare<DatedWindowParams & { starWeight: number }, { seq: number; pop: number }>(
         `SELECT p.seq AS seq, coalesce(p.upvotes, 0) + @starWeight * coalesce(s.n, 0) AS pop
            FROM papers p LEFT JOIN ${STAR_COUNTS} s ON s.paper_id = p.id
           WHERE ${IN_WINDOW} AND (coalesce(p.upvotes, 0) > 0 OR s.n > 0)`,
+      ),
+      popularityOf: db.prepare<[number, string], { seq: number; pop: number }>(
+        `SELECT p.seq AS seq, coalesce(p.upvotes, 0) + ? * (SELECT count(*) FROM stars s WHERE s.paper_id = p.id) AS pop
+           FROM papers p WHERE ${IN_JSON('p.seq')}`,
       ),
       byIds: db.prepare<[string], PaperRow>(`SELECT * FROM papers WHERE ${IN_JSON('id')}`),
       bySeqs: db.prepare<[string], PaperRow>(`SELECT * FROM papers WHERE ${IN_JSON('seq')}`),
@@ -420,6 +433,12 @@ export class SqliteStore {
   popularity(w: DatedWindow, starWeight: number): Map<number, number> {
     const rows = this.stmt.popularity.all({ since: w.since, until: w.until, category: w.category ?? null, starWeight });
     return new Map(rows.map((r) => [r.seq, r.pop]));
+  }
+
+  popularityOf(seqs: readonly number[], starWeight: number): number[] {
+    const pop = new Map<number, number>();
+    for (const part of chunks(seqs)) for (const r of this.stmt.popularityOf.all(starWeight, JSON.stringify(part))) pop.set(r.seq, r.pop);
+    return seqs.map((s) => pop.get(s) ?? 0);
   }
 
   /** Moves on every write by this connection (total_changes) or any other process (data_version). */

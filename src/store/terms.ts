@@ -13,6 +13,7 @@ export class TermStore {
       page: db.prepare<[number, number], { seq: number; terms: Buffer }>(
         'SELECT paper_seq AS seq, terms FROM paper_terms WHERE paper_seq > ? ORDER BY paper_seq LIMIT ?',
       ),
+      allHaveTerms: db.prepare<[], number>('SELECT (SELECT count(*) FROM papers) = (SELECT count(*) FROM paper_terms)').pluck(),
       exists: db.prepare<[number], number>('SELECT 1 FROM papers WHERE seq = ?').pluck(),
       missing: db.prepare<[number, number], TextRow>(
         `SELECT seq, title, abstract FROM papers p
@@ -31,17 +32,18 @@ export class TermStore {
     return b ? termsFromBytes(b) : null;
   }
 
-  /** Every stored term vector, in pages (no statement stays open between pages). */
-  *all(pageSize = 4096): IterableIterator<TermRow> {
+  /** Every stored term vector, page by page (no statement stays open between pages). */
+  *all(pageSize = 4096): IterableIterator<TermRow[]> {
     for (let after = -1; ; ) {
       const page = this.stmt.page.all(after, pageSize);
-      for (const r of page) yield { seq: r.seq, terms: termsFromBytes(r.terms) };
+      yield page.map((r) => ({ seq: r.seq, terms: termsFromBytes(r.terms) }));
       if (page.length < pageSize) return;
       after = page[page.length - 1].seq;
     }
   }
 
   missing(after: number, limit: number): TextRow[] {
+    if (after < 0 && this.stmt.allHaveTerms.get()) return []; // the usual start: two counts, not a scan
     return this.stmt.missing.all(after, limit);
   }
 

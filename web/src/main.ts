@@ -162,7 +162,7 @@ async function loadTopics(): Promise<Topics | null> {
     if (state.view !== view && windowKey(state.view) !== windowKey(view)) return data;
     const w = data.window;
     status.textContent = `${w.papers} papers · ${data.k} topics`;
-    map.show(data);
+    void map.show(data);
     topicList.replaceChildren(
       ...data.topics.map((t) =>
         h(
@@ -357,6 +357,8 @@ async function openFromHash(): Promise<void> {
 
 async function start(): Promise<void> {
   bind();
+  // The calendar does not depend on who is signed in: ask for both at once.
+  const calendarLoad = api.calendar().catch(() => null);
   state.user = await loadUser();
   renderAccount();
   void initDigestForm({ user: () => state.user, category: () => state.view.category });
@@ -369,7 +371,7 @@ async function start(): Promise<void> {
   if (problems.length) history.replaceState(null, '', `${location.pathname}${viewSearch(view)}`);
   // Default windows end at the newest paper in the store, not today: the calendar says where that is.
   const [calendar] = await Promise.all([
-    api.calendar().catch(() => null),
+    calendarLoad,
     state.user ? api.stars(state.user).then((s) => (state.starred = new Set(s.items.map((i) => i.paperId))), () => {}) : null,
   ]);
   if (calendar) state.dates = corpusDates(calendar);

@@ -1,10 +1,17 @@
-// The topic map: every paper of the window as a dot at its PCA coordinates, one colour per topic (Chart.js).
-import { Chart, LinearScale, PointElement, ScatterController, Tooltip, type ChartDataset, type TooltipItem } from 'chart.js';
+// The topic map: every paper of the window as a dot at its PCA coordinates, one colour per topic (Chart.js, loaded
+// on first use as its own chunk, so the paper list does not wait for it).
+import type { Chart, ChartDataset, TooltipItem } from 'chart.js';
 import type { TopicPoint, Topics } from './api';
 import { topicColor, topicIndex } from './dom';
 import { latexToPlain } from './latex';
 
-Chart.register(ScatterController, PointElement, LinearScale, Tooltip);
+let chartJs: Promise<typeof Chart> | undefined;
+function loadChart(): Promise<typeof Chart> {
+  return (chartJs ??= import('chart.js').then(({ Chart, LinearScale, PointElement, ScatterController, Tooltip }) => {
+    Chart.register(ScatterController, PointElement, LinearScale, Tooltip);
+    return Chart;
+  }));
+}
 
 interface MapPoint {
   x: number;
@@ -16,13 +23,37 @@ interface MapPoint {
 export class TopicMap {
   private chart: Chart<'scatter', MapPoint[]> | null = null;
   private selected: string | null = null;
+  /** The topic to highlight, kept while Chart.js loads. */
+  private wanted: string | null = null;
+  /** Bumped by every show(): an older call that finishes loading later draws nothing. */
+  private generation = 0;
+  /** What to draw once the folded-away map (phones) is opened. */
+  private pending: Topics | null = null;
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
     private readonly onTopic: (topicId: string) => void,
-  ) {}
+  ) {
+    const box = canvas.closest('details');
+    box?.addEventListener('toggle', () => {
+      if (box.open && this.pending) void this.show(this.pending);
+    });
+  }
 
-  show(data: Topics): void {
+  /** Draws the map; while it is folded away, only remembers the data (Chart.js loads and draws when it opens). */
+  async show(data: Topics): Promise<void> {
+    const generation = ++this.generation;
+    const box = this.canvas.closest('details');
+    if (box && !box.open) {
+      this.pending = data;
+      this.chart?.destroy();
+      this.chart = null;
+      this.selected = null;
+      return;
+    }
+    this.pending = null;
+    const ChartJs = await loadChart();
+    if (generation !== this.generation) return;
     const byTopic = new Map<string, TopicPoint[]>();
     for (const p of data.points) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
     const datasets: ChartDataset<'scatter', MapPoint[]>[] = data.topics.map((t) => ({
@@ -37,7 +68,7 @@ export class TopicMap {
     }));
     this.chart?.destroy();
     this.selected = null;
-    this.chart = new Chart<'scatter', MapPoint[]>(this.canvas, {
+    this.chart = new ChartJs<'scatter', MapPoint[]>(this.canvas, {
       type: 'scatter',
       data: { datasets },
       options: {
@@ -66,10 +97,17 @@ export class TopicMap {
         },
       },
     });
+    this.applyHighlight();
   }
 
   /** Dims every topic but one (null: all shown). */
   highlight(topicId: string | null): void {
+    this.wanted = topicId;
+    this.applyHighlight();
+  }
+
+  private applyHighlight(): void {
+    const topicId = this.wanted;
     if (!this.chart || this.selected === topicId) return;
     this.selected = topicId;
     this.chart.data.datasets.forEach((ds, i) => {

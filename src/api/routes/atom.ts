@@ -52,7 +52,7 @@ const userAtom = createRoute({
  * Runs before query validation. A key must be this user's current one; any mismatch (wrong, revoked, another
  * user's, or a user that does not exist) is the same 401, so a key reveals nothing about other users.
  */
-const feedAccess = (users: Pick<Users, 'get' | 'userForFeedKey'>): MiddlewareHandler<AppEnv> => async (c, next) => {
+export const feedAccess = (users: Pick<Users, 'get' | 'userForFeedKey'>): MiddlewareHandler<AppEnv> => async (c, next) => {
   const uid = c.req.param('uid') ?? '';
   const key = c.req.query('key');
   if (key === undefined) await requireUserAccess(c, uid, users);

@@ -34,7 +34,7 @@ interface Loaded {
 const loaded = new Map<string, Loaded>();
 
 /** Reads a built file (re-read when a rebuild changed it); undefined when it is missing. */
-function load(file: string): Loaded | undefined {
+export function load(file: string): Loaded | undefined {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
@@ -51,7 +51,7 @@ function load(file: string): Loaded | undefined {
   return entry;
 }
 
-function send(c: Context<AppEnv>, f: Loaded, cacheControl: string): Response {
+export function send(c: Context<AppEnv>, f: Loaded, cacheControl: string): Response {
   const headers: Record<string, string> = {
     'Content-Type': f.type,
     'Cache-Control': cacheControl,
@@ -63,7 +63,7 @@ function send(c: Context<AppEnv>, f: Loaded, cacheControl: string): Response {
   return c.body(new Uint8Array(f.body), 200, headers);
 }
 
-const notBuilt = () => new ApiProblem(503, 'The dashboard is not built: run `npm run build:web` (postinstall and prestart do)');
+export const notBuilt = () => new ApiProblem(503, 'The dashboard is not built: run `npm run build:web` (postinstall and prestart do)');
 
 const pageRoute = createRoute({
   method: 'get',

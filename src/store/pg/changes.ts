@@ -60,7 +60,7 @@ export function pgChangeLog(pool: pg.Pool): ChangeLog {
           `SELECT paper_seq AS seq, terms FROM paper_terms WHERE paper_seq > $1 ORDER BY paper_seq LIMIT ${PAGE}`,
           [fromSeq],
         );
-        for (const r of rows) yield { seq: r.seq, terms: termsFromBytes(r.terms) };
+        yield rows.map((r) => ({ seq: r.seq, terms: termsFromBytes(r.terms) }));
         if (rows.length < PAGE) return;
         fromSeq = rows[rows.length - 1].seq;
       }

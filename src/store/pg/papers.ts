@@ -100,11 +100,15 @@ export function pgPaperReads(pool: pg.Pool): PaperReads {
     // The same formula as the SQLite engine's, in float8; published is YYYY-MM-DD, so date differences are whole days.
     async trending(w: DatedWindow, k: number, f: TrendingFormula): Promise<Ranked[]> {
       return q<Ranked>(
-        `SELECT p.seq,
+        // Candidates as in the SQLite engine (store.ts TRENDING_CANDIDATES): upvoted or starred papers, and the k newest.
+        `WITH candidates AS (
+           SELECT seq FROM papers p WHERE p.upvotes > 0 AND ${IN_WINDOW}
+           UNION SELECT p.seq FROM papers p WHERE p.id IN (SELECT paper_id FROM stars) AND ${IN_WINDOW}
+           UNION (SELECT seq FROM papers p WHERE ${IN_WINDOW} ORDER BY p.published DESC, p.id COLLATE "C" LIMIT $6))
+         SELECT p.seq,
                 (coalesce(p.upvotes, 0) + $4::float8 * coalesce(s.n, 0) + 1)
                   / power(($2::text::date - p.published::date - 1)::float8 + 2, $5::float8) AS score
-           FROM papers p LEFT JOIN ${STAR_COUNTS} s ON s.paper_id = p.id
-          WHERE ${IN_WINDOW}
+           FROM candidates c JOIN papers p ON p.seq = c.seq LEFT JOIN ${STAR_COUNTS} s ON s.paper_id = p.id
           ORDER BY score DESC, p.published DESC, p.id COLLATE "C"
           LIMIT $6`,
         [w.since, w.until, w.category ?? null, f.starWeight, f.gravity, k],
@@ -118,6 +122,16 @@ export function pgPaperReads(pool: pg.Pool): PaperReads {
         [w.since, w.until, w.category ?? null, starWeight],
       );
       return new Map(rows.map((r) => [r.seq, r.pop]));
+    },
+    async popularityOf(seqs, starWeight) {
+      if (seqs.length === 0) return [];
+      const rows = await q<{ seq: number; pop: number }>(
+        `SELECT p.seq, coalesce(p.upvotes, 0) + $2::float8 * (SELECT count(*) FROM stars s WHERE s.paper_id = p.id) AS pop
+           FROM papers p WHERE p.seq = ANY ($1::int[])`,
+        [seqs, starWeight],
+      );
+      const pop = new Map(rows.map((r) => [r.seq, Number(r.pop)]));
+      return seqs.map((s) => pop.get(s) ?? 0);
     },
     keywordSearch: (query: string, limit: number, within: Set<number> | null): Promise<KeywordHit[]> => search.search(query, limit, within),
     async vectors(seqs, model) {

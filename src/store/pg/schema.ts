@@ -151,6 +151,9 @@ export const PG_MIGRATIONS: string[] = [
     terms bytea NOT NULL
   );
   `,
+  `
+  CREATE INDEX papers_upvoted ON papers (published) WHERE upvotes > 0;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;
