@@ -241,8 +241,7 @@ export class Lexicon {
     let cap = 1024;
     while (cap < nnz) cap <<= 1; // distinct terms ≤ nnz / 2 in practice: load ≤ 1/2
     const mask = cap - 1;
-    const keys = new Int32Array(cap).fill(-1);
-    const colOf = new Int32Array(cap);
+    const table = new Int32Array(2 * cap).fill(-1); // (term id, local column or -1) side by side: one cache line a probe
     const idfOf: number[] = [];
     const rowPtr = new Int32Array(seqs.length + 1);
     const cols = new Int32Array(nnz);
@@ -256,14 +255,16 @@ export class Lexicon {
         for (let i = 0; i < terms.length; i++) {
           const id = terms[i] >>> 8;
           let slot = Math.imul(id, 0x9e3779b1) >>> 0;
-          for (slot &= mask; keys[slot] !== -1 && keys[slot] !== id; slot = (slot + 1) & mask);
-          if (keys[slot] === -1) {
-            keys[slot] = id;
+          for (slot &= mask; table[2 * slot] !== -1 && table[2 * slot] !== id; slot = (slot + 1) & mask);
+          if (table[2 * slot] === -1) {
+            table[2 * slot] = id;
             const idf = this.idf(id);
-            colOf[slot] = idf === 0 ? -1 : idfOf.length;
-            if (idf !== 0) idfOf.push(idf);
+            if (idf !== 0) {
+              table[2 * slot + 1] = idfOf.length;
+              idfOf.push(idf);
+            }
           }
-          const col = colOf[slot];
+          const col = table[2 * slot + 1];
           if (col < 0) continue;
           const w = TF[terms[i] & 0xff] * idfOf[col];
           cols[k] = col;

@@ -32,6 +32,12 @@ const AFFINITY_CHUNK = 500;
  */
 export async function scoreAffinity(index: VectorIndex, seqs: Iterable<number>, liked: Liked[], disliked: Float32Array[]): Promise<Affinity[]> {
   const out: Affinity[] = [];
+  if (liked.length === 0) return out;
+  // The liked (then disliked) vectors in one row-major matrix: a candidate's dot products are one tight loop.
+  const dim = liked[0].vec.length;
+  const L = liked.length;
+  const rows = new Float32Array((L + disliked.length) * dim);
+  [...liked.map((l) => l.vec), ...disliked].forEach((v, r) => rows.set(v, r * dim));
   let sinceYield = 0;
   for (const seq of seqs) {
     if (++sinceYield === AFFINITY_CHUNK) {
@@ -41,17 +47,19 @@ export async function scoreAffinity(index: VectorIndex, seqs: Iterable<number>, 
     const v = index.vector(seq);
     if (!v) continue;
     let best = -Infinity;
-    let closest = liked[0];
-    for (const l of liked) {
-      const s = dot(v, l.vec);
-      if (s > best) {
-        best = s;
-        closest = l;
-      }
-    }
+    let closest = 0;
     let worst = 0;
-    for (const d of disliked) worst = Math.max(worst, dot(v, d));
-    out.push({ seq, score: best - NEGATIVE_WEIGHT * worst, closest: closest.paper, closestSim: best });
+    for (let r = 0, base = 0; r < L + disliked.length; r++, base += dim) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += v[d] * rows[base + d];
+      if (r < L) {
+        if (s > best) {
+          best = s;
+          closest = r;
+        }
+      } else if (s > worst) worst = s;
+    }
+    out.push({ seq, score: best - NEGATIVE_WEIGHT * worst, closest: liked[closest].paper, closestSim: best });
   }
   return out;
 }
