@@ -17,7 +17,7 @@ import { Lexicon } from '../src/index/lexicon.js';
 import { termVector } from '../src/text/terms.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { variants: { type: 'boolean', default: true }, split: { type: 'string', default: 'dev' }, 'per-kind': { type: 'string', default: '15' }, model: { type: 'string', default: 'paperfeed-arxiv-100d' } } });
+const { values } = parseArgs({ options: { 'no-variants': { type: 'boolean', default: false }, split: { type: 'string', default: 'dev' }, 'per-kind': { type: 'string', default: '15' }, model: { type: 'string', default: 'paperfeed-arxiv-100d' } } });
 const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 const perKind = Number(values['per-kind']);
 
@@ -36,7 +36,7 @@ const kinds = {
 };
 const lexicon = new Lexicon();
 data.papers.forEach((p, i) => lexicon.set(i, termVector(p.text)));
-const opts = { lexicon, vectors: emb.vectors, dim: emb.dim, modelLabel: values.model!, svmLambda: 1e-2, svmNegatives: 5000, log, variants: values.variants };
+const opts = { lexicon, vectors: emb.vectors, dim: emb.dim, modelLabel: values.model!, svmLambda: 1e-2, svmNegatives: 5000, log, variants: !values['no-variants'] };
 const table = new Map<string, Record<string, number>>();
 for (const [kind, users] of Object.entries(kinds)) {
   log(`${kind}: ${users.length} users/windows`);
