@@ -1,9 +1,13 @@
-// npm run bench:replicas [-- --store <dir> --queries 300 --ingest 20000 --writes 30]
-// PostgreSQL engine and replicas, on the full-corpus store (prepare-store) copied into a throwaway cluster:
+// npm run bench:replicas [-- --store <dir> --queries 300 --ingest 20000 --writes 30 --seconds 10 --connections 8]
+// PostgreSQL engine and replicas, on the full-corpus store (prepare-store) copied into a throwaway cluster; servers
+// run the built dist/main.js as `npm start` does (built first):
 // (1) migrate-store time; (2) keyword search latency and known-item quality, SQLite vs PostgreSQL, on the same
-// corpus; (3) replica cold start from Postgres (no local index: built from a paged read of every vector), start from
-// the shared index snapshot, and warm start (its local index cache), RSS; (4) staleness: a paper written through replica A appears in /similar and
-// keyword search on replica B; (5) ingest of the same N papers with the CLI, SQLite vs PostgreSQL.
+// corpus (engine ports); (3) replica cold start from Postgres (no local index: built from a paged read of every
+// vector), start from the shared index snapshot, and warm start (its local index cache): wall clock and CPU to
+// ready, RSS; (4) hybrid search over HTTP, a SQLite server vs a PostgreSQL replica, same queries interleaved;
+// (5) staleness: a paper written through replica A appears in /similar and keyword search on replica B;
+// (6) /similar and feed throughput through nginx (deploy/nginx-replicas.conf) with 1 vs 2 replicas, CPU per request;
+// memory per replica and its extrapolation; (7) ingest of the same N papers with the CLI, SQLite vs PostgreSQL.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,13 +20,21 @@ import { pgIndexSnapshots } from '../src/store/pg/snapshots.js';
 import { SqliteEngine } from '../src/store/sqlite-engine.js';
 import { PgAdmin, startPgCluster } from '../test/pg-cluster.js';
 import { arg, firstLines, fmt, intArg, loadAvg, machine, markdownTable, median, quantile, rng } from './lib.js';
-import { ADMIN_TOKEN, copyStore, DEFAULT_STORE, EMBED_MODEL, log, prepareStore, procRssMb, samplePapers, sleep, startServer, BENCH_STORE_DIR } from './serve-lib.js';
+import { nginxCpuMs, startNginx } from './nginx.js';
+import {
+  ADMIN_TOKEN, buildServer, copyStore, createUserWithStars, DEFAULT_STORE, EMBED_MODEL, load, log, prepareStore, procCpuMs, procRssMb, rotate,
+  samplePapers, sleep, startServer, BENCH_STORE_DIR, type ChildServer,
+} from './serve-lib.js';
 
 const STORE = path.resolve(arg('store', DEFAULT_STORE)!);
 const QUERIES = intArg('queries', 300);
 const INGEST_N = intArg('ingest', 20000);
 const WRITES = intArg('writes', 30);
 const SEED = intArg('seed', 20261204);
+const SECONDS = intArg('seconds', 10);
+const CONNECTIONS = intArg('connections', 8);
+/** hnswlib's memory per 100-d point at M=16 (BENCHMARKS.md, index parameters): what grows with the corpus. */
+const INDEX_KB_PER_POINT = 0.9;
 const rows: (string | number)[][] = [];
 const add = (what: string, sqlite: string, postgres: string, note = '') => {
   rows.push([what, sqlite, postgres, note]);
@@ -30,7 +42,9 @@ const add = (what: string, sqlite: string, postgres: string, note = '') => {
 };
 
 if (STORE === BENCH_STORE_DIR) prepareStore(STORE);
-log(`${machine()}; load ${loadAvg()}; seed ${SEED}`);
+const load0 = loadAvg();
+log(`${machine()}; load ${load0}; seed ${SEED}`);
+buildServer();
 const { work, dataDir } = copyStore(STORE);
 const cluster = await startPgCluster();
 const url = await new PgAdmin(cluster.url()).createDatabase();
@@ -57,7 +71,7 @@ try {
     queries.push({ q, seq: p.seq, stray });
   }
   for (const [name, engine] of [['sqlite', sqlite], ['postgres', pg]] as const) {
-    for (const { q } of queries.slice(0, 20)) await engine.papers.keywordSearch(q, 10, null); // warm-up
+    for (const { q } of queries.slice(0, 20)) await engine.papers.keywordSearch(q, 10, {}); // warm-up
   }
   const measure = async (engine: SqliteEngine | PostgresEngine) => {
     const ms: number[] = [];
@@ -65,7 +79,7 @@ try {
     let foundStray = 0;
     for (const { q, seq, stray } of queries) {
       const t0 = performance.now();
-      const hits = await engine.papers.keywordSearch(q, 10, null);
+      const hits = await engine.papers.keywordSearch(q, 10, {});
       ms.push(performance.now() - t0);
       if (hits.some((h) => h.seq === seq)) (stray ? foundStray++ : found++);
     }
@@ -80,12 +94,13 @@ try {
   await sqlite.close();
   await pg.close();
 
-  // (3) replicas: cold start (no local index), a second replica, warm restart
+  // (3) replicas: cold start (no local index), a second replica from the shared snapshot, warm restart
   const env = { DATABASE_URL: url, INDEX_SYNC_MS: '600000' };
   const dirA = fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-replica-a-'));
   const dirB = fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-replica-b-'));
-  let a = await startServer(dirA, { env });
-  add('replica cold start to ready (index built from Postgres)', '—', `${fmt(a.readyMs / 1000, 1)} s`, `RSS ${fmt(procRssMb(a.pid))} MB`);
+  const started = (s: ChildServer) => `${fmt(s.readyMs / 1000, 1)} s (CPU ${fmt(procCpuMs(s.pid) / 1000, 1)} s)`;
+  let a = await startServer(dirA, { env, built: true, readyTimeoutMs: 1_800_000 }); // a cold build takes minutes on a loaded box
+  add('replica cold start to ready (index built from Postgres)', '—', started(a), `RSS ${fmt(procRssMb(a.pid))} MB`);
   // The first replica stores its index as the shared snapshot once ready; a second one starts from it.
   const watcher = await PostgresEngine.open(url);
   const model = (await watcher.model.info())!.model;
@@ -95,13 +110,32 @@ try {
     await sleep(100);
   }
   await watcher.close();
-  const b = await startServer(dirB, { env });
-  add('replica start to ready from the shared snapshot', '—', `${fmt(b.readyMs / 1000, 1)} s`, `RSS ${fmt(procRssMb(b.pid))} MB`);
+  const b = await startServer(dirB, { env, built: true });
+  add('replica start to ready from the shared snapshot', '—', started(b), `RSS ${fmt(procRssMb(b.pid))} MB`);
   await a.stop();
-  a = await startServer(dirA, { env });
-  add('replica warm start to ready (its local index cache)', '—', `${fmt(a.readyMs / 1000, 1)} s`, `RSS ${fmt(procRssMb(a.pid))} MB`);
+  a = await startServer(dirA, { env, built: true });
+  add('replica warm start to ready (its local index cache)', '—', started(a), `RSS ${fmt(procRssMb(a.pid))} MB`);
 
-  // (4) staleness: write through A, poll B's /similar (the index, via NOTIFY) and keyword search (Postgres)
+  // (4) hybrid search over HTTP: a SQLite server on the same store vs replica A, the same queries interleaved
+  const s = await startServer(dataDir, { built: true });
+  const hybrid = { sqlite: [] as number[], postgres: [] as number[] };
+  const timedGet = async (base: string, q: string) => {
+    const t0 = performance.now();
+    const r = await fetch(`${base}/v1/search?mode=hybrid&k=10&q=${encodeURIComponent(q)}`);
+    await r.arrayBuffer();
+    if (r.status !== 200) throw new Error(`hybrid search: ${r.status}`);
+    return performance.now() - t0;
+  };
+  for (const { q } of queries.slice(0, 20)) await Promise.all([timedGet(s.base, q), timedGet(a.base, q)]); // warm-up
+  for (const { q } of queries) {
+    hybrid.sqlite.push(await timedGet(s.base, q));
+    hybrid.postgres.push(await timedGet(a.base, q));
+  }
+  const [hs, hp] = [hybrid.sqlite, hybrid.postgres];
+  add('hybrid search p50 / p99 (HTTP, k=10)', `${fmt(median(hs), 1)} / ${fmt(quantile(hs, 0.99), 1)} ms`, `${fmt(median(hp), 1)} / ${fmt(quantile(hp, 0.99), 1)} ms`, `${queries.length} queries, interleaved; PG/SQLite p50 ${fmt(median(hp) / median(hs), 2)}×`);
+  await s.stop();
+
+  // (5) staleness: write through A, poll B's /similar (the index, via NOTIFY) and keyword search (Postgres)
   const lag: number[] = [];
   const searchLag: number[] = [];
   for (let i = 0; i < WRITES; i++) {
@@ -128,10 +162,46 @@ try {
   }
   add('write on A → in /similar on B, p50 / p99', '—', `${fmt(median(lag))} / ${fmt(quantile(lag, 0.99))} ms`, `${WRITES} writes`);
   add('write on A → in keyword search on B, p50 / p99', '—', `${fmt(median(searchLag))} / ${fmt(quantile(searchLag, 0.99))} ms`, 'includes the search request itself');
+
+  // (6) throughput through nginx (the committed config), 1 vs 2 replicas; CPU per request over all replica processes
+  const user = await createUserWithStars(a.base, sample.slice(0, 50).map((p) => p.id));
+  const similarIds = sample.slice(0, 200).map((p) => p.id);
+  const routes = {
+    similar: { title: '/similar', next: ((n) => () => ({ path: `/v1/papers/${encodeURIComponent(n())}/similar?k=10` }))(rotate(similarIds)) },
+    feed: { title: 'feed', headers: { authorization: `Bearer ${user.token}` }, next: () => ({ path: `/v1/users/${user.id}/feed?k=10` }) },
+  };
+  for (const replicas of [[a], [a, b]]) {
+    const nginx = await startNginx(replicas.map((r) => new URL(r.base).host));
+    try {
+      await load({ ...routes.similar, base: nginx.base, durationS: 2, connections: CONNECTIONS }); // warm-up
+      for (const [name, spec] of Object.entries(routes)) {
+        const cpu0 = replicas.map((r) => procCpuMs(r.pid));
+        const ng0 = nginxCpuMs(nginx.pid, procCpuMs);
+        const r = await load({ ...spec, base: nginx.base, durationS: SECONDS, connections: CONNECTIONS });
+        const cpu = replicas.reduce((sum, x, i) => sum + procCpuMs(x.pid) - cpu0[i], 0);
+        const ng = nginxCpuMs(nginx.pid, procCpuMs) - ng0;
+        add(
+          `${name} through nginx, ${replicas.length} replica${replicas.length > 1 ? 's' : ''}`,
+          '—',
+          `${fmt(r.rps, 1)} req/s, p50 ${fmt(r.p50, 1)} ms`,
+          `replica CPU ${fmt(cpu / Math.max(1, r.requests), 2)} ms/req, nginx ${fmt(ng / Math.max(1, r.requests), 2)} ms/req, ${r.errors} errors`,
+        );
+      }
+    } finally {
+      await nginx.stop();
+    }
+  }
+  // Memory: what each replica holds at this corpus size; the index is what grows with it.
+  const papers = copied.papers;
+  for (const [name, r] of [['A', a], ['B', b]] as const) {
+    const rss = procRssMb(r.pid);
+    const at = (n: number) => fmt((rss + ((n - papers) * INDEX_KB_PER_POINT) / 1024) / 1024, 1);
+    add(`replica ${name} RSS after the runs`, '—', `${fmt(rss)} MB`, `extrapolated (+${INDEX_KB_PER_POINT} KB per paper): 1M ≈ ${at(1_000_000)} GB, 2.5M ≈ ${at(2_500_000)} GB`);
+  }
   await a.stop();
   await b.stop();
 
-  // (5) ingest of the same N papers with the CLI
+  // (7) ingest of the same N papers with the CLI
   const source = path.resolve(PROJECT_ROOT, '..', 'shared', 'data', 'arxiv-cs-daily', 'papers-2026.jsonl.gz');
   const jsonl = path.join(work, 'ingest.jsonl');
   fs.writeFileSync(jsonl, `${(await firstLines(source, INGEST_N)).join('\n')}\n`);
@@ -154,5 +224,5 @@ try {
   fs.rmSync(work, { recursive: true, force: true });
 }
 
-console.log(`\n${machine()}; load before: see log; seed ${SEED}\n`);
+console.log(`\n${machine()}; load average before ${load0}, after ${loadAvg()}; seed ${SEED}\n`);
 console.log(markdownTable(['measure', 'SQLite engine', 'PostgreSQL engine', 'note'], rows));

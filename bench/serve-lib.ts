@@ -50,6 +50,12 @@ export function prepareStore(dir: string = BENCH_STORE_DIR): string {
   return dir;
 }
 
+/** Builds dist/ from the current sources (what `npm start` runs), for startServer({ built: true }). */
+export function buildServer(): void {
+  const r = spawnSync('npm', ['run', '-s', 'build:server'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`npm run build:server failed (exit ${r.status})`);
+}
+
 /** Copies a prepared store (db, WAL, index) to a fresh temp dir: the original is never written. */
 export function copyStore(source: string): { work: string; dataDir: string; ms: number } {
   if (path.resolve(source) === BENCH_STORE_DIR) prepareStore(source);
@@ -83,14 +89,18 @@ export interface ChildServer {
   stop(): Promise<{ code: number | null; ms: number }>;
 }
 
-/** Spawns `node [nodeArgs] --import tsx src/main.ts` on dataDir and waits until /readyz answers 200. */
+/**
+ * Spawns `node [nodeArgs] --import tsx src/main.ts` on dataDir (or, with `built`, `node dist/main.js` as `npm start`
+ * does: call buildServer() first) and waits until /readyz answers 200.
+ */
 export async function startServer(
   dataDir: string,
-  opts: { env?: Record<string, string>; nodeArgs?: string[]; readyTimeoutMs?: number; pollMs?: number } = {},
+  opts: { env?: Record<string, string>; nodeArgs?: string[]; readyTimeoutMs?: number; pollMs?: number; built?: boolean } = {},
 ): Promise<ChildServer> {
   const t0 = performance.now();
   const spawnedAtEpoch = Date.now();
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'main.ts')], {
+  const entry = opts.built ? [path.join(PROJECT_ROOT, 'dist', 'main.js')] : ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'main.ts')];
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry], {
     cwd: PROJECT_ROOT,
     env: {
       ...process.env,

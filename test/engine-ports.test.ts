@@ -1,6 +1,6 @@
 // The storage ports, the same assertions against both engines (SQLite and PostgreSQL).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelMismatchError, type Engine } from '../src/store/ports.js';
+import { ModelMismatchError, type Engine, type Window } from '../src/store/ports.js';
 import { paper, rng, unitVector } from './helpers.js';
 import { loadConfig } from '../src/config.js';
 import { PostgresEngine } from '../src/store/postgres-engine.js';
@@ -163,25 +163,27 @@ describe.each<EngineName>(['sqlite', 'postgres'])('the %s engine', (name) => {
     await engine.writes.writeBatch(
       [
         { paper: paper('k1', { title: 'Diffusion transformers for video', abstract: 'We scale diffusion models.' }), contentHash: 'k1', vector: vec() },
-        { paper: paper('k2', { title: 'Graph networks', abstract: 'Message passing on graphs; diffusion is mentioned once.' }), contentHash: 'k2', vector: vec() },
+        { paper: paper('k2', { title: 'Graph networks', abstract: 'Message passing on graphs; diffusion is mentioned once.', published: '2026-09-05', categories: ['cs.SI'] }), contentHash: 'k2', vector: vec() },
         { paper: paper('k3', { title: 'Video understanding', abstract: 'A benchmark of video question answering.' }), contentHash: 'k3', vector: vec() },
       ],
       'm',
       8,
     );
     const [k1, k2, k3] = (await engine.papers.byIds(['k1', 'k2', 'k3'])).map((p) => p!.seq);
-    const seqs = async (q: string, limit = 10, within: Set<number> | null = null) => (await engine.papers.keywordSearch(q, limit, within)).map((h) => h.seq);
+    const seqs = async (q: string, limit = 10, window: Window = {}) => (await engine.papers.keywordSearch(q, limit, window)).map((h) => h.seq);
     expect((await seqs('diffusion video'))[0]).toBe(k1);
     expect(await seqs('diffusion video')).toEqual(expect.arrayContaining([k1, k2, k3]));
-    expect(await seqs('diffusion', 10, new Set([k2, k3]))).toEqual([k2]);
+    expect(await seqs('diffusion', 10, { category: 'cs.SI' })).toEqual([k2]);
+    expect(await seqs('diffusion', 10, { since: '2026-09-05', until: '2026-09-06' })).toEqual([k2]);
+    expect(await seqs('diffusion', 10, { until: '2026-09-05' })).toEqual([k1]);
+    expect(await seqs('diffusion video', 10, { since: '2026-09-06' })).toEqual([]);
     expect(await seqs('graph')).toEqual([k2]);
-    const hits = await engine.papers.keywordSearch('diffusion', 10, null);
+    const hits = await engine.papers.keywordSearch('diffusion', 10, {});
     expect(hits[0].score).toBeGreaterThan(hits[1].score);
     for (const q of ['', '!!!', '"unbalanced', "o'neil AND (x OR", 'title:diffusion NEAR(video)', '\\', '*', 'a & b | !c <-> d:*']) {
-      await expect(engine.papers.keywordSearch(q, 10, null)).resolves.toBeInstanceOf(Array);
+      await expect(engine.papers.keywordSearch(q, 10, {})).resolves.toBeInstanceOf(Array);
     }
     expect(await seqs('diffusion', 0)).toEqual([]);
-    expect(await seqs('diffusion', 10, new Set())).toEqual([]);
     // An update re-indexes the text; a delete removes it.
     await engine.writes.writeBatch([{ paper: paper('k2', { title: 'Graph networks', abstract: 'Message passing.' }), contentHash: 'k2b', vector: vec() }], 'm', 8);
     expect(await seqs('diffusion')).toEqual([k1]);

@@ -66,7 +66,7 @@ describe('migrate-store (SQLite → PostgreSQL)', () => {
       expect(await target.changes.head()).toBe(4499);
       await target.writes.writeBatch([{ paper: paper('after-copy'), contentHash: 'n', vector: unitVector(8, rng(1)) }], 'm', 8);
       expect((await target.papers.byIds(['after-copy']))[0]!.seq).toBeGreaterThan(4500);
-      expect((await target.papers.keywordSearch('paper mig-9', 3, null)).length).toBeGreaterThan(0);
+      expect((await target.papers.keywordSearch('paper mig-9', 3, {})).length).toBeGreaterThan(0);
     } finally {
       await target.close();
       await src.engine.close();

@@ -92,11 +92,17 @@ describe('scheduled sync in the server', () => {
   it('reports each source in an admin route and in /metrics', async () => {
     await Promise.all([twoArxivRuns, hfRun]);
     await expectProblem(await fetch(`${server.url}/v1/admin/sources`), 401);
-    const res = await fetch(`${server.url}/v1/admin/sources`, { headers: auth });
-    expect(res.status).toBe(200);
-    const { sources } = await res.json();
+    // The schedule keeps firing: read the status between two runs (a run in progress has a checkpoint, resumable).
+    let sources: { source: string; running: boolean; runs: number; lastSuccessAt: string; nextRunAt: string }[] = [];
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      const res = await fetch(`${server.url}/v1/admin/sources`, { headers: auth });
+      expect(res.status).toBe(200);
+      ({ sources } = await res.json());
+      if (!sources[0].running) break;
+    }
     expect(sources.map((s: { source: string }) => s.source)).toEqual(['arxiv', 'hf']);
     const arxiv = sources[0];
+    expect(arxiv.running).toBe(false);
     expect(arxiv).toMatchObject({ lastError: null, papersAdded: 12, harvestedUntil: TODAY, newestDatestamp: TODAY, resumable: false });
     expect(arxiv.runs).toBeGreaterThanOrEqual(2);
     expect(Date.parse(arxiv.lastSuccessAt)).toBeGreaterThan(Date.now() - 60_000);

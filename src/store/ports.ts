@@ -87,8 +87,12 @@ export interface PaperReads {
   popularity(w: DatedWindow, starWeight: number): Promise<Map<number, number>>;
   /** The same for these papers, aligned with `seqs` (0 for unknown ones): a feed's candidates, not a whole window. */
   popularityOf(seqs: readonly number[], starWeight: number): Promise<number[]>;
-  /** Full-text search, best first, optionally only among `within` (src/store/search.ts says how). */
-  keywordSearch(query: string, limit: number, within: Set<number> | null): Promise<KeywordHit[]>;
+  /**
+   * Full-text search, best first, only among the window's papers (an empty window: all). A window, not a list of
+   * seqs, so that a database server filters by a join instead of receiving the window's seqs with every query.
+   * src/store/search.ts (SQLite) and src/store/pg/search.ts (PostgreSQL) say how each engine ranks.
+   */
+  keywordSearch(query: string, limit: number, window: Window): Promise<KeywordHit[]>;
   /** Stored vectors of a model, aligned with `seqs`. */
   vectors(seqs: readonly number[], model: string): Promise<(Float32Array | undefined)[]>;
 }

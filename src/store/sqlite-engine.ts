@@ -33,7 +33,8 @@ export class SqliteEngine implements Engine {
       trending: async (w, k, formula) => s.trending(w, k, formula),
       popularity: async (w, starWeight) => s.popularity(w, starWeight),
       popularityOf: async (seqs, starWeight) => s.popularityOf(seqs, starWeight),
-      keywordSearch: async (q, limit, within) => s.keywords.search(q, limit, within),
+      // In-process, the window's seqs cost no round trip: FTS5 ranks, the set filters (store/search.ts).
+      keywordSearch: async (q, limit, window) => s.keywords.search(q, limit, s.seqsInWindow(window)),
       vectors: async (seqs, model) => s.vectorsFor(seqs, model),
     };
     this.writes = {

@@ -72,16 +72,16 @@ export function searchRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers'
       const items = await nearest(catalog, await d.queries.embed(q), k, window);
       return c.json({ items: items.map((r) => ({ paper: toApiPaper(r.paper), score: r.score })) }, 200);
     }
-    const within = await d.papers.seqsInWindow(window);
     if (mode === 'keyword') {
-      ranked = await d.papers.keywordSearch(q, k, within);
+      ranked = await d.papers.keywordSearch(q, k, window);
     } else {
       const index = d.index.require();
-      const vec = await d.queries.embed(q);
-      // Same as nearest() with no exclusions, without fetching the candidate papers or the window twice.
+      // Same as nearest() with no exclusions, without fetching the candidate papers. The keyword search filters
+      // by the window itself, so it runs while the query is embedded and the window's seqs are read for the index.
       const depth = Math.max(FUSION_DEPTH_MIN, 2 * k);
+      const [keyword, vec, within] = await Promise.all([d.papers.keywordSearch(q, depth, window), d.queries.embed(q), d.papers.seqsInWindow(window)]);
       const semantic = within?.size === 0 ? [] : index.search(vec, depth, within);
-      ranked = reciprocalRankFusion([semantic, await d.papers.keywordSearch(q, depth, within)], k);
+      ranked = reciprocalRankFusion([semantic, keyword], k);
     }
     const score = new Map(ranked.map((r) => [r.seq, r.score]));
     const items = (await d.papers.bySeqs(ranked.map((r) => r.seq))).map((p) => ({ paper: toApiPaper(p), score: score.get(p.seq)! }));

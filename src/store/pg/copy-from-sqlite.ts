@@ -115,6 +115,8 @@ export async function copySqliteToPostgres(dataDir: string, pool: pg.Pool, log: 
       if (from !== to) throw new Error(`count mismatch in ${table}: ${from} in the SQLite store, ${to} in PostgreSQL`);
       report[table] = to;
     }
+    // Fresh statistics for keyword search's idf (pg/term-stats.ts) now, not when autovacuum gets to it.
+    if (written > 0) await pool.query('ANALYZE paper_search');
     return report;
   } finally {
     store.close();

@@ -133,7 +133,7 @@ export function pgPaperReads(pool: pg.Pool): PaperReads {
       const pop = new Map(rows.map((r) => [r.seq, Number(r.pop)]));
       return seqs.map((s) => pop.get(s) ?? 0);
     },
-    keywordSearch: (query: string, limit: number, within: Set<number> | null): Promise<KeywordHit[]> => search.search(query, limit, within),
+    keywordSearch: (query: string, limit: number, window: Window): Promise<KeywordHit[]> => search.search(query, limit, window),
     async vectors(seqs, model) {
       if (seqs.length === 0) return [];
       const rows = await q<{ seq: number; vec: Buffer }>(

@@ -1,60 +1,102 @@
 import type pg from 'pg';
-import type { KeywordHit } from '../ports.js';
+import type { KeywordHit, Window } from '../ports.js';
 import { queryTerms } from '../search.js';
+import { pgTermStats, type TermStats } from './term-stats.js';
 
-/** ts_rank weights for D, C, B, A: a title word (A) counts twice an abstract word (B), as in the SQLite bm25. */
-const WEIGHTS = '{0, 0, 0.5, 1.0}';
 /**
- * The most OR matches ranked per query. ts_rank is computed per matching row, and a query with a common word
- * matches most of the corpus; the rows kept are the ones matching the most query words (GIN order otherwise).
+ * The most fallback candidates scored per query. A candidate has a rare query word, or all but one of them; the
+ * cap only bites on huge candidate sets (then the rows kept are arbitrary among them, in GIN order).
  */
-export const OR_CANDIDATE_CAP = 5000;
+export const FALLBACK_CANDIDATE_CAP = 4000;
+/** A word in more than this share of the papers never makes a paper a fallback candidate by itself (it still scores). */
+export const COMMON_WORD_SHARE = 0.05;
+
+/** A query word as PostgreSQL's english configuration stems it, with its inverse document frequency. */
+interface Term {
+  lexeme: string;
+  idf: number;
+}
 
 /**
- * Keyword search on PostgreSQL over the narrow paper_search table (seq, weighted tsvector), best first.
+ * Keyword search on PostgreSQL over the narrow paper_search table (seq, weighted tsvector: title A, abstract B).
  *
- * Unlike FTS5's bm25, ts_rank has no inverse document frequency, so OR-ing every word ranks papers that repeat a
- * common word above the one the rare words describe. Hence AND first (every content word must match: few rows,
- * ranked cheaply), then, only if that leaves fewer than `limit` hits, OR-matches ranked by how many query words
- * they contain and then ts_rank, appended after the AND hits. Query words go through queryTerms (letters and digits
- * only) and then into plainto_tsquery one by one, so no user input is ever parsed as tsquery syntax.
+ * Score: Σ idf(word) over the query words a paper contains, counted twice for a word in its title (bm25's column
+ * weights in the SQLite engine), plus ts_rank as a tie-break. The idf comes from the statistics ANALYZE keeps on the
+ * tsvector column (term-stats.ts), not from a per-query count: ts_rank alone has no idf, and a word like "model"
+ * (in 78% of the papers) then outranks the rare words that describe the paper someone is looking for.
+ *
+ * Two steps keep the rows scored few: papers having every word (GIN intersects the posting lists: cheap); only if
+ * those are fewer than `limit`, papers having a rare word or all words but one, at most FALLBACK_CANDIDATE_CAP of
+ * them. An OR over every word would make PostgreSQL read and score most of the corpus for any query with a common
+ * word in it (hundreds of ms). Query words go through queryTerms (letters and digits only) and then through
+ * plainto_tsquery one by one; the tsquery text is built only from the lexemes PostgreSQL returned (quoted), so no
+ * user input is ever parsed as tsquery syntax. The window (dates, category) is a join, not a list of seqs.
  */
 export class PgKeywordSearch {
-  constructor(private readonly pool: pg.Pool) {}
+  private readonly stats: TermStats;
 
-  async search(query: string, limit: number, within: Set<number> | null): Promise<KeywordHit[]> {
-    const terms = queryTerms(query);
-    if (terms.length === 0 || limit <= 0 || within?.size === 0) return [];
-    const seqs = within ? [...within] : null;
-    const all = await this.run(terms, 'AND', limit, seqs);
-    if (all.length >= limit || terms.length === 1) return all;
-    const seen = new Set(all.map((h) => h.seq));
-    for (const hit of await this.run(terms, 'OR', limit + all.length, seqs)) {
-      if (seen.has(hit.seq)) continue;
-      all.push(hit);
-      if (all.length >= limit) break;
-    }
-    return all;
+  constructor(private readonly pool: pg.Pool) {
+    this.stats = pgTermStats(pool);
   }
 
-  private async run(terms: string[], op: 'AND' | 'OR', limit: number, within: number[] | null): Promise<KeywordHit[]> {
-    // One tsquery per word (a stop word gives an empty one, which matches nothing and is dropped), combined here.
+  async search(query: string, limit: number, window: Window): Promise<KeywordHit[]> {
+    const words = queryTerms(query);
+    if (words.length === 0 || limit <= 0) return [];
+    const terms = await this.terms(words);
+    if (terms.length === 0) return [];
+    const hits: KeywordHit[] = [];
+    for (const step of this.steps(terms)) {
+      hits.push(...(await this.scored(terms, step, limit - hits.length, window, hits.length ? hits.map((h) => h.seq) : null)));
+      if (hits.length >= limit) break;
+    }
+    return hits;
+  }
+
+  /**
+   * The tsqueries tried in turn until `limit` papers are found: every word; all words but one (3 words or more);
+   * any rare word. Each later step ranks below the ones before, as papers matching fewer of the words.
+   */
+  private steps(terms: Term[]): string[] {
+    const steps = [and(terms)];
+    if (terms.length >= 3) steps.push(terms.map((skip) => `(${and(terms.filter((t) => t !== skip))})`).join(' | '));
+    const rare = terms.filter((t) => t.idf >= this.stats.idfOfShare(COMMON_WORD_SHARE));
+    if (terms.length >= 2 && rare.length) steps.push(rare.map((t) => quote(t.lexeme)).join(' | '));
+    return steps;
+  }
+
+  /** Lexemes (stop words dropped, duplicates after stemming merged) with their idf, rarest first. */
+  private async terms(words: string[]): Promise<Term[]> {
+    const [lexemes, idf] = await Promise.all([this.stats.lexemes(words), this.stats.idf()]);
+    return [...new Set(lexemes)].map((lexeme) => ({ lexeme, idf: idf(lexeme) })).sort((a, b) => b.idf - a.idf);
+  }
+
+  private async scored(terms: Term[], tsquery: string, limit: number, w: Window, exclude: number[] | null): Promise<KeywordHit[]> {
+    const params: unknown[] = [terms.map((t) => quote(t.lexeme)), terms.map((t) => t.idf), tsquery, limit];
+    const $ = (value: unknown) => `$${params.push(value)}`;
+    const where = [`s.doc @@ $3::tsquery`];
+    if (w.since) where.push(`p.published >= ${$(w.since)}::text`);
+    if (w.until) where.push(`p.published < ${$(w.until)}::text`);
+    if (w.category) where.push(`${$(w.category)}::text = ANY (p.categories)`);
+    const windowed = where.length > 1;
+    if (exclude) where.push(`s.seq <> ALL (${$(exclude)}::int[])`);
     const sql = `
-      WITH words AS (
-        SELECT plainto_tsquery('english', t) AS w FROM unnest($1::text[]) t
-      ), q AS (
-        SELECT (SELECT string_agg('(' || w::text || ')', ' ${op === 'AND' ? '&' : '|'} ') FROM words WHERE w::text <> '')::tsquery AS q
+      WITH t AS (
+        SELECT lexeme::tsquery AS any, (lexeme || ':A')::tsquery AS title, idf FROM unnest($1::text[], $2::float8[]) AS t(lexeme, idf)
       ), hits AS (
-        SELECT s.seq, s.doc,
-               (SELECT count(*) FROM words WHERE w::text <> '' AND s.doc @@ w) AS matched
-          FROM paper_search s, q
-         WHERE q.q IS NOT NULL AND s.doc @@ q.q AND ($3::int[] IS NULL OR s.seq = ANY ($3::int[]))
-         ${op === 'OR' ? `ORDER BY matched DESC LIMIT ${OR_CANDIDATE_CAP}` : ''}
+        SELECT s.seq, s.doc FROM paper_search s ${windowed ? 'JOIN papers p ON p.seq = s.seq' : ''}
+         WHERE ${where.join(' AND ')}
+         ${exclude ? `LIMIT ${FALLBACK_CANDIDATE_CAP}` : ''}
       )
-      SELECT h.seq, (h.matched + ts_rank('${WEIGHTS}', h.doc, q.q))::float8 AS score
-        FROM hits h, q
+      SELECT h.seq,
+             ((SELECT sum(t.idf * (1 + (h.doc @@ t.title)::int)) FROM t WHERE h.doc @@ t.any)
+               + ts_rank('{0, 0, 0.5, 1.0}', h.doc, $3::tsquery))::float8 AS score
+        FROM hits h
        ORDER BY score DESC, h.seq
-       LIMIT $2`;
-    return (await this.pool.query<KeywordHit>(sql, [terms, limit, within])).rows;
+       LIMIT $4`;
+    return (await this.pool.query<KeywordHit>(sql, params)).rows;
   }
 }
+
+/** A lexeme as a tsquery operand: quoted, quotes and backslashes escaped, so it is always one literal. */
+const quote = (lexeme: string) => `'${lexeme.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+const and = (terms: Term[]) => terms.map((t) => quote(t.lexeme)).join(' & ');

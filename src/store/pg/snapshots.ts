@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { binaryCopyColumn } from './binary-copy.js';
 import { inTransaction } from './pool.js';
 import { LOCKS } from './schema.js';
 
@@ -25,16 +27,23 @@ export function pgIndexSnapshots(pool: pg.Pool): IndexSnapshots {
       );
       return rows[0] ?? null;
     },
-    // Chunks as rows, not one array: node-postgres parses a bytea[] slowly (a replica start from the 69 MB snapshot at 125k papers: 12.8 s with one array, 3.5 s with rows; BENCHMARKS.md).
+    // The chunks as a binary COPY: the bytes arrive as they are stored. Read as query rows, node-postgres turns each
+    // into hex text and back on the main thread, which a replica starting up needs for other work (BENCHMARKS.md).
     async read(id) {
-      const { rows } = await pool.query<{ manifest: string; bytes: number; data: Buffer }>(
-        `SELECT s.manifest, s.bytes, c.data FROM index_snapshots s JOIN index_snapshot_chunks c ON c.snapshot_id = s.id
-          WHERE s.id = $1 ORDER BY c.n`,
-        [id],
-      );
-      if (rows.length === 0) return null;
-      const data = Buffer.concat(rows.map((r) => r.data));
-      return data.length === rows[0].bytes ? { manifest: rows[0].manifest, data } : null;
+      const head = (await pool.query<{ manifest: string; bytes: number }>('SELECT manifest, bytes FROM index_snapshots WHERE id = $1', [id])).rows[0];
+      if (!head) return null;
+      const client = await pool.connect();
+      let copied: Buffer;
+      try {
+        const parts: Buffer[] = [];
+        const stream = client.query(copyTo(`COPY (SELECT data FROM index_snapshot_chunks WHERE snapshot_id = ${Number(id)} ORDER BY n) TO STDOUT (FORMAT binary)`));
+        for await (const part of stream) parts.push(part as Buffer);
+        copied = Buffer.concat(parts);
+      } finally {
+        client.release();
+      }
+      const data = binaryCopyColumn(copied, head.bytes);
+      return data ? { manifest: head.manifest, data } : null;
     },
     async write(model, version, manifest, data) {
       return inTransaction(pool, async (c) => {
@@ -61,3 +70,4 @@ export function pgIndexSnapshots(pool: pg.Pool): IndexSnapshots {
     },
   };
 }
+

@@ -1,5 +1,9 @@
 import { metaJson } from '../paper-meta.js';
 import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { binaryCopyRows } from './binary-copy.js';
 import type { IngestLookup, PaperWrite, PaperWrites, TermRow, TextRow } from '../ports.js';
 import { PAPER_COLUMNS, rowToPaper, storable, type PaperRow } from './papers.js';
 import { termsToBytes, toBytes } from '../vector-bytes.js';
@@ -36,12 +40,22 @@ function runsWithoutRepeats(writes: PaperWrite[]): PaperWrite[][] {
   return runs;
 }
 
+/**
+ * Each batch goes in with a binary COPY into this per-connection staging table, then two set-based upserts from it,
+ * all in the batch's transaction (a temp table is private to its connection; its rows go at commit).
+ */
+const STAGE = `
+  CREATE TEMP TABLE IF NOT EXISTS paper_stage (
+    id text, title text, abstract text, authors text, published text, categories text, upvotes int4, source text,
+    content_hash text, meta text, vec bytea, terms bytea
+  ) ON COMMIT DELETE ROWS`;
+const STAGE_COLUMNS = 'id, title, abstract, authors, published, categories, upvotes, source, content_hash, meta, vec, terms';
+
 const UPSERT_PAPERS = `
   INSERT INTO papers (id, title, abstract, authors, published, categories, upvotes, source, content_hash, meta, created_at, updated_at)
   SELECT id, title, abstract, authors::jsonb, published, ARRAY(SELECT jsonb_array_elements_text(categories::jsonb)),
-         upvotes, source, content_hash, meta, $11, $11
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[])
-      AS t(id, title, abstract, authors, published, categories, upvotes, source, content_hash, meta)
+         upvotes, source, content_hash, meta, $1, $1
+    FROM paper_stage
   ON CONFLICT (id) DO UPDATE SET title = excluded.title, abstract = excluded.abstract, authors = excluded.authors,
     published = excluded.published, categories = excluded.categories, upvotes = excluded.upvotes, source = excluded.source,
     content_hash = excluded.content_hash, meta = excluded.meta, updated_at = excluded.updated_at
@@ -49,34 +63,41 @@ const UPSERT_PAPERS = `
 
 const UPSERT_VECTORS = `
   INSERT INTO vectors (paper_seq, model, dim, content_hash, vec)
-  SELECT seq, $2, $3, content_hash, vec FROM unnest($1::int[], $4::text[], $5::bytea[]) AS t(seq, content_hash, vec)
+  SELECT p.seq, $1, $2, s.content_hash, s.vec FROM paper_stage s JOIN papers p ON p.id = s.id WHERE s.vec IS NOT NULL
   ON CONFLICT (paper_seq, model) DO UPDATE SET dim = excluded.dim, content_hash = excluded.content_hash, vec = excluded.vec`;
+
+const UPSERT_STAGED_TERMS = `
+  INSERT INTO paper_terms (paper_seq, terms)
+  SELECT p.seq, s.terms FROM paper_stage s JOIN papers p ON p.id = s.id WHERE s.terms IS NOT NULL
+  ON CONFLICT (paper_seq) DO UPDATE SET terms = excluded.terms`;
 
 /** Writes one run of papers (distinct ids) and their new vectors; returns the seqs whose vectors changed. */
 async function writeRun(c: pg.PoolClient, run: PaperWrite[], model: string, dim: number, now: string): Promise<number[]> {
-  const col = <T>(f: (w: PaperWrite) => T) => run.map(f);
-  const rows = (
-    await c.query<{ seq: number; id: string }>(UPSERT_PAPERS, [
-      col((w) => w.paper.id),
-      col((w) => w.paper.title),
-      col((w) => w.paper.abstract),
-      col((w) => JSON.stringify(w.paper.authors)),
-      col((w) => w.paper.published),
-      col((w) => JSON.stringify(w.paper.categories)),
-      col((w) => w.paper.upvotes),
-      col((w) => w.paper.source),
-      col((w) => w.contentHash),
-      col((w) => metaJson(w.paper.meta)),
-      now,
-    ])
-  ).rows;
-  const seqOf = new Map(rows.map((r) => [r.id, r.seq]));
-  await saveTerms(c, run.flatMap((w) => (w.terms ? [{ seq: seqOf.get(w.paper.id)!, terms: w.terms }] : [])));
+  await c.query(STAGE);
+  await c.query('DELETE FROM paper_stage'); // an earlier run of this batch
+  const rows = binaryCopyRows(
+    run.map(({ paper: p, contentHash, vector, terms }) => [
+      { text: p.id },
+      { text: p.title },
+      { text: p.abstract },
+      { text: JSON.stringify(p.authors) },
+      { text: p.published },
+      { text: JSON.stringify(p.categories) },
+      { int4: p.upvotes },
+      { text: p.source },
+      { text: contentHash },
+      { text: metaJson(p.meta) },
+      { bytes: vector ? toBytes(vector) : null },
+      { bytes: terms ? termsToBytes(terms) : null },
+    ]),
+  );
+  await pipeline(Readable.from([rows]), c.query(copyFrom(`COPY paper_stage (${STAGE_COLUMNS}) FROM STDIN (FORMAT binary)`)));
+  const seqOf = new Map((await c.query<{ seq: number; id: string }>(UPSERT_PAPERS, [now])).rows.map((r) => [r.id, r.seq]));
+  await c.query(UPSERT_STAGED_TERMS);
   const withVector = run.filter((w) => w.vector);
   if (withVector.length === 0) return [];
-  const seqs = withVector.map((w) => seqOf.get(w.paper.id)!);
-  await c.query(UPSERT_VECTORS, [seqs, model, dim, withVector.map((w) => w.contentHash), withVector.map((w) => toBytes(w.vector!))]);
-  return seqs;
+  await c.query(UPSERT_VECTORS, [model, dim]);
+  return withVector.map((w) => seqOf.get(w.paper.id)!);
 }
 
 const UPSERT_TERMS = `
