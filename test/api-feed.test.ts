@@ -98,6 +98,25 @@ describe('GET /v1/users/:uid/feed', () => {
     for (let i = 1; i < items.length; i++) expect(Number.isFinite(items[i].score)).toBe(true);
   });
 
+  it('learns a curator’s taste for popular papers and says so in the reason', async () => {
+    // A curator stars the most-upvoted papers of the seed, across topics: the learned mix weighs popularity, and
+    // items that popularity put on the list say "popular … among papers like X" (X a starred paper).
+    const all = await allPapers(server.runtime.engine);
+    const byUpvotes = all.filter((p) => (p.upvotes ?? 0) > 0).sort((a, b) => (b.upvotes ?? 0) - (a.upvotes ?? 0));
+    expect(byUpvotes.length).toBeGreaterThan(40);
+    const u = await newUser('curator');
+    const starred = byUpvotes.slice(0, 20).map((p) => p.id);
+    for (const id of starred) await ok(await call(`/v1/users/${u.id}/stars/${encodeURIComponent(id)}`, { method: 'PUT', token: u.token }));
+    const { items } = await ok(await call(`/v1/users/${u.id}/feed?k=20&since=2000-01-01&until=2100-01-01`, { token: u.token }));
+    const popular = items.filter((i: Item) => i.reason!.startsWith('Popular this week among papers like “'));
+    expect(popular.length).toBeGreaterThan(0);
+    const titles = byUpvotes.slice(0, 20).map((p) => p.title.slice(0, 40));
+    for (const i of popular) {
+      expect(titles.some((t) => i.reason!.includes(t))).toBe(true);
+      expect(i.reason).toMatch(/· \d+ upvotes?/);
+    }
+  });
+
   it('defaults to the last 7 days of the corpus and honours since/until (until exclusive)', async () => {
     const u = await newUser('windowed');
     await ok(await call(`/v1/users/${u.id}/stars/${encodeURIComponent(robotIds[0])}`, { method: 'PUT', token: u.token }));

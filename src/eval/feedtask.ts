@@ -97,12 +97,16 @@ export interface FeedRunOptions {
   /** Every paper's term vector, keyed by its index in data.papers (as production keys them by seq). */
   lexicon: Lexicon;
   log: (m: string) => void;
+  /** Also score exploration rows (scripts/feed-mix-dev.ts; not in `npm run eval`). */
+  variants?: boolean;
 }
 
 /** The row of the production feed ranking (src/recommend/feed.ts). */
-export const SERVED_FEED = 'as served (dense + per-user model on tf-idf ⊕ embedding ⊕ popularity, NN candidates + MMR)';
-/** The served ranker with the per-request local tf-idf it used before the lexicon (issue 16), for comparison. */
-export const PREVIOUS_FEED = 'as previously served (the same on local tf-idf fitted per request)';
+export const SERVED_FEED = 'as served (dense + per-user model on tf-idf ⊕ embedding ⊕ popularity, NN + popular candidates + MMR)';
+/** The served ranker before issue 17 (the no-regression reference): no learned mix, no popular candidates. */
+export const PREVIOUS_SERVED_FEED = 'served before issue 17 (dense + per-user model on tf-idf ⊕ embedding ⊕ popularity, NN candidates + MMR)';
+/** The pre-issue-17 ranker with the per-request local tf-idf it used before the lexicon (issue 16), for comparison. */
+export const PREVIOUS_FEED = 'served before issue 16 (the same on local tf-idf fitted per request)';
 
 /** Scores restricted to the pool (everything else -Infinity), so byScore ranks only what production scores. */
 function onPoolScores(scores: ArrayLike<number>, pool: number[], n: number): Float64Array {
@@ -151,43 +155,64 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
     const affinity = maxAffinity(liked, candVecs);
     const base = { history: liked, candidates: candVecs, upvotes, ids, k: 50, affinity };
     add(`ours (${o.modelLabel}): dense + popularity, NN candidates + MMR`, rankFeed({ ...base, mmr: true, productionCandidates: true }));
-    // Content signals as production computes them (src/recommend/lexical.ts: local tf-idf fitted on history +
+    // Content signals as production computes them (src/recommend/lexical.ts: the lexicon's term vectors of history +
     // production's candidate pool; the per-user model's features), scattered back to candidate positions.
+    // The served pool is the stars' neighbours (adding the window's popular papers was measured and not kept).
     const pool = productionPool(liked, candVecs, 50);
+    const oldPool = productionPool(liked, candVecs, 50);
     const text = (i: number) => data.papers[i].text;
-    const rows = [...hist, ...pool.map((c) => u.candidates[c])];
-    const vectors = new Float32Array(rows.length * o.dim);
-    rows.forEach((p, r) => vectors.set(vec(p), r * o.dim));
-    const input = {
-      lexicon: o.lexicon,
-      liked: hist,
-      candidates: pool.map((c) => u.candidates[c]),
-      vectors,
-      dim: o.dim,
-      popularity: Float32Array.from(rows, (p) => data.papers[p].upvotes),
+    const inputOn = (pool: number[]) => {
+      const rows = [...hist, ...pool.map((c) => u.candidates[c])];
+      const vectors = new Float32Array(rows.length * o.dim);
+      rows.forEach((p, r) => vectors.set(vec(p), r * o.dim));
+      return { lexicon: o.lexicon, liked: hist, candidates: pool.map((c) => u.candidates[c]), vectors, dim: o.dim, popularity: Float32Array.from(rows, (p) => data.papers[p].upvotes) };
     };
+    const input = inputOn(pool);
     const signals = feedSignals(input);
-    const previous = localFeedSignals({ ...input, likedTexts: hist.map(text), candidateTexts: pool.map((c) => text(u.candidates[c])) });
+    const oldInput = oldPool.length === pool.length ? input : inputOn(oldPool);
+    const old = oldInput === input ? signals : feedSignals(oldInput);
+    const previous = localFeedSignals({ ...oldInput, likedTexts: hist.map(text), candidateTexts: oldPool.map((c) => text(u.candidates[c])) });
     // The previous ranker's tf-idf-only SVM: the same model with its dense features zeroed.
-    const tfidfOnly = feedSignals({ ...input, vectors: new Float32Array(vectors.length), popularity: new Float32Array(rows.length) });
-    const scatter = (xs: ArrayLike<number> | undefined) => {
+    const tfidfOnly = feedSignals({ ...input, vectors: new Float32Array(input.vectors.length), popularity: new Float32Array(input.popularity.length) });
+    const scatter = (pool: number[], xs: ArrayLike<number> | undefined) => {
       if (!xs) return undefined;
       const full = new Float64Array(C);
       pool.forEach((c, j) => (full[c] = xs[j]));
       return full;
     };
-    const lexical = scatter(signals.lexical)!;
-    const userModel = scatter(signals.userModel);
-    const onPool = { ...base, productionCandidates: true };
+    const lexical = scatter(pool, signals.lexical)!;
+    const userModel = scatter(pool, signals.userModel);
+    const onPool = { ...base, pool };
+    const likedPopularity = hist.map((i) => data.papers[i].upvotes);
     add(`ours (${o.modelLabel}): dense + lexical + popularity (the ranker below 5 stars), no MMR`, rankFeed({ ...onPool, lexical }));
     if (tfidfOnly.userModel) {
-      const svm = scatter(tfidfOnly.userModel)!;
+      const svm = scatter(pool, tfidfOnly.userModel)!;
       const prev = zSum([affinity, lexical, svm]).map((x, i) => x + FEED_POPULARITY_WEIGHT * (Math.log1p(upvotes[i]) / Math.log1p(100)));
       add(`previous ranker: dense + lexical + tf-idf SVM + popularity, no MMR`, byScore(onPoolScores(prev, pool, C)));
     } else add(`previous ranker: dense + lexical + tf-idf SVM + popularity, no MMR`, rankFeed({ ...onPool, lexical }));
+    const onOldPool = { ...base, pool: oldPool };
+    add(`ours (${o.modelLabel}): ${PREVIOUS_FEED}`, rankFeed({ ...onOldPool, lexical: scatter(oldPool, previous.lexical)!, userModel: scatter(oldPool, previous.userModel), mmr: true }));
+    add(`ours (${o.modelLabel}): ${PREVIOUS_SERVED_FEED}`, rankFeed({ ...onOldPool, lexical: scatter(oldPool, old.lexical), userModel: scatter(oldPool, old.userModel), mmr: true }));
     add(`ours (${o.modelLabel}): dense + per-user model, no MMR`, rankFeed({ ...onPool, lexical, userModel }));
+    add(`ours (${o.modelLabel}): + learned popularity mix (issue 17, tried, not served) + MMR`, rankFeed({ ...onPool, lexical, userModel, learnedMix: true, likedPopularity, mmr: true }));
     add(`ours (${o.modelLabel}): ${SERVED_FEED}`, rankFeed({ ...onPool, lexical, userModel, mmr: true }));
-    add(`ours (${o.modelLabel}): ${PREVIOUS_FEED}`, rankFeed({ ...onPool, lexical: scatter(previous.lexical)!, userModel: scatter(previous.userModel), mmr: true }));
+    if (o.variants) {
+      for (const w of [0.25, 0.5, 1]) add(`variant: fixed popularity weight ${w} (no MMR)`, rankFeed({ ...onPool, lexical, userModel, popularityWeight: w }));
+      add('variant: learned mix on the pre-issue pool (no MMR)', rankFeed({ ...onOldPool, lexical: scatter(oldPool, old.lexical), userModel: scatter(oldPool, old.userModel), learnedMix: true, likedPopularity }));
+      // Recent stars weigh more: max over stars of cos + 0.05·log(0.5^(age in stars / 50)).
+      const decayed = new Float64Array(C).fill(-Infinity);
+      liked.forEach((l, j) => {
+        const bonus = 0.05 * Math.log(0.5 ** ((liked.length - 1 - j) / 50));
+        candVecs.forEach((cv, i) => {
+          let d = 0;
+          for (let x = 0; x < cv.length; x++) d += cv[x] * l[x];
+          if (d + bonus > decayed[i]) decayed[i] = d + bonus;
+        });
+      });
+      add('variant: learned mix, recency-decayed dense max-sim (half-life 50 stars) (no MMR)', rankFeed({ ...onPool, affinity: decayed, lexical, userModel, learnedMix: true, likedPopularity }));
+      const last50 = maxAffinity(liked.slice(-50), candVecs);
+      add('variant: learned mix, dense max-sim over the last 50 stars (no MMR)', rankFeed({ ...onPool, affinity: last50, lexical, userModel, learnedMix: true, likedPopularity }));
+    }
     if ((ui + 1) % 10 === 0) o.log(`  feed: ${ui + 1}/${users.length} users (${Math.round((Date.now() - started) / 1000)} s)`);
   });
   return results;

@@ -6,7 +6,8 @@
  */
 import { diversify } from '../recommend/affinity.js';
 import { dot } from '../recommend/stats.js';
-import { feedScores, MAX_STARS_USED, POPULARITY_WEIGHT } from '../recommend/feed.js';
+import { feedScores, MAX_STARS_USED, POPULAR_CANDIDATES, POPULARITY_WEIGHT } from '../recommend/feed.js';
+import { learnMix } from './learned-mix.js';
 import { topK } from './util.js';
 
 export const FEED_POPULARITY_WEIGHT = POPULARITY_WEIGHT;
@@ -32,11 +33,12 @@ export function maxAffinity(liked: Float32Array[], candidates: Float32Array[]): 
 }
 
 /**
- * What candidateSeqs hands the production ranker: every candidate of a window up to FEED_EXHAUSTIVE_MAX papers,
- * otherwise the union of the `perSeed` nearest candidates of each of the last FEED_MAX_SEEDS liked papers (exact
- * here, HNSW in production). Returns candidate positions.
+ * What the served feed scores: every candidate of a window up to FEED_EXHAUSTIVE_MAX papers, otherwise the union of
+ * the `perSeed` nearest candidates of each of the last FEED_MAX_SEEDS liked papers (candidateSeqs; exact here, HNSW
+ * in production) and, when `popularity` is given, the POPULAR_CANDIDATES most popular candidates with any popularity
+ * (an evaluated variant, not served). Returns candidate positions.
  */
-export function productionPool(liked: Float32Array[], candidates: Float32Array[], k: number): number[] {
+export function productionPool(liked: Float32Array[], candidates: Float32Array[], k: number, popularity?: ArrayLike<number>): number[] {
   if (candidates.length <= FEED_EXHAUSTIVE_MAX) return candidates.map((_, i) => i);
   const perSeed = Math.max(2 * k, 50);
   const pool = new Set<number>();
@@ -46,6 +48,7 @@ export function productionPool(liked: Float32Array[], candidates: Float32Array[]
     for (let i = 0; i < candidates.length; i++) sims[i] = dot(candidates[i], l);
     for (const i of topK(candidates.length, perSeed, sims, byPosition)) pool.add(i);
   }
+  if (popularity) for (const i of topK(candidates.length, POPULAR_CANDIDATES, popularity, byPosition)) if (popularity[i] > 0) pool.add(i);
   return [...pool].sort((a, b) => a - b);
 }
 
@@ -60,6 +63,14 @@ export interface FeedRankInput {
   mmr?: boolean;
   /** Restrict to productionPool (what the served feed scores) instead of scoring every candidate. */
   productionCandidates?: boolean;
+  /** The pool to score (candidate positions), instead of productionPool's. */
+  pool?: number[];
+  /** Learn the user's popularity weight from their history (mix.ts, as userFeed does); needs likedPopularity. */
+  learnedMix?: boolean;
+  /** Popularity of each history paper (as `history`). */
+  likedPopularity?: ArrayLike<number>;
+  /** A fixed popularity weight instead of the learned one (exploration rows only). */
+  popularityWeight?: number;
   /** Precomputed maxAffinity(history, candidates), to share between variants. */
   affinity?: Float64Array;
   /** Lexical affinity per candidate (production: feedSignals), fused like the dense one. */
@@ -73,12 +84,16 @@ export function rankFeed(input: FeedRankInput): number[] {
   const liked = input.history.slice(-FEED_MAX_STARS_USED);
   if (liked.length === 0) return [];
   const affinity = input.affinity ?? maxAffinity(liked, input.candidates);
-  const pool = input.productionCandidates ? productionPool(liked, input.candidates, input.k) : input.candidates.map((_, i) => i);
+  const pool = input.pool ?? (input.productionCandidates ? productionPool(liked, input.candidates, input.k) : input.candidates.map((_, i) => i));
+  const popularity = pool.map((i) => input.upvotes[i] ?? 0);
+  const likedPopularity = input.likedPopularity ? Array.from(input.likedPopularity).slice(-FEED_MAX_STARS_USED) : [];
+  const mix = input.learnedMix ? learnMix({ liked, likedPopularity, candidates: pool.map((i) => input.candidates[i]), candidatePopularity: popularity }) : undefined;
   const scores = feedScores({
     affinity: pool.map((i) => affinity[i]),
     lexical: input.lexical && pool.map((i) => input.lexical![i]),
     userModel: input.userModel && pool.map((i) => input.userModel![i]),
-    popularity: pool.map((i) => input.upvotes[i] ?? 0),
+    popularity,
+    popularityWeight: mix?.popularity ?? input.popularityWeight,
   });
   const scored = pool.map((i, j) => ({ seq: i, score: scores[j] }));
   const ids = input.ids;

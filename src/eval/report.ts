@@ -16,6 +16,8 @@ export interface TableSpec<S> {
   metrics: { key: keyof S & string; label: string }[];
   resamples: number;
   methods?: string[];
+  /** How the header counts units and clusters (default: queries from N sets). */
+  units?: [unit: string, cluster: string];
 }
 
 /** One table for one split: | method | metric … | with mean and percentile-bootstrap 95% CI. */
@@ -24,7 +26,7 @@ export function table<S>(spec: TableSpec<S>, which: Split): string {
   const clusters = spec.clusters ? idx.map((i) => spec.clusters![i]) : undefined;
   const nClusters = clusters ? new Set(clusters).size : idx.length;
   const lines = [
-    `**${spec.title} — ${which === 'dev' ? 'dev' : 'held-out test'}** (${idx.length} ${spec.clusters ? `queries from ${nClusters} sets` : 'users'}; ${spec.note})`,
+    `**${spec.title} — ${which === 'dev' ? 'dev' : 'held-out test'}** (${idx.length} ${spec.clusters ? `${spec.units?.[0] ?? 'queries'} from ${nClusters} ${spec.units?.[1] ?? 'sets'}` : 'users'}; ${spec.note})`,
     '',
     `| method | ${spec.metrics.map((m) => m.label).join(' | ')} |`,
     `|---|${spec.metrics.map(() => '---|').join('')}`,

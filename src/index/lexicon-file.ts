@@ -10,20 +10,33 @@ import { Lexicon } from './lexicon.js';
  * whose header or size does not add up is ignored (the store rebuilds it).
  */
 const FILE = 'lexicon.bin';
-const MAGIC = 0x4c455831; // "LEX1"
-const HEADER_WORDS = 6; // magic, id bits, version (2 words: lo, hi), papers, terms
+const MAGIC = 0x4c455832; // "LEX2"
+const HEADER_WORDS = 7; // magic, id bits, version (2 words: lo, hi), papers, terms, document frequencies kept
 
 export function saveLexicon(dir: string, lexicon: Lexicon, version: number): void {
   const { seqs, offsets, terms, df } = lexicon.snapshot();
-  const header = Uint32Array.from([MAGIC, TERM_ID_BITS, version % 2 ** 32, Math.floor(version / 2 ** 32), seqs.length, terms.length]);
+  // Only the non-zero document frequencies (ids, then counts): a small store writes kilobytes, not the 64 MB table.
+  let kept = 0;
+  for (let id = 0; id < df.length; id++) if (df[id] !== 0) kept++;
+  const dfIds = new Uint32Array(kept);
+  const dfCounts = new Uint32Array(kept);
+  for (let id = 0, k = 0; id < df.length; id++) {
+    if (df[id] === 0) continue;
+    dfIds[k] = id;
+    dfCounts[k++] = df[id];
+  }
+  const header = Uint32Array.from([MAGIC, TERM_ID_BITS, version % 2 ** 32, Math.floor(version / 2 ** 32), seqs.length, terms.length, kept]);
   const tmp = path.join(dir, `${FILE}.${process.pid}.tmp`);
   const fd = fs.openSync(tmp, 'w');
   try {
-    for (const part of [header, seqs, offsets, df, terms]) fs.writeSync(fd, new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+    for (const part of [header, seqs, offsets, dfIds, dfCounts, terms]) fs.writeSync(fd, new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
     fs.fsyncSync(fd);
-  } finally {
+  } catch (err) {
     fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw err;
   }
+  fs.closeSync(fd);
   fs.renameSync(tmp, path.join(dir, FILE));
 }
 
@@ -37,15 +50,19 @@ export function loadLexiconFile(dir: string): { lexicon: Lexicon; version: numbe
   }
   if (bytes.byteLength < HEADER_WORDS * 4 || bytes.byteOffset % 4 !== 0) bytes = Buffer.from(bytes); // aligned copy
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 4));
-  const [magic, bits, lo, hi, papers, total] = words;
-  const dfWords = 1 << TERM_ID_BITS;
-  if (magic !== MAGIC || bits !== TERM_ID_BITS || words.length !== HEADER_WORDS + papers + papers + 1 + dfWords + total) return null;
+  const [magic, bits, lo, hi, papers, total, kept] = words;
+  if (magic !== MAGIC || bits !== TERM_ID_BITS || words.length !== HEADER_WORDS + papers + papers + 1 + 2 * kept + total) return null;
   let at = HEADER_WORDS;
   const take = (n: number) => words.subarray(at, (at += n));
   const seqs = new Int32Array(take(papers).slice().buffer);
   const offsets = new Int32Array(take(papers + 1).slice().buffer);
-  const df = take(dfWords);
-  const terms = take(total).slice(); // its own buffer: the file's (with a copy of df) can go
+  const df = new Uint32Array(1 << TERM_ID_BITS);
+  const [dfIds, dfCounts] = [take(kept), take(kept)];
+  for (let k = 0; k < kept; k++) {
+    if (dfIds[k] >= df.length) return null;
+    df[dfIds[k]] = dfCounts[k];
+  }
+  const terms = take(total).slice(); // its own buffer: the file's can go
   if (offsets[papers] !== total) return null;
   return { lexicon: Lexicon.fromSnapshot({ seqs, offsets, terms, df }), version: lo + hi * 2 ** 32 };
 }

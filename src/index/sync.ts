@@ -107,8 +107,13 @@ export class IndexSync {
     return this.serial(async () => {
       if (this.index?.dirty) await this.index.save();
       if (this.lexicon && this.lexiconVersion !== this.lexiconSaved) {
-        saveLexicon(this.opts.dir, this.lexicon, this.lexiconVersion);
-        this.lexiconSaved = this.lexiconVersion;
+        // A cache: if it cannot be written (a full disk), the next start rebuilds it from the store.
+        try {
+          saveLexicon(this.opts.dir, this.lexicon, this.lexiconVersion);
+          this.lexiconSaved = this.lexiconVersion;
+        } catch (err) {
+          this.opts.log(`lexicon: not saved (${(err as Error).message}); it is rebuilt from the store at the next start`);
+        }
       }
     });
   }

@@ -56,6 +56,8 @@ export interface FeedContentSignals {
   closest: Int32Array;
   /** From MIN_LIKED_FOR_MODEL liked papers on: the margin of the per-user model for each candidate. */
   userModel?: Float64Array;
+  /** The popularity feature's share of that margin per candidate (its weight × its value): the feed's reason. */
+  userModelPopularity?: Float64Array;
 }
 
 /**
@@ -66,7 +68,14 @@ export interface FeedContentSignals {
  */
 export function feedSignals(input: SignalInput): FeedContentSignals {
   const model = userModel(input);
-  return { ...lexicalAffinity(input), userModel: model && scoreLinear(model.rows, trainPegasos(...model.training), model.candidateRows, model.dense) };
+  return { ...lexicalAffinity(input), ...(model && modelScores(model, trainPegasos(...model.training))) };
+}
+
+/** The model's margin per candidate, and its popularity feature's share (the last dense column, before the bias). */
+function modelScores(model: NonNullable<ReturnType<typeof userModel>>, w: Float64Array) {
+  const { rows, dense, candidateRows } = model;
+  const userModelPopularity = Float64Array.from(candidateRows, (r) => w[w.length - 2] * dense.values[r * dense.dim + dense.dim - 1]);
+  return { userModel: scoreLinear(rows, w, candidateRows, dense), userModelPopularity };
 }
 
 /** Candidates scored between two turns of the event loop. */
@@ -91,7 +100,7 @@ export async function feedSignalsYielding(input: SignalInput): Promise<FeedConte
   await setImmediate();
   const w = await trainPegasosYielding(...model.training);
   await setImmediate();
-  return { lexical, closest, userModel: scoreLinear(model.rows, w, model.candidateRows, model.dense) };
+  return { lexical, closest, ...modelScores(model, w) };
 }
 
 /** Each candidate's largest tf-idf cosine to a liked paper, and which liked paper (index) that was. */

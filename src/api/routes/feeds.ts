@@ -17,8 +17,12 @@ const feedRoute = createRoute({
   summary: "A user's personalised trending list",
   description:
     `Papers of the window (default: the ${DEFAULT_FEED_DAYS} days up to the newest paper in the store) ranked by ` +
-    'closeness to any of the user\'s starred papers, nudged by popularity, pushed down when they resemble papers ' +
-    'marked "not interested", diversified (MMR). Starred and dismissed papers never appear. Without stars: trending.',
+    'closeness to any of the user\'s starred papers and popularity, weighted by a per-user model learned from the ' +
+    'user\'s own stars (how much they go for what everyone reads), pushed down when they resemble papers marked ' +
+    '"not interested", diversified (MMR). The window\'s popular papers are candidates even when no star is near them. ' +
+    'Each item\'s `reason` names the part that won: "Close to “X”, which you starred" or "Popular this week among ' +
+    'papers like “X”". ' +
+    'Starred and dismissed papers never appear. Without stars: trending.',
   security: [{ bearer: [] }],
   request: { params: z.object({ uid: z.string().min(1).max(200) }), query: z.object({ k: K, ...WindowQuery }).superRefine(sinceBeforeUntil) },
   responses: {
