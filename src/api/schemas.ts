@@ -101,3 +101,12 @@ export function toApiPaper(p: StoredPaper): z.infer<typeof PaperSchema> {
     meta: p.meta ?? {},
   };
 }
+
+/** A personal feed's query (JSON and Atom): the read-only feed key instead of a bearer token, k and the window. */
+export const FeedKeyQuery = z
+  .object({
+    key: z.string().max(512).optional().openapi({ description: 'The feed key from POST /v1/users/{uid}/feed-key' }),
+    k: K,
+    ...WindowQuery,
+  })
+  .superRefine(sinceBeforeUntil);

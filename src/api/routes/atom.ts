@@ -9,7 +9,7 @@ import { requireUserAccess, type AppEnv } from '../auth.js';
 import { trendingInputOf, userFeedInputOf, type ApiDeps } from '../deps.js';
 import { ApiProblem } from '../problem.js';
 import { absoluteUrl } from '../public-url.js';
-import { K, problemResponse, sinceBeforeUntil, toApiPaper, WindowQuery } from '../schemas.js';
+import { FeedKeyQuery, K, problemResponse, sinceBeforeUntil, toApiPaper, WindowQuery } from '../schemas.js';
 import { UserId } from './users.js';
 
 const atomResponse = (description: string) => ({ content: { 'application/atom+xml': { schema: z.string() } }, description });
@@ -31,13 +31,7 @@ const userAtom = createRoute({
   security: [{ bearer: [] }, { feedKey: [] }] as Record<string, string[]>[],
   request: {
     params: z.object({ uid: UserId }),
-    query: z
-      .object({
-        key: z.string().max(512).optional().openapi({ description: 'The feed key from POST /v1/users/{uid}/feed-key' }),
-        k: K,
-        ...WindowQuery,
-      })
-      .superRefine(sinceBeforeUntil),
+    query: FeedKeyQuery,
   },
   responses: {
     200: atomResponse('Atom feed, best first, with the reason for each paper in its content'),

@@ -3,7 +3,7 @@ import { DEFAULT_FEED_DAYS, userFeed } from '../../recommend/feed.js';
 import { defaultWindow } from '../../recommend/window.js';
 import type { AppEnv } from '../auth.js';
 import { feedInputOf, type ApiDeps } from '../deps.js';
-import { K, PaperSchema, problemResponse, sinceBeforeUntil, toApiPaper, WindowQuery } from '../schemas.js';
+import { FeedKeyQuery, PaperSchema, problemResponse, toApiPaper } from '../schemas.js';
 import { feedAccess } from './atom.js';
 import { UserId } from './users.js';
 
@@ -22,13 +22,7 @@ const route = createRoute({
   security: [{ bearer: [] }, { feedKey: [] }] as Record<string, string[]>[],
   request: {
     params: z.object({ uid: UserId }),
-    query: z
-      .object({
-        key: z.string().max(512).optional().openapi({ description: 'The feed key from POST /v1/users/{uid}/feed-key' }),
-        k: K,
-        ...WindowQuery,
-      })
-      .superRefine(sinceBeforeUntil),
+    query: FeedKeyQuery,
   },
   responses: {
     200: { content: { 'application/json': { schema: FeedJson } }, description: 'The feed, best first, each with a reason' },

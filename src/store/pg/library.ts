@@ -4,21 +4,15 @@ import type { Library } from '../ports.js';
 import { hashSecret } from '../users.js';
 import { toBytes } from '../vector-bytes.js';
 import { storable } from './papers.js';
-import { inTransaction } from './pool.js';
+import { increasingTimestamps, inTransaction, storableQuery } from './pool.js';
 
 const COLLECTION_COLUMNS =
   'c.id, c.user_id, c.name, c.created_at, c.share_key_hash IS NOT NULL AS shared, (SELECT count(*) FROM collection_papers cp WHERE cp.collection_id = c.id)::int AS size';
 
 /** The Library port on PostgreSQL: every call one statement, an import one transaction. */
 export function pgLibrary(pool: pg.Pool): Library {
-  let lastTimestamp = 0;
-  const timestamp = () => {
-    lastTimestamp = Math.max(Date.now(), lastTimestamp + 1);
-    return new Date(lastTimestamp).toISOString();
-  };
-  // A value PostgreSQL cannot store (U+0000) matches no row: answer "none" without asking.
-  const q = async (text: string, values: unknown[]) =>
-    values.some((v) => typeof v === 'string' && !storable(v)) ? { rows: [] as pg.QueryResultRow[], rowCount: 0 } : pool.query(text, values);
+  const timestamp = increasingTimestamps();
+  const q = storableQuery(pool, storable);
   const changed = (r: { rowCount: number | null }) => (r.rowCount ?? 0) > 0;
 
   return {

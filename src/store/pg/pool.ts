@@ -50,3 +50,21 @@ export function describeUrl(connectionString: string): string {
     return 'postgres (unparsable DATABASE_URL)';
   }
 }
+
+/** ISO timestamps strictly increasing within this process, so quick successive writes still sort newest first. */
+export function increasingTimestamps(): () => string {
+  let last = 0;
+  return () => {
+    last = Math.max(Date.now(), last + 1);
+    return new Date(last).toISOString();
+  };
+}
+
+/**
+ * pool.query, except that a value PostgreSQL cannot store (a string with U+0000) matches no row: the answer is
+ * "none" without asking (the server would refuse the statement).
+ */
+export function storableQuery(pool: pg.Pool, storable: (s: string) => boolean) {
+  return async (text: string, values: unknown[]) =>
+    values.some((v) => typeof v === 'string' && !storable(v)) ? { rows: [] as pg.QueryResultRow[], rowCount: 0 } : pool.query(text, values);
+}

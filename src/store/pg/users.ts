@@ -3,20 +3,14 @@ import type pg from 'pg';
 import type { FeedbackKind, Star, User, Users } from '../ports.js';
 import { hashSecret } from '../users.js';
 import { storable } from './papers.js';
+import { increasingTimestamps, storableQuery } from './pool.js';
 
 const newSecret = (prefix: string) => `${prefix}_${crypto.randomBytes(24).toString('base64url')}`;
 
 /** Users, credentials (hashes only), stars, feedback and feed keys on PostgreSQL; every call is one statement. */
 export function pgUsers(pool: pg.Pool): Users {
-  let lastTimestamp = 0;
-  /** An ISO timestamp strictly after this process's previous one, so quick successive stars still sort newest first. */
-  const timestamp = () => {
-    lastTimestamp = Math.max(Date.now(), lastTimestamp + 1);
-    return new Date(lastTimestamp).toISOString();
-  };
-  // A key PostgreSQL cannot store (U+0000) matches no row: answer "none" without asking (the server would refuse it).
-  const q = async (text: string, values: unknown[]) =>
-    values.some((v) => typeof v === 'string' && !storable(v)) ? { rows: [] as pg.QueryResultRow[], rowCount: 0 } : pool.query(text, values);
+  const timestamp = increasingTimestamps();
+  const q = storableQuery(pool, storable);
   const ids = async (text: string, values: unknown[]) => (await q(text, values)).rows.map((r) => r.paper_id as string);
   return {
     async create(name) {
