@@ -1,6 +1,5 @@
-import { paperText } from '../embed/text.js';
 import type { ChangeLog, PaperWrites } from '../store/ports.js';
-import { termVector } from '../text/terms.js';
+import { paperTerms } from '../text/terms.js';
 import { Lexicon } from './lexicon.js';
 
 export type TermSource = Pick<ChangeLog, 'head' | 'termsSince' | 'allTerms'>;
@@ -17,7 +16,7 @@ async function backfill(store: TermBackfill, log: (msg: string) => void): Promis
   for (let after = -1; ; ) {
     const page = await store.papersWithoutTerms(after, BACKFILL_PAGE);
     if (page.length === 0) break;
-    await store.saveTerms(page.map((p) => ({ seq: p.seq, terms: termVector(paperText(p.title, p.abstract)) })));
+    await store.saveTerms(page.map((p) => ({ seq: p.seq, terms: paperTerms(p) })));
     done += page.length;
     after = page[page.length - 1].seq;
     if (done % (BACKFILL_PAGE * 10) === 0) log(`lexicon: term vectors for ${done} earlier papers …`);
@@ -31,7 +30,7 @@ export async function loadLexicon(source: TermSource, store: TermBackfill, log: 
   const version = await source.head(); // first: whatever is written later is replayed by the next catch-up
   await backfill(store, log);
   const lexicon = new Lexicon();
-  for await (const page of source.allTerms()) lexicon.setMany(page);
+  for await (const page of source.allTerms()) for (const { seq, terms } of page) lexicon.set(seq, terms);
   return { lexicon, version };
 }
 

@@ -2,8 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { DatedWindow, StoredPaper, Users, Window } from '../store/ports.js';
 import { candidateSeqs, diversify, scoreAffinity } from './affinity.js';
 import { withVectors, type Catalog } from './catalog.js';
-import { paperText } from '../embed/text.js';
-import { termVector } from '../text/terms.js';
+import { paperTerms } from '../text/terms.js';
 import { feedSignalsYielding, fuseWithLexicon } from './lexical.js';
 import type { ResultCache } from './result-cache.js';
 import { meanStd, zScores, zSum } from './stats.js';
@@ -225,7 +224,7 @@ export async function recommendFromSet(
   const exclude = new Set([...positive, ...negative].map((p) => p.seq));
   const seqs = await candidateSeqs(c, liked, window, exclude, Math.max(2 * k, 50));
   const affinities = await scoreAffinity(c.index, seqs, liked, disliked);
-  const queryTerms = liked.map((l) => c.lexicon.termsOf(l.paper.seq) ?? termVector(paperText(l.paper.title, l.paper.abstract)));
+  const queryTerms = liked.map((l) => c.lexicon.termsOf(l.paper.seq) ?? paperTerms(l.paper));
   const fused = fuseWithLexicon(c.lexicon, queryTerms, affinities.map((a) => a.seq), affinities.map((a) => a.score));
   const top = affinities
     .map((a, i) => ({ seq: a.seq, score: fused[i] }))

@@ -1,6 +1,5 @@
-import { paperText } from '../embed/text.js';
 import type { Library, OwnPaper, PaperReads, StoredPaper } from '../store/ports.js';
-import { termVector } from '../text/terms.js';
+import { paperTerms } from '../text/terms.js';
 import type { FeedInput } from './feed.js';
 
 /** Own papers' ids (src/store/library.ts makes them): the prefix tells the feed to look in the owner's papers. */
@@ -48,7 +47,7 @@ export function ownerFeedInput(
     termsOf(seq) {
       const p = own.get(seq);
       if (!p) return base.lexicon.termsOf(seq);
-      if (!ownTerms.has(seq)) ownTerms.set(seq, termVector(paperText(p.title, p.abstract)));
+      if (!ownTerms.has(seq)) ownTerms.set(seq, paperTerms(p));
       return ownTerms.get(seq);
     },
   };

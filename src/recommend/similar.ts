@@ -1,6 +1,5 @@
-import { paperText } from '../embed/text.js';
 import type { StoredPaper, Window } from '../store/ports.js';
-import { termVector } from '../text/terms.js';
+import { paperTerms } from '../text/terms.js';
 import { withVectors, type Catalog, type Scored } from './catalog.js';
 import { similarToText } from './similar-to.js';
 
@@ -8,6 +7,6 @@ import { similarToText } from './similar-to.js';
 export async function similarPapers(c: Catalog, paper: StoredPaper, k: number, window: Window = {}): Promise<Scored[]> {
   const [query] = await withVectors(c, [paper]);
   if (!query) return [];
-  const terms = c.lexicon.termsOf(paper.seq) ?? termVector(paperText(paper.title, paper.abstract));
+  const terms = c.lexicon.termsOf(paper.seq) ?? paperTerms(paper);
   return similarToText(c, { terms, vector: query.vec, categories: paper.categories }, k, window, new Set([paper.seq]));
 }

@@ -1,3 +1,5 @@
+import { paperText } from '../embed/text.js';
+
 /**
  * The words of a paper as the lexical signals see them (tf-idf in the style of arxiv-sanity-lite: sklearn's
  * TfidfVectorizer with word uni+bigrams and English stop words), and their compact stored form: a term vector of
@@ -61,6 +63,9 @@ export function termVector(text: string): Uint32Array {
   for (const [id, n] of counts) out[i++] = ((id << 8) | Math.min(n, MAX_COUNT)) >>> 0;
   return out.sort();
 }
+
+/** A paper's term vector, from the text its vector is embedded from (what ingest stores in paper_terms). */
+export const paperTerms = (p: { title: string; abstract: string }) => termVector(paperText(p.title, p.abstract));
 
 export const termIdOf = (packed: number) => packed >>> 8;
 export const countOf = (packed: number) => packed & 0xff;
