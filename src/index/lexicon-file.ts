@@ -13,7 +13,8 @@ const FILE = 'lexicon.bin';
 const MAGIC = 0x4c455832; // "LEX2"
 const HEADER_WORDS = 7; // magic, id bits, version (2 words: lo, hi), papers, terms, document frequencies kept
 
-export function saveLexicon(dir: string, lexicon: Lexicon, version: number): void {
+/** Writes the lexicon at `version`; the file I/O is asynchronous (a full corpus is ~150 MB), the event loop stays free. */
+export async function saveLexicon(dir: string, lexicon: Lexicon, version: number): Promise<void> {
   const { seqs, offsets, terms, df } = lexicon.snapshot();
   // Only the non-zero document frequencies (ids, then counts): a small store writes kilobytes, not the 64 MB table.
   let kept = 0;
@@ -27,17 +28,17 @@ export function saveLexicon(dir: string, lexicon: Lexicon, version: number): voi
   }
   const header = Uint32Array.from([MAGIC, TERM_ID_BITS, version % 2 ** 32, Math.floor(version / 2 ** 32), seqs.length, terms.length, kept]);
   const tmp = path.join(dir, `${FILE}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
+  const file = await fs.promises.open(tmp, 'w');
   try {
-    for (const part of [header, seqs, offsets, dfIds, dfCounts, terms]) fs.writeSync(fd, new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
-    fs.fsyncSync(fd);
+    for (const part of [header, seqs, offsets, dfIds, dfCounts, terms]) await file.write(new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+    await file.sync();
   } catch (err) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
+    await file.close();
+    await fs.promises.rm(tmp, { force: true });
     throw err;
   }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, path.join(dir, FILE));
+  await file.close();
+  await fs.promises.rename(tmp, path.join(dir, FILE));
 }
 
 /** The saved lexicon and the change-log version it reflects, or null when there is none (or it does not add up). */

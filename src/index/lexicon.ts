@@ -5,8 +5,6 @@ export const LEXICON_MIN_DF = 2;
 /** Terms in more than this fraction of the papers are too common to tell papers apart (arxiv-sanity's max_df). */
 export const LEXICON_MAX_DF = 0.1;
 
-/** setMany's partitions of the document-frequency table: 2^6 slices of 1 MB. */
-const DF_PARTITION_BITS = 6;
 /** Bit filters in front of term tables: 2^16 bits (8 KB, in L1), so most terms of a paper are rejected by one load. */
 const FILTER_WORDS = 1 << 11;
 /** Sublinear tf (1 + ln count) for every storable count. */
@@ -29,21 +27,15 @@ export interface SparseRows {
  * ingest only adds and removes counts. A derived cache like the HNSW index: IndexSync loads it from the store's
  * stored term vectors and replays the change log into it.
  *
- * Cosines cost only the shared terms: the query's weights go into a small hash table and each paper's terms probe it.
+ * Cosines cost only the shared terms: the query's weights go into a small inverted table and each paper's terms probe it.
  * A paper is normalised by its own tf (norm() says why), fixed at ingest, so every process holding the same papers
  * computes the same numbers.
  */
 export class Lexicon {
   private readonly df = new Uint32Array(1 << TERM_ID_BITS);
-  /**
-   * One bit per term id: set while its df ≥ LEXICON_MIN_DF. Half of a paper's terms (rare bigrams) occur nowhere
-   * else; this 2 MB bitmap (it stays in the CPU cache) rules them out before the 64 MB df table is touched.
-   */
-  private readonly shared = new Uint8Array(1 << (TERM_ID_BITS - 3));
   private readonly docs = new Map<number, Uint32Array>();
   private chunk = new Uint32Array(CHUNK_TERMS);
   private used = 0;
-  private epoch = 1;
   /** Each paper's norm over its sublinear tf alone (see norm()), by seq. */
   private tfNorms = new Float32Array(1024);
   /** idf by df for df < 2^16, for the current paper count. */
@@ -62,39 +54,7 @@ export class Lexicon {
   set(seq: number, terms: Uint32Array): void {
     this.delete(seq);
     this.store(seq, terms);
-    for (let i = 0; i < terms.length; i++) this.count(termIdOf(terms[i]));
-    this.epoch++;
-  }
-
-  /**
-   * set() for a page of new papers (a load reads the whole corpus this way): the document-frequency increments go
-   * through DF_PARTITIONS partitions by the id's top bits, each then applied within a 1 MB slice of the table,
-   * instead of 28M scattered writes into 64 MB (3–5× faster at 125k papers).
-   */
-  setMany(rows: readonly { seq: number; terms: Uint32Array }[]): void {
-    const fresh = rows.filter((r) => !this.docs.has(r.seq));
-    if (fresh.length < rows.length) for (const r of rows) if (this.docs.has(r.seq)) this.set(r.seq, r.terms);
-    let total = 0;
-    for (const r of fresh) total += r.terms.length;
-    const shift = TERM_ID_BITS - DF_PARTITION_BITS;
-    const starts = new Int32Array((1 << DF_PARTITION_BITS) + 1);
-    for (const r of fresh) for (let i = 0; i < r.terms.length; i++) starts[(r.terms[i] >>> 8 >>> shift) + 1]++;
-    for (let p = 0; p < 1 << DF_PARTITION_BITS; p++) starts[p + 1] += starts[p];
-    const fill = starts.slice(0, -1);
-    const ids = new Uint32Array(total);
-    for (const r of fresh) {
-      this.store(r.seq, r.terms);
-      for (let i = 0; i < r.terms.length; i++) {
-        const id = r.terms[i] >>> 8;
-        ids[fill[id >>> shift]++] = id;
-      }
-    }
-    for (let i = 0; i < total; i++) this.count(ids[i]);
-    if (fresh.length) this.epoch++;
-  }
-
-  private count(id: number): void {
-    if (++this.df[id] === LEXICON_MIN_DF) this.shared[id >>> 3] |= 1 << (id & 7);
+    for (let i = 0; i < terms.length; i++) this.df[termIdOf(terms[i])]++;
   }
 
   /** A paper's term vector into the arena, with its tf norm (document frequencies are the caller's). */
@@ -121,12 +81,8 @@ export class Lexicon {
   delete(seq: number): void {
     const old = this.docs.get(seq);
     if (!old) return;
-    for (let i = 0; i < old.length; i++) {
-      const id = termIdOf(old[i]);
-      if (--this.df[id] === LEXICON_MIN_DF - 1) this.shared[id >>> 3] &= ~(1 << (id & 7));
-    }
+    for (let i = 0; i < old.length; i++) this.df[termIdOf(old[i])]--;
     this.docs.delete(seq);
-    this.epoch++;
   }
 
   /** Smooth idf, or 0 for a term too rare or too common to count. */
@@ -149,7 +105,7 @@ export class Lexicon {
    * carries idf twice (w_query · idf), so the score is Σ tf_q·tf_p·idf² / (‖q‖·‖tf_p‖): the tf-idf cosine up to how
    * a paper's own rare words lengthen its norm. This keeps a paper's norm fixed from its ingest on: no lookup of
    * 200+ document frequencies per paper and request (each a cache miss in a 64 MB table), and nothing to
-   * invalidate when the corpus grows. EVAL.md compares it with the exact tf-idf norm.
+   * invalidate when the corpus grows. EVAL.md compares the result with tf-idf fitted per request.
    */
   norm(seq: number): number {
     return this.docs.has(seq) ? this.tfNorms[seq] : 0;
@@ -157,42 +113,14 @@ export class Lexicon {
 
   /** Cosine of a term vector (a stored paper's or any text's) with each of `seqs` (0 for unknown ones). */
   cosines(query: Uint32Array, seqs: ArrayLike<number>): Float32Array {
-    // The query's counted terms with w_query · idf (× the paper's tf gives w_query · w_paper) in a small hash table,
-    // fronted by a bit filter on the id's low bits: most of a paper's terms are not the query's, and the
-    // filter rejects them with one load from L1.
-    const table = new TermTable(query.length);
-    const filter = new Int32Array(FILTER_WORDS);
-    let qNorm = 0;
-    for (let i = 0; i < query.length; i++) {
-      const id = query[i] >>> 8;
-      const idf = this.idf(id);
-      if (idf === 0) continue;
-      const w = TF[query[i] & 0xff] * idf;
-      qNorm += w * w;
-      table.put(id, w * idf);
-      filter[(id >>> 5) & (FILTER_WORDS - 1)] |= 1 << (id & 31);
-    }
-    const out = new Float32Array(seqs.length);
-    if (qNorm === 0) return out;
-    qNorm = Math.sqrt(qNorm);
-    for (let s = 0; s < seqs.length; s++) {
-      const terms = this.docs.get(seqs[s]);
-      if (!terms) continue;
-      let dot = 0;
-      for (let j = 0; j < terms.length; j++) {
-        const id = terms[j] >>> 8;
-        if ((filter[(id >>> 5) & (FILTER_WORDS - 1)] & (1 << (id & 31))) === 0) continue;
-        const w = table.get(id);
-        if (w !== 0) dot += w * TF[terms[j] & 0xff];
-      }
-      if (dot !== 0) out[s] = dot / (qNorm * this.norm(seqs[s]));
-    }
-    return out;
+    return this.maxCosines([query], seqs).best;
   }
 
   /**
    * For each of `seqs`, its largest cosine to any of the `liked` term vectors and which one that was (-1: none
-   * shares a counted term). The liked vectors go into one inverted table, so a candidate costs its own terms.
+   * shares a counted term). The liked vectors go into one inverted table (w_liked · idf per term: × the paper's tf
+   * gives w_liked · w_paper), fronted by a bit filter on the id's low bits: most of a paper's terms are in no liked
+   * vector, and the filter rejects them with one load from L1. So a candidate costs its own terms.
    */
   maxCosines(liked: Uint32Array[], seqs: ArrayLike<number>): { best: Float32Array; closest: Int32Array } {
     const postings = new Postings(liked.reduce((n, l) => n + l.length, 0));
@@ -250,10 +178,8 @@ export class Lexicon {
   rows(seqs: ArrayLike<number>): SparseRows {
     let nnz = 0;
     for (let s = 0; s < seqs.length; s++) nnz += this.docs.get(seqs[s])?.length ?? 0;
-    let cap = 1024;
-    while (cap < nnz) cap <<= 1; // distinct terms ≤ nnz / 2 in practice: load ≤ 1/2
-    const mask = cap - 1;
-    const table = new Int32Array(2 * cap).fill(-1); // (term id, local column or -1) side by side: one cache line a probe
+    const table = new TermTable(nnz); // at most nnz distinct terms
+    const NOT_COUNTED = -2; // seen, idf 0
     const idfOf: number[] = [];
     const rowPtr = new Int32Array(seqs.length + 1);
     const cols = new Int32Array(nnz);
@@ -266,19 +192,13 @@ export class Lexicon {
       if (terms) {
         for (let i = 0; i < terms.length; i++) {
           const id = terms[i] >>> 8;
-          if ((this.shared[id >>> 3] & (1 << (id & 7))) === 0) continue; // in no other paper: idf 0
-          let slot = Math.imul(id, 0x9e3779b1) >>> 0;
-          for (slot &= mask; table[2 * slot] !== -1 && table[2 * slot] !== id; slot = (slot + 1) & mask);
-          if (table[2 * slot] === -1) {
-            table[2 * slot] = id;
+          let col = table.get(id);
+          if (col === TermTable.ABSENT) {
             const idf = this.idf(id);
-            if (idf !== 0) {
-              table[2 * slot + 1] = idfOf.length;
-              idfOf.push(idf);
-            }
+            col = idf === 0 ? NOT_COUNTED : idfOf.push(idf) - 1;
+            table.set(id, col);
           }
-          const col = table[2 * slot + 1];
-          if (col < 0) continue;
+          if (col === NOT_COUNTED) continue;
           const w = TF[terms[i] & 0xff] * idfOf[col];
           cols[k] = col;
           vals[k++] = w;
@@ -306,7 +226,6 @@ export class Lexicon {
   static fromSnapshot(snap: { seqs: Int32Array; offsets: Int32Array; terms: Uint32Array; df: Uint32Array }): Lexicon {
     const lex = new Lexicon();
     lex.df.set(snap.df);
-    for (let id = 0; id < snap.df.length; id++) if (snap.df[id] >= LEXICON_MIN_DF) lex.shared[id >>> 3] |= 1 << (id & 7);
     lex.tfNorms = new Float32Array(snap.seqs.reduce((m, seq) => Math.max(m, seq + 1), 1024));
     snap.seqs.forEach((seq, i) => {
       const view = snap.terms.subarray(snap.offsets[i], snap.offsets[i + 1]);
@@ -327,45 +246,40 @@ export class Lexicon {
   bytes(): number {
     let terms = 0;
     for (const v of this.docs.values()) terms += v.byteLength;
-    return this.df.byteLength + this.shared.byteLength + terms + this.tfNorms.byteLength;
+    return this.df.byteLength + terms + this.tfNorms.byteLength;
   }
 }
 
-/** An open-addressing map from term id to a number (0 = absent), sized for `n` entries at load ≤ 1/2. */
+/** An open-addressing map from term id to a non-negative integer, (id, value) side by side: one cache line a probe. */
 class TermTable {
-  private readonly keys: Int32Array;
-  private readonly vals: Float64Array;
+  static readonly ABSENT = -1;
+  private readonly slots: Int32Array;
   private readonly mask: number;
 
+  /** Room for `n` entries at load ≤ 1/2. */
   constructor(n: number) {
     let cap = 16;
     while (cap < 2 * n) cap <<= 1;
-    this.keys = new Int32Array(cap).fill(-1);
-    this.vals = new Float64Array(cap);
+    this.slots = new Int32Array(2 * cap).fill(-1);
     this.mask = cap - 1;
   }
 
   private slot(id: number): number {
     let i = Math.imul(id, 0x9e3779b1) >>> 0;
-    for (i &= this.mask; this.keys[i] !== -1 && this.keys[i] !== id; i = (i + 1) & this.mask);
-    return i;
-  }
-
-  put(id: number, value: number): void {
-    const i = this.slot(id);
-    if (this.keys[i] === -1) this.keys[i] = id;
-    this.vals[i] += value; // a term appears once per vector: the sum only matters for hash-equal ids
+    for (i &= this.mask; this.slots[2 * i] !== -1 && this.slots[2 * i] !== id; i = (i + 1) & this.mask);
+    return 2 * i;
   }
 
   set(id: number, value: number): void {
     const i = this.slot(id);
-    this.keys[i] = id;
-    this.vals[i] = value;
+    this.slots[i] = id;
+    this.slots[i + 1] = value;
   }
 
+  /** The value, or ABSENT. */
   get(id: number): number {
     const i = this.slot(id);
-    return this.keys[i] === id ? this.vals[i] : 0;
+    return this.slots[i] === id ? this.slots[i + 1] : TermTable.ABSENT;
   }
 }
 
@@ -388,8 +302,8 @@ class Postings {
     const p = this.size++;
     this.liked[p] = liked;
     this.weight[p] = weight;
-    this.next[p] = this.heads.get(id) - 1;
-    this.heads.set(id, p + 1);
+    this.next[p] = this.heads.get(id); // ABSENT (-1) ends the list
+    this.heads.set(id, p);
   }
 
   /** Multiplies the weights added since `start` (one liked paper's, by its inverse norm). */
@@ -398,6 +312,6 @@ class Postings {
   }
 
   first(id: number): number {
-    return this.heads.get(id) - 1;
+    return this.heads.get(id);
   }
 }

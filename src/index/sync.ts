@@ -109,7 +109,7 @@ export class IndexSync {
       if (this.lexicon && this.lexiconVersion !== this.lexiconSaved) {
         // A cache: if it cannot be written (a full disk), the next start rebuilds it from the store.
         try {
-          saveLexicon(this.opts.dir, this.lexicon, this.lexiconVersion);
+          await saveLexicon(this.opts.dir, this.lexicon, this.lexiconVersion);
           this.lexiconSaved = this.lexiconVersion;
         } catch (err) {
           this.opts.log(`lexicon: not saved (${(err as Error).message}); it is rebuilt from the store at the next start`);
