@@ -1,7 +1,7 @@
 import type { Lexicon } from '../index/lexicon.js';
 import { zSum } from './stats.js';
-import { setImmediate } from 'node:timers/promises';
-import { scoreLinear, trainPegasos, trainPegasosYielding, type DenseFeatures } from './linear.js';
+import { runAtOnce, runYielding, type Steps } from '../util/steps.js';
+import { pegasosSteps, scoreLinear, type DenseFeatures } from './linear.js';
 
 /**
  * The lexical signals: tf-idf (uni+bigrams, sublinear tf, as arxiv-sanity) over the papers' stored term vectors
@@ -67,25 +67,22 @@ export interface FeedContentSignals {
  * do, curators of a niche list do not, and one fixed popularity weight fits neither (EVAL.md).
  */
 export function feedSignals(input: SignalInput): FeedContentSignals {
-  const model = userModel(input);
-  return { ...lexicalAffinity(input), ...(model && modelScores(model, trainPegasos(...model.training))) };
+  return runAtOnce(feedSignalSteps(input));
 }
 
-/** The model's margin per candidate, and its popularity feature's share (the last dense column, before the bias). */
-function modelScores(model: NonNullable<ReturnType<typeof userModel>>, w: Float64Array) {
-  const { rows, dense, candidateRows } = model;
-  const userModelPopularity = Float64Array.from(candidateRows, (r) => w[w.length - 2] * dense.values[r * dense.dim + dense.dim - 1]);
-  return { userModel: scoreLinear(rows, w, candidateRows, dense), userModelPopularity };
+/** feedSignals (the same numbers) for the server, with a turn of the event loop between slices (util/steps.ts). */
+export function feedSignalsYielding(input: SignalInput): Promise<FeedContentSignals> {
+  return runYielding(feedSignalSteps(input));
 }
 
-/** Candidates scored between two turns of the event loop. */
+/** Candidates whose lexical signal is computed between two turns of the event loop. */
 const CANDIDATES_PER_TURN = 5000;
 
 /**
- * feedSignals (the same numbers) for the server: the event loop gets a turn between slices of candidates and
- * every few thousand training steps, so a feed over 20,000 candidates does not hold it for 100+ ms at a time.
+ * feedSignals' steps: the lexical signal by slices of candidates, the model's rows, its training (a yield every
+ * few thousand steps), its scores. A feed over 20,000 candidates then never holds the event loop for 100+ ms.
  */
-export async function feedSignalsYielding(input: SignalInput): Promise<FeedContentSignals> {
+function* feedSignalSteps(input: SignalInput): Steps<FeedContentSignals> {
   const n = input.candidates.length;
   const lexical = new Float32Array(n);
   const closest = new Int32Array(n);
@@ -93,14 +90,20 @@ export async function feedSignalsYielding(input: SignalInput): Promise<FeedConte
     const part = lexicalAffinity({ ...input, candidates: Array.prototype.slice.call(input.candidates, from, from + CANDIDATES_PER_TURN) });
     lexical.set(part.lexical, from);
     closest.set(part.closest, from);
-    await setImmediate();
+    yield;
   }
   const model = userModel(input);
   if (!model) return { lexical, closest };
-  await setImmediate();
-  const w = await trainPegasosYielding(...model.training);
-  await setImmediate();
+  yield;
+  const w = yield* pegasosSteps(...model.training);
   return { lexical, closest, ...modelScores(model, w) };
+}
+
+/** The model's margin per candidate, and its popularity feature's share (the last dense column, before the bias). */
+function modelScores(model: NonNullable<ReturnType<typeof userModel>>, w: Float64Array) {
+  const { rows, dense, candidateRows } = model;
+  const userModelPopularity = Float64Array.from(candidateRows, (r) => w[w.length - 2] * dense.values[r * dense.dim + dense.dim - 1]);
+  return { userModel: scoreLinear(rows, w, candidateRows, dense), userModelPopularity };
 }
 
 /** Each candidate's largest tf-idf cosine to a liked paper, and which liked paper (index) that was. */
@@ -121,7 +124,7 @@ function userModel(input: SignalInput) {
   const negatives: number[] = [];
   for (let i = 0; i < n; i += step) negatives.push(liked.length + i);
   const dense = userModelFeatures(input);
-  const training: Parameters<typeof trainPegasos> = [rows, positives, negatives, { lambda: 1e-2, epochs: 10, seed: 1, dense }];
+  const training: Parameters<typeof pegasosSteps> = [rows, positives, negatives, { lambda: 1e-2, epochs: 10, seed: 1, dense }];
   return { rows, dense, training, candidateRows: Int32Array.from({ length: n }, (_, i) => liked.length + i) };
 }
 

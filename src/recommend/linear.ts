@@ -9,7 +9,7 @@
  * and popularity): they take the columns after the vocabulary, before the bias.
  */
 import type { SparseRows } from '../index/lexicon.js';
-import { setImmediate } from 'node:timers/promises';
+import { runAtOnce, type Steps } from '../util/steps.js';
 import { rowDot } from './tfidf.js';
 import { rng } from '../util/random.js';
 
@@ -40,23 +40,13 @@ function margin(m: SparseRows, dense: DenseFeatures | undefined, doc: number, w:
 
 /** Trains on rows of `m` (+ dense features); returns weights of length vocab (+ dense dim) + 1, the last being the bias. */
 export function trainPegasos(m: SparseRows, positives: number[], negatives: number[], opts: PegasosOptions = {}): Float64Array {
-  const run = pegasos(m, positives, negatives, opts);
-  for (let r = run.next(); ; r = run.next()) if (r.done) return r.value;
-}
-
-/** trainPegasos with a turn of the event loop every STEPS_PER_TURN steps (the same weights): a feed's model trains
- * for up to ~50,000 steps. */
-export async function trainPegasosYielding(m: SparseRows, positives: number[], negatives: number[], opts: PegasosOptions = {}): Promise<Float64Array> {
-  const run = pegasos(m, positives, negatives, opts);
-  for (let r = run.next(); ; r = run.next()) {
-    if (r.done) return r.value;
-    await setImmediate();
-  }
+  return runAtOnce(pegasosSteps(m, positives, negatives, opts));
 }
 
 const STEPS_PER_TURN = 10_000;
 
-function* pegasos(m: SparseRows, positives: number[], negatives: number[], opts: PegasosOptions): Generator<void, Float64Array> {
+/** trainPegasos as steps (util/steps.ts), yielding every STEPS_PER_TURN steps: a feed's model trains for up to ~50,000. */
+export function* pegasosSteps(m: SparseRows, positives: number[], negatives: number[], opts: PegasosOptions): Steps<Float64Array> {
   const lambda = opts.lambda ?? 1e-2;
   const steps = Math.max(1000, (opts.epochs ?? 10) * (positives.length + negatives.length));
   const r = rng(opts.seed ?? 1);
