@@ -5,13 +5,14 @@
 // Offline: Chromium runs with background networking off, and the run fails if any page requested another origin.
 // Not part of `npm test` (it takes a minute or two and its performance scores depend on the machine's load).
 // Options: LIGHTHOUSE_REPORTS=dir keeps the HTML reports; PAPERFEED_URL=http://… audits a running instance instead.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse, { desktopConfig, type Config, type Flags, type RunnerResult } from 'lighthouse';
+import { startServer, type ChildServer } from '../bench/serve-lib.js';
+import { DEFAULT_MODEL } from '../src/config.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -20,34 +21,13 @@ const TARGETS = { performance: 90, accessibility: 95, 'best-practices': 95 } as 
 type Category = keyof typeof TARGETS;
 const CATEGORIES = Object.keys(TARGETS) as Category[];
 
-/** Starts the built server on a free port with a fresh data dir (seeded on first start) and waits until it is ready. */
-async function startBuilt(): Promise<{ url: string; child: ChildProcess; dataDir: string }> {
+/** The built server (dist/, as `npm start` runs it) on a fresh data dir, seeded on first start, ready. */
+async function startBuilt(): Promise<{ server: ChildServer; dataDir: string }> {
   for (const built of ['dist/main.js', 'web/dist/index.html']) {
     if (!fs.existsSync(path.join(ROOT, built))) throw new Error(`${built} is missing: run \`npm run build\` first`);
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-lighthouse-'));
-  const env = { ...process.env, NODE_OPTIONS: '', DATA_DIR: dataDir, PORT: '0', SYNC_SCHEDULE: 'off', RATE_LIMIT_PER_MINUTE: '0' };
-  const child = spawn(process.execPath, ['bin/paperfeed.mjs', 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not listening after 120 s:\n${out}`)), 120_000);
-    child.stdout!.on('data', () => {
-      const m = /listening on (http:\/\/[^\s"]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', () => reject(new Error(`exited before listening:\n${out}`)));
-  });
-  for (const deadline = Date.now() + 120_000; ; ) {
-    if ((await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200) break;
-    if (Date.now() > deadline) throw new Error(`${url}/readyz not ready after 120 s:\n${out}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { url, child, dataDir };
+  return { server: await startServer(dataDir, { built: true, env: { SEED_ON_EMPTY: 'true', NODE_OPTIONS: '', EMBED_MODEL: DEFAULT_MODEL }, readyTimeoutMs: 120_000 }), dataDir };
 }
 
 /** Every URL the audited page requested (from Lighthouse's own network record). */
@@ -73,7 +53,7 @@ async function audit(url: string, flags: Flags, config: Config | undefined): Pro
 
 async function main(): Promise<void> {
   const started = process.env.PAPERFEED_URL ? undefined : await startBuilt();
-  const base = process.env.PAPERFEED_URL ?? started!.url;
+  const base = process.env.PAPERFEED_URL ?? started!.server.base;
   const reports = process.env.LIGHTHOUSE_REPORTS;
   if (reports) fs.mkdirSync(reports, { recursive: true });
   const chrome = await chromeLauncher.launch({ chromePath: CHROMIUM, chromeFlags: CHROME_FLAGS });
@@ -110,8 +90,7 @@ async function main(): Promise<void> {
   } finally {
     chrome.kill();
     if (started) {
-      started.child.kill('SIGTERM');
-      await new Promise((r) => started.child.once('exit', r));
+      await started.server.stop();
       fs.rmSync(started.dataDir, { recursive: true, force: true });
     }
   }
