@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import type { PaperInput } from '../src/types.js';
 
 export interface FakeRequest {
   path: string;
@@ -226,13 +227,8 @@ function oaiListPage(records: ArxivRecord[], pageSize: number, req: FakeRequest)
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
-export interface FlatPaper {
-  id: string;
-  title: string;
-  abstract: string;
-  authors: string[];
-  published: string | null;
-  categories: string[];
+/** A seed record: the paper fields ingest reads, plus the HF dataset's own (snake_case) extras. */
+export interface FlatPaper extends Pick<PaperInput, 'id' | 'title' | 'abstract' | 'authors' | 'published' | 'categories'> {
   upvotes?: number | null;
   hf_daily_date?: string;
   num_comments?: number;
