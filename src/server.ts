@@ -58,9 +58,7 @@ export async function startServer(config: Config, log: Log, started?: { embedder
   const replica = replicaSync(runtime);
   const digests = createDigests(runtime);
   let digestSchedule: ReturnType<typeof startDigestSchedule> = null;
-  const sourceEngine = sourceEngineOf(runtime);
-  const sources = sourceEngine && createSourceScheduler(config, sourceEngine, log);
-  if (!sourceEngine) log('sources: off (this storage engine keeps no source checkpoints yet)');
+  const sources = createSourceScheduler(config, sourceEngineOf(runtime), log);
   let closing = false;
   const ready = (async () => {
     if ((await engine.papers.count()) === 0 && config.SEED_ON_EMPTY) {
