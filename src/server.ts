@@ -34,7 +34,7 @@ export interface RunningServer {
   runtime: Runtime;
   /** The built-in sources (arXiv, HF) on SYNC_SCHEDULE; started once the index is ready. */
   sources: SourceScheduler | undefined;
-  /** Mail digests (undefined where the engine keeps no subscriptions). */
+  /** Mail digests (on every engine; they mail only with SMTP_URL). */
   digests: DigestService | undefined;
   url: string;
   /** Resolves once the index is loaded (what /readyz reports). */

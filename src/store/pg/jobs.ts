@@ -11,6 +11,9 @@ export function pgJobLocks(pool: pg.Pool): JobLocks {
     async exclusive(job, fn, opts = {}) {
       const client = await pool.connect();
       let broken = false;
+      // Held idle while the job runs: a server restart then surfaces here, not as an unhandled 'error' event.
+      const lost = () => (broken = true);
+      client.on('error', lost);
       try {
         if (opts.wait) await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCKS.jobs, job]);
         else if (!(await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCKS.jobs, job])).rows[0].ok) {
@@ -24,6 +27,7 @@ export function pgJobLocks(pool: pg.Pool): JobLocks {
           });
         }
       } finally {
+        client.off('error', lost);
         client.release(broken);
       }
     },
