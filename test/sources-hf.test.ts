@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { HfDailySource, hfEntryToPaper } from '../src/ingest/sources/hf-daily.js';
 import { PoliteHttp } from '../src/ingest/sources/polite-http.js';
-import { runSource } from '../src/ingest/sources/run.js';
+import { runSource, SourceBusyError } from '../src/ingest/sources/run.js';
 import { seedPapers, toHfEntry, type FlatPaper } from './fake-upstream.js';
 import { sourceHarness } from './source-harness.js';
 
@@ -68,6 +68,21 @@ describe('Hugging Face Daily Papers source', () => {
     expect(after.upvotes).toBe(42);
     expect(after.contentHash).toBe(before.contentHash);
     expect((await h.head())).toBe(version); // no vector was rewritten
+  });
+
+  it('a scheduled run skips when a run (by any replica) started after its "skip if ran since" mark', async () => {
+    days = new Map([['2026-08-05', RICH.slice(0, 2).map((paper) => ({ paper, upvotes: 3 }))]]);
+    await runSource(source(), h.deps, { now: NOW });
+    const ran = await h.deps.state.get('hf');
+    h.upstream.requests.length = 0;
+    const halfAnIntervalAgo = new Date(NOW.getTime() - 3 * 3_600_000);
+    await expect(runSource(source(), h.deps, { now: NOW, skipIfRanSince: halfAnIntervalAgo })).rejects.toThrow(SourceBusyError);
+    expect(h.upstream.requests).toHaveLength(0);
+    expect(await h.deps.state.get('hf')).toEqual(ran); // nothing recorded
+    // A mark after the last run's start: it runs.
+    const report = await runSource(source(), h.deps, { now: NOW, skipIfRanSince: new Date(NOW.getTime() + 1000) });
+    expect(report.pages).toBeGreaterThan(0);
+    expect((await h.deps.state.get('hf')).runs).toBe(ran.runs + 1);
   });
 
   it('covers every day missed since the last run when that is longer ago than the re-poll window', async () => {

@@ -41,6 +41,8 @@ export interface RunOptions {
   now?: Date;
   signal?: AbortSignal;
   onPage?: (page: HarvestPage, report: RunReport) => void;
+  /** Scheduled runs: skipped (SourceBusyError) when a run of the source, by any process, started after this. */
+  skipIfRanSince?: Date;
 }
 
 /** The `source` value a source's papers carry (what decides who owns a paper's text). */
@@ -60,6 +62,8 @@ export async function runSource(source: Source, deps: RunDeps, opts: RunOptions 
 async function runLocked(source: Source, deps: RunDeps, opts: RunOptions): Promise<RunReport> {
   const started = Date.now();
   const now = opts.now ?? new Date();
+  const last = opts.skipIfRanSince && (await deps.state.get(source.name)).lastRunAt;
+  if (last && Date.parse(last) > opts.skipIfRanSince!.getTime()) throw new SourceBusyError(`another process ran the ${source.name} sync at ${last}`);
   await deps.state.runStarted(source.name, now);
   const plan = source.plan(await deps.state.get(source.name), { range: opts.range, today: isoDay(now), signal: opts.signal });
   const report: RunReport = {

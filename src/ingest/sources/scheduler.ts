@@ -40,19 +40,21 @@ export class SourceScheduler extends EventEmitter<{ run: [RunEvent] }> {
       const pattern = this.schedule.kind === 'cron' ? this.schedule.pattern : '* * * * * *';
       const interval = this.schedule.kind === 'interval' ? this.schedule.seconds : undefined;
       const job = new Cron(pattern, { interval, protect: true, unref: true, catch: true }, async () => {
-        await this.runNow(source.name).catch(() => {}); // logged and emitted by runNow
+        // Replicas keep their own interval clocks: a run another one started in the last half interval counts as ours.
+        const skipIfRanSince = interval ? new Date(Date.now() - (interval * 1000) / 2) : undefined;
+        await this.runNow(source.name, undefined, skipIfRanSince).catch(() => {}); // logged and emitted by runNow
       });
       this.jobs.set(source.name, job);
     }
   }
 
   /** Runs a source now, or joins its run in progress. Logs one line and emits `run` either way. */
-  runNow(name: string, range?: DateRange): Promise<RunReport> {
+  runNow(name: string, range?: DateRange, skipIfRanSince?: Date): Promise<RunReport> {
     const inFlight = this.running.get(name);
     if (inFlight) return inFlight;
     const source = this.sources.find((s) => s.name === name);
     if (!source) return Promise.reject(new Error(`unknown source ${name}`));
-    const run = runSource(source, this.deps, { range, signal: this.abort.signal })
+    const run = runSource(source, this.deps, { range, signal: this.abort.signal, skipIfRanSince })
       .then((report) => {
         this.log(describeReport(report));
         this.emit('run', { source: name, ok: true, report });
