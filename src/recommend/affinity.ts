@@ -1,7 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import type { StoredPaper, Window } from '../store/ports.js';
 import { nearestSeqs, type Catalog, type VectorIndex } from './catalog.js';
-import { dot, meanStd } from './stats.js';
+import { dotAt, meanStd } from './stats.js';
 
 /** How much a dismissed ("not interested") or negative paper pushes its look-alikes down. */
 export const NEGATIVE_WEIGHT = 0.5;
@@ -57,20 +57,7 @@ function scoreChunk(index: VectorIndex, seqs: number[], from: number, to: number
     let closest = 0;
     let worst = 0;
     for (let r = 0, base = 0; r < R; r++, base += dim) {
-      // Four partial sums: independent additions the CPU overlaps (dim is a multiple of 4 for every model we ship).
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let d = 0;
-      for (; d + 3 < dim; d += 4) {
-        s0 += v[d] * rows[base + d];
-        s1 += v[d + 1] * rows[base + d + 1];
-        s2 += v[d + 2] * rows[base + d + 2];
-        s3 += v[d + 3] * rows[base + d + 3];
-      }
-      for (; d < dim; d++) s0 += v[d] * rows[base + d];
-      const s = s0 + s1 + (s2 + s3);
+      const s = dotAt(v, 0, rows, base, dim);
       if (r < L) {
         if (s > best) {
           best = s;
@@ -119,10 +106,13 @@ export function diversify<T extends { seq: number; score: number }>(
   const positions = Math.min(k, limit);
   const pool = ranked.slice(0, Math.min(ranked.length, Math.max(k, 3 * positions)));
   if (pool.length < 3) return pool.slice(0, k);
-  const vecs = pool.map((r) => vectorOf(r.seq));
+  // The pool's vectors in one row-major matrix: with k = 1000 the loop below takes 100 × 1000 dot products.
+  const dim = vectorOf(pool[0].seq).length;
+  const m = new Float32Array(pool.length * dim);
+  pool.forEach((r, i) => m.set(vectorOf(r.seq), i * dim));
   // The pool's pairwise similarity distribution, from a fixed sample of pairs.
   const sims: number[] = [];
-  for (let i = 0; i < pool.length && sims.length < 4000; i++) for (let j = i + 1; j < pool.length && j < i + 20; j++) sims.push(dot(vecs[i], vecs[j]));
+  for (let i = 0; i < pool.length && sims.length < 4000; i++) for (let j = i + 1; j < pool.length && j < i + 20; j++) sims.push(dotAt(m, i * dim, m, j * dim, dim));
   const { mean, std } = meanStd(sims);
   const maxSim = new Float64Array(pool.length).fill(-Infinity);
   const taken = new Uint8Array(pool.length);
@@ -141,7 +131,8 @@ export function diversify<T extends { seq: number; score: number }>(
     }
     taken[best] = 1;
     picked.push(pool[best]);
-    for (let i = 0; i < pool.length; i++) if (!taken[i]) maxSim[i] = Math.max(maxSim[i], dot(vecs[i], vecs[best]));
+    for (let i = 0; i < pool.length; i++) if (!taken[i]) maxSim[i] = Math.max(maxSim[i], dotAt(m, i * dim, m, best * dim, dim));
   }
   return [...picked, ...pool.filter((_, i) => !taken[i])].slice(0, k);
 }
+

@@ -9,7 +9,7 @@ import { pegasosSteps, scoreLinear, type DenseFeatures } from './linear.js';
  * (method names, datasets, jargon) is what a small static embedding blurs; the evaluation (EVAL.md) measured this
  * signal as the strongest single one.
  */
-export type LexicalSource = Pick<Lexicon, 'cosines' | 'maxCosines' | 'fit' | 'termsOf'>;
+export type LexicalSource = Pick<Lexicon, 'cosines' | 'maxCosines' | 'fitSteps' | 'termsOf'>;
 
 /** How many dense neighbours the lexical signal re-ranks for similar papers (and recommendations). */
 export const RERANK_POOL = 200;
@@ -79,8 +79,9 @@ export function feedSignalsYielding(input: SignalInput): Promise<FeedContentSign
   return runYielding(feedSignalSteps(input));
 }
 
-/** Candidates whose lexical signal is computed between two turns of the event loop. */
+/** Candidates whose lexical signal (or, with a model, 1/5 as many: their rows and scores) is computed per turn. */
 const CANDIDATES_PER_TURN = 5000;
+const MODEL_ROWS_PER_TURN = 1000;
 
 /**
  * feedSignals' steps: the model's rows, its training (a yield every few thousand steps) and its scores; or the
@@ -88,30 +89,30 @@ const CANDIDATES_PER_TURN = 5000;
  */
 function* feedSignalSteps(input: SignalInput): Steps<FeedContentSignals> {
   const n = input.candidates.length;
-  const slices = (from: number) => Array.prototype.slice.call(input.candidates, from, from + CANDIDATES_PER_TURN) as number[];
-  const model = userModel(input);
+  const slice = (from: number, size: number) => Array.prototype.slice.call(input.candidates, from, from + size) as number[];
+  const model = yield* userModel(input);
   if (model) {
     yield;
     const w = yield* pegasosSteps(model.rows, model.positives, model.negatives, { lambda: 1e-2, epochs: 10, seed: 1, dense: model.dense });
     const userModel = new Float64Array(n);
     const userModelPopularity = new Float64Array(n);
-    for (let from = 0; from < n; from += CANDIDATES_PER_TURN) {
+    for (let from = 0; from < n; from += MODEL_ROWS_PER_TURN) {
       yield;
       // A candidate the model trained on has its row already; the others go through the fit's transform.
-      const slice = slices(from);
-      const inputRows = Int32Array.from(slice, (_, i) => input.liked.length + from + i);
+      const seqs = slice(from, MODEL_ROWS_PER_TURN);
+      const inputRows = Int32Array.from(seqs, (_, i) => input.liked.length + from + i);
       const [rows, docs, dense] = model.allFitted
         ? [model.rows, inputRows, model.dense]
-        : [model.fit.transform(slice), [...slice.keys()], userModelFeatures(input, inputRows)];
+        : [model.fit.transform(seqs), [...seqs.keys()], userModelFeatures(input, inputRows)];
       userModel.set(scoreLinear(rows, w, docs, dense), from);
       // The popularity feature's share: its weight × its value (the last dense column, before the bias).
-      for (let i = 0; i < slice.length; i++) userModelPopularity[from + i] = w[w.length - 2] * dense.values[docs[i] * dense.dim + dense.dim - 1];
+      for (let i = 0; i < seqs.length; i++) userModelPopularity[from + i] = w[w.length - 2] * dense.values[docs[i] * dense.dim + dense.dim - 1];
     }
     return { userModel, userModelPopularity };
   }
   const lexical = new Float32Array(n);
   for (let from = 0; from < n; from += CANDIDATES_PER_TURN) {
-    lexical.set(lexicalAffinity({ ...input, candidates: slices(from) }), from);
+    lexical.set(lexicalAffinity({ ...input, candidates: slice(from, CANDIDATES_PER_TURN) }), from);
     yield;
   }
   return { lexical };
@@ -128,7 +129,7 @@ export function lexicalAffinity({ lexicon, liked, candidates }: Pick<SignalInput
  * up to MODEL_MAX_NEGATIVES candidates spread over the list (negatives), tf-idf fitted on just those rows. The
  * other candidates are scored through the fit's transform, a slice at a time.
  */
-function userModel(input: SignalInput) {
+function* userModel(input: SignalInput) {
   const { lexicon, liked, candidates } = input;
   if (liked.length < MIN_LIKED_FOR_MODEL) return undefined;
   const step = Math.max(1, Math.floor(candidates.length / MODEL_MAX_NEGATIVES));
@@ -136,7 +137,7 @@ function userModel(input: SignalInput) {
   for (let i = 0; i < liked.length; i++) sampled.push(i);
   for (let i = 0; i < candidates.length; i += step) sampled.push(liked.length + i);
   const seqOf = (row: number) => (row < liked.length ? liked[row] : candidates[row - liked.length]);
-  const fit = lexicon.fit(sampled.map(seqOf), { df: input.modelDf ?? 'rows' });
+  const fit = yield* lexicon.fitSteps(sampled.map(seqOf), { df: input.modelDf ?? 'rows' });
   const positives = Array.from({ length: liked.length }, (_, i) => i);
   const negatives = Array.from({ length: sampled.length - liked.length }, (_, i) => liked.length + i);
   return { fit, rows: fit.rows, positives, negatives, dense: userModelFeatures(input, sampled), allFitted: step === 1 };

@@ -43,7 +43,7 @@ export function ownerFeedInput(
   const lexicon: FeedInput['lexicon'] = {
     cosines: (query, seqs) => base.lexicon.cosines(query, seqs),
     maxCosines: (liked, seqs) => base.lexicon.maxCosines(liked, seqs),
-    fit: (seqs, options) => base.lexicon.fit(seqs, options),
+    fitSteps: (seqs, options) => base.lexicon.fitSteps(seqs, options),
     termsOf(seq) {
       const p = own.get(seq);
       if (!p) return base.lexicon.termsOf(seq);
