@@ -3,7 +3,8 @@ import type { DatedWindow, StoredPaper, Users, Window } from '../store/ports.js'
 import { candidateSeqs, diversify, scoreAffinity } from './affinity.js';
 import { withVectors, type Catalog } from './catalog.js';
 import { paperTerms } from '../text/terms.js';
-import { feedSignalsYielding, fuseWithLexicon } from './lexical.js';
+import { feedSignalsYielding, fuseWithLexiconSteps } from './lexical.js';
+import { runYielding } from '../util/steps.js';
 import type { ResultCache } from './result-cache.js';
 import { meanStd, zScores, zSum } from './stats.js';
 import { STAR_WEIGHT, trending, type TrendingInput } from './trending.js';
@@ -240,7 +241,8 @@ export async function recommendFromSet(
   const seqs = await candidateSeqs(c, liked, window, exclude, Math.max(2 * k, 50));
   const affinities = await scoreAffinity(c.index, seqs, liked, disliked);
   const queryTerms = liked.map((l) => c.lexicon.termsOf(l.paper.seq) ?? paperTerms(l.paper));
-  const fused = fuseWithLexicon(c.lexicon, queryTerms, affinities.map((a) => a.seq), affinities.map((a) => a.score));
+  const fused = await runYielding(fuseWithLexiconSteps(c.lexicon, queryTerms, affinities.map((a) => a.seq), affinities.map((a) => a.score)));
+  await yieldToEventLoop();
   const top = affinities
     .map((a, i) => ({ seq: a.seq, score: fused[i] }))
     .sort((a, b) => b.score - a.score || a.seq - b.seq)

@@ -9,7 +9,11 @@ import { pegasosSteps, scoreLinear, type DenseFeatures } from './linear.js';
  * (method names, datasets, jargon) is what a small static embedding blurs; the evaluation (EVAL.md) measured this
  * signal as the strongest single one.
  */
-export type LexicalSource = Pick<Lexicon, 'cosines' | 'maxCosines' | 'fitSteps' | 'termsOf'>;
+export type LexicalSource = Pick<Lexicon, 'maxCosines' | 'fitSteps' | 'termsOf'>;
+
+/** Candidates whose lexical signal (or, with a model, 1/5 as many: their rows and scores) is computed per turn. */
+const CANDIDATES_PER_TURN = 5000;
+const MODEL_ROWS_PER_TURN = 1000;
 
 /** How many dense neighbours the lexical signal re-ranks for similar papers (and recommendations). */
 export const RERANK_POOL = 200;
@@ -20,7 +24,16 @@ export const RERANK_POOL = 200;
  * evaluation harness and the HTTP benchmark's bare loop, so all three measure one formula.
  */
 export function fuseWithLexicon(lexicon: LexicalSource, query: Uint32Array[], pool: ArrayLike<number>, dense: ArrayLike<number>): Float64Array {
-  const lexical = query.length === 1 ? lexicon.cosines(query[0], pool) : lexicon.maxCosines(query, pool).best;
+  return runAtOnce(fuseWithLexiconSteps(lexicon, query, pool, dense));
+}
+
+/** fuseWithLexicon's steps: the lexical cosines CANDIDATES_PER_TURN at a time (recommend with k = 1000 scores 10,000). */
+export function* fuseWithLexiconSteps(lexicon: LexicalSource, query: Uint32Array[], pool: ArrayLike<number>, dense: ArrayLike<number>): Steps<Float64Array> {
+  const lexical = new Float32Array(pool.length);
+  for (let from = 0; from < pool.length; from += CANDIDATES_PER_TURN) {
+    if (from > 0) yield;
+    lexical.set(lexicon.maxCosines(query, Array.prototype.slice.call(pool, from, from + CANDIDATES_PER_TURN)).best, from);
+  }
   return zSum([dense, lexical]);
 }
 
@@ -79,9 +92,6 @@ export function feedSignalsYielding(input: SignalInput): Promise<FeedContentSign
   return runYielding(feedSignalSteps(input));
 }
 
-/** Candidates whose lexical signal (or, with a model, 1/5 as many: their rows and scores) is computed per turn. */
-const CANDIDATES_PER_TURN = 5000;
-const MODEL_ROWS_PER_TURN = 1000;
 
 /**
  * feedSignals' steps: the model's rows, its training (a yield every few thousand steps) and its scores; or the

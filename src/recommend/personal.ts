@@ -41,7 +41,6 @@ export function ownerFeedInput(
   };
   const ownTerms = new Map<number, Uint32Array>();
   const lexicon: FeedInput['lexicon'] = {
-    cosines: (query, seqs) => base.lexicon.cosines(query, seqs),
     maxCosines: (liked, seqs) => base.lexicon.maxCosines(liked, seqs),
     fitSteps: (seqs, options) => base.lexicon.fitSteps(seqs, options),
     termsOf(seq) {
