@@ -8,7 +8,7 @@ import { trainPegasos, scoreLinear } from '../recommend/linear.js';
 import { ndcgAtK, recallAtK } from './metrics.js';
 import { FEED_MAX_STARS_USED, FEED_POPULARITY_WEIGHT, maxAffinity, productionPool, rankFeed } from './rankers.js';
 import { maxCosine, type TfidfMatrix } from '../recommend/tfidf.js';
-import { feedSignals } from '../recommend/lexical.js';
+import { feedSignals, lexicalAffinity } from '../recommend/lexical.js';
 import type { Lexicon } from '../index/lexicon.js';
 import { localFeedSignals } from './local-tfidf.js';
 import { zSum } from '../recommend/stats.js';
@@ -180,7 +180,7 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
       pool.forEach((c, j) => (full[c] = xs[j]));
       return full;
     };
-    const lexical = scatter(pool, signals.lexical)!;
+    const lexical = scatter(pool, lexicalAffinity(input))!;
     const userModel = scatter(pool, signals.userModel);
     const onPool = { ...base, pool };
     const likedPopularity = hist.map((i) => data.papers[i].upvotes);
@@ -192,13 +192,15 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
     } else add(`previous ranker: dense + lexical + tf-idf SVM + popularity, no MMR`, rankFeed({ ...onPool, lexical }));
     const onOldPool = { ...base, pool: oldPool };
     add(`ours (${o.modelLabel}): ${PREVIOUS_FEED}`, rankFeed({ ...onOldPool, lexical: scatter(oldPool, previous.lexical)!, userModel: scatter(oldPool, previous.userModel), mmr: true }));
-    add(`ours (${o.modelLabel}): ${PREVIOUS_SERVED_FEED}`, rankFeed({ ...onOldPool, lexical: scatter(oldPool, old.lexical), userModel: scatter(oldPool, old.userModel), mmr: true }));
+    add(`ours (${o.modelLabel}): ${PREVIOUS_SERVED_FEED}`, rankFeed({ ...onOldPool, lexical: scatter(oldPool, lexicalAffinity(oldInput)), userModel: scatter(oldPool, old.userModel), mmr: true }));
     add(`ours (${o.modelLabel}): dense + per-user model, no MMR`, rankFeed({ ...onPool, lexical, userModel }));
     add(`ours (${o.modelLabel}): + learned popularity mix (issue 17, tried, not served) + MMR`, rankFeed({ ...onPool, lexical, userModel, learnedMix: true, likedPopularity, mmr: true }));
     add(`ours (${o.modelLabel}): ${SERVED_FEED}`, rankFeed({ ...onPool, lexical, userModel, mmr: true }));
     if (o.variants) {
+      const corpusDf = feedSignals({ ...input, modelDf: 'corpus' });
+      add('variant: model columns weighed by the corpus df (+ MMR)', rankFeed({ ...onPool, lexical, userModel: scatter(pool, corpusDf.userModel), mmr: true }));
       for (const w of [0.25, 0.5, 1]) add(`variant: fixed popularity weight ${w} (no MMR)`, rankFeed({ ...onPool, lexical, userModel, popularityWeight: w }));
-      add('variant: learned mix on the pre-issue pool (no MMR)', rankFeed({ ...onOldPool, lexical: scatter(oldPool, old.lexical), userModel: scatter(oldPool, old.userModel), learnedMix: true, likedPopularity }));
+      add('variant: learned mix on the pre-issue pool (no MMR)', rankFeed({ ...onOldPool, lexical: scatter(oldPool, lexicalAffinity(oldInput)), userModel: scatter(oldPool, old.userModel), learnedMix: true, likedPopularity }));
       // Recent stars weigh more: max over stars of cos + 0.05·log(0.5^(age in stars / 50)).
       const decayed = new Float64Array(C).fill(-Infinity);
       liked.forEach((l, j) => {
