@@ -146,8 +146,7 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
       if (!histSet.has(i)) negatives.push(i);
     }
     const w = trainPegasos(tfidf, hist, negatives, { lambda: o.svmLambda, epochs: 10, seed: seedOf(`svm:${u.key}`) });
-    const svmScores = scoreLinear(tfidf, w, u.candidates);
-    add('tf-idf linear SVM (arxiv-sanity)', byScore(svmScores));
+    add('tf-idf linear SVM (arxiv-sanity)', byScore(scoreLinear(tfidf, w, u.candidates)));
     add('naive blend (tf-idf z + popularity z)', byScore(zSum([tfMax, upvotes.map((x) => Math.log1p(x))])));
 
     const liked = hist.map(vec);
@@ -192,13 +191,6 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
     add(`ours (${o.modelLabel}): + learned popularity mix (issue 17, tried, not served) + MMR`, rankFeed({ ...onPool, lexical, userModel, learnedMix: true, likedPopularity, mmr: true }));
     add(`ours (${o.modelLabel}): ${SERVED_FEED}`, rankFeed({ ...onPool, lexical, userModel, mmr: true }));
     if (o.variants) {
-      const served = scatter(pool, signals.userModel);
-      if (served) {
-        for (const wSvm of [0.5, 1]) {
-          const mixed = zSum([served, svmScores], [1, wSvm]);
-          add(`variant: + corpus-negative tf-idf SVM ×${wSvm} (+ MMR)`, rankFeed({ ...onPool, lexical, userModel: mixed, mmr: true }));
-        }
-      }
       for (const w of [0.25, 0.5, 1]) add(`variant: fixed popularity weight ${w} (no MMR)`, rankFeed({ ...onPool, lexical, userModel, popularityWeight: w }));
       // Recent stars weigh more: max over stars of cos + 0.05·log(0.5^(age in stars / 50)).
       const decayed = new Float64Array(C).fill(-Infinity);
