@@ -189,11 +189,6 @@ export class Lexicon {
     return { best, closest };
   }
 
-  /** The rows of fit(seqs) (tests and callers that score only the papers they fit on). */
-  rows(seqs: ArrayLike<number>, options: FitOptions = {}): SparseRows {
-    return this.fit(seqs, options).rows;
-  }
-
   /** fitSteps in one go. */
   fit(seqs: ArrayLike<number>, options: FitOptions = {}): TfidfFit {
     return runAtOnce(this.fitSteps(seqs, options));
