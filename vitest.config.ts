@@ -17,6 +17,11 @@ const BOTH_ENGINES = [
   'test/api-widget.test.ts',
   'test/api-collections.test.ts',
   'test/api-import.test.ts',
+  'test/sources-arxiv.test.ts',
+  'test/sources-hf.test.ts',
+  'test/sources-server.test.ts',
+  'test/digest-delivery.test.ts',
+  'test/digest-crash.test.ts',
 ];
 
 export default defineConfig({

@@ -37,22 +37,27 @@ const store = new DigestStore(db);
 const users = new UserStore(db); // synchronous: all users are written in one transaction
 const next = rng(SEED);
 const at = new Date();
-db.transaction(() => {
+const userIds = db.transaction(() => {
+  const ids: string[] = [];
   for (let u = 0; u < USERS; u++) {
     const { user } = users.create(`bench-digest-${u}`);
     const n = 3 + Math.floor(next() * 28);
     for (let i = 0; i < n; i++) users.addStar(user.id, pool[Math.floor(next() * pool.length)]);
-    const sub = store.createSubscription({ kind: 'feed', userId: user.id, email: `reader${u}@example.org`, cadence: 'daily', hour: 0, timeZone: 'UTC', k: 10, category: null }, at);
-    store.setStatus(sub.id, ['pending'], 'confirmed', at);
+    ids.push(user.id);
   }
+  return ids;
 })();
+for (const [u, userId] of userIds.entries()) {
+  const sub = await store.createSubscription({ kind: 'feed', userId, email: `reader${u}@example.org`, cadence: 'daily', hour: 0, timeZone: 'UTC', k: 10, category: null }, at);
+  await store.setStatus(sub.id, ['pending'], 'confirmed', at);
+}
 
 // Each digest ends with its outbox row: the time between two rows is one digest.
 const done: number[] = [];
 let t0 = 0;
 const timedStore = Object.create(store) as DigestStore;
-timedStore.plan = (...a: Parameters<DigestStore['plan']>) => {
-  const r = store.plan(...a);
+timedStore.plan = async (...a: Parameters<DigestStore['plan']>) => {
+  const r = await store.plan(...a);
   done.push(performance.now());
   if (done.length % 50 === 0) {
     // Progress, so a run cut short (a busy machine) still leaves figures behind.
@@ -65,7 +70,7 @@ const delay = monitorEventLoopDelay({ resolution: 10 });
 const rssBefore = process.memoryUsage().rss;
 delay.enable();
 t0 = performance.now();
-const result = await planDue({ store: timedStore, source: feedSource(apiDeps(feed)), links: new Links(store.secret(), 'https://paperfeed.example.org'), log }, new Date(), true);
+const result = await planDue({ store: timedStore, source: feedSource(apiDeps(feed)), links: new Links(await store.secret(), 'https://paperfeed.example.org'), log }, new Date(), true);
 const total = performance.now() - t0;
 delay.disable();
 const per = done.map((t, i) => t - (i === 0 ? t0 : done[i - 1]));

@@ -109,9 +109,26 @@ try {
     if (Date.now() > deadline) throw new Error('no index snapshot stored within 120 s');
     await sleep(100);
   }
-  await watcher.close();
   const b = await startServer(dirB, { env, built: true });
-  add('replica start to ready from the shared snapshot', '—', started(b), `RSS ${fmt(procRssMb(b.pid))} MB`);
+  add('replica start to ready from the shared snapshot (index + lexicon)', '—', started(b), `RSS ${fmt(procRssMb(b.pid))} MB`);
+  // The same snapshot without its lexicon, as snapshots were before it travelled with them: the replica rebuilds the
+  // lexicon from paper_terms. Then the full one again, so the order does not decide.
+  const latest = (await snapshots.latest(model))!;
+  const full = (await snapshots.read(latest.id))!;
+  const { lexicon, ...indexOnly } = JSON.parse(full.manifest) as { lexicon?: { bytes: number } };
+  if (!lexicon) throw new Error('the stored snapshot has no lexicon');
+  const storeSnapshot = async (manifest: string, data: Buffer) => {
+    await watcher.pool.query('DELETE FROM index_snapshots');
+    if (!(await snapshots.write(model, latest.version, manifest, data))) throw new Error('snapshot not written');
+  };
+  await storeSnapshot(JSON.stringify(indexOnly), full.data.subarray(0, full.data.length - lexicon.bytes));
+  for (const [what, withLexicon] of [['without its lexicon (rebuilt from Postgres)', false], ['index + lexicon, again', true]] as const) {
+    if (withLexicon) await storeSnapshot(full.manifest, full.data);
+    const c = await startServer(fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-replica-c-')), { env, built: true });
+    add(`replica start to ready from the shared snapshot (${what})`, '—', started(c), `RSS ${fmt(procRssMb(c.pid))} MB; snapshot ${fmt((withLexicon ? full.data.length : full.data.length - lexicon.bytes) / 1e6)} MB`);
+    await c.stop();
+  }
+  await watcher.close();
   await a.stop();
   a = await startServer(dirA, { env, built: true });
   add('replica warm start to ready (its local index cache)', '—', started(a), `RSS ${fmt(procRssMb(a.pid))} MB`);

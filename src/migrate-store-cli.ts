@@ -17,7 +17,8 @@ try {
   const r = await copySqliteToPostgres(config.DATA_DIR, engine.pool, (m) => console.error(m));
   console.log(
     `migrate-store: ${engine.location} now holds ${r.papers} papers, ${r.vectors} vectors, ${r.users} users, ${r.stars} stars, ` +
-      `${r.feedback} feedback, ${r.collections} collections, ${r.own_papers} own papers (${r.written} rows written by this run, counts checked) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `${r.feedback} feedback, ${r.collections} collections, ${r.own_papers} own papers (and ${r.ops.digest_subscriptions} digest subscriptions, ` +
+      `${r.ops.digest_outbox} digest messages, ${r.ops.source_state} source checkpoints; ${r.written} rows written by this run, counts checked) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
   await engine.close();
 } catch (err) {

@@ -34,7 +34,7 @@ export interface RunningServer {
   runtime: Runtime;
   /** The built-in sources (arXiv, HF) on SYNC_SCHEDULE; started once the index is ready. */
   sources: SourceScheduler | undefined;
-  /** Mail digests (undefined where the engine keeps no subscriptions). */
+  /** Mail digests (on every engine; they mail only with SMTP_URL). */
   digests: DigestService | undefined;
   url: string;
   /** Resolves once the index is loaded (what /readyz reports). */
@@ -58,9 +58,7 @@ export async function startServer(config: Config, log: Log, started?: { embedder
   const replica = replicaSync(runtime);
   const digests = createDigests(runtime);
   let digestSchedule: ReturnType<typeof startDigestSchedule> = null;
-  const sourceEngine = sourceEngineOf(runtime);
-  const sources = sourceEngine && createSourceScheduler(config, sourceEngine, log);
-  if (!sourceEngine) log('sources: off (this storage engine keeps no source checkpoints yet)');
+  const sources = createSourceScheduler(config, sourceEngineOf(runtime), log);
   let closing = false;
   const ready = (async () => {
     if ((await engine.papers.count()) === 0 && config.SEED_ON_EMPTY) {

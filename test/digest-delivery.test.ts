@@ -1,21 +1,22 @@
-// Digests end to end: a real server (real model, SQLite, HTTP), a real SMTP server (smtp-server) on a free port,
+// Digests end to end, on each engine: a real server (real model, SQLite or PostgreSQL, HTTP), a real SMTP server (smtp-server) on a free port,
 // every message parsed back with mailparser.
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, PROJECT_ROOT } from '../src/config.js';
+import { PROJECT_ROOT } from '../src/config.js';
 import { Links } from '../src/digest/links.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { DigestStore } from '../src/store/digests.js';
+import type { Digests } from '../src/store/ports.js';
 import type { PaperInput } from '../src/types.js';
-import { expectProblem, tempDir, sqliteOf } from './helpers.js';
+import { allPapers, paperOf, testConfig } from './engines.js';
+import { expectProblem, tempDir } from './helpers.js';
 import { linksIn, startMailbox, type Delivery, type Mailbox } from './mailbox.js';
 
 const ADMIN = 'digest-test-admin-token-0123';
 let server: RunningServer;
 let box: Mailbox;
-let store: DigestStore;
+let store: Digests;
 /** Every 5th seed paper is held back and added later, as "papers added since the last digest". */
 let later: PaperInput[];
 // A fixed clock for the digest runs: 12:00 UTC, one day further per "day".
@@ -68,7 +69,7 @@ async function newUser(name: string, stars: string[]) {
 
 beforeAll(async () => {
   box = await startMailbox();
-  const config = loadConfig({
+  const config = await testConfig({
     DATA_DIR: tempDir(),
     PORT: '0',
     ADMIN_TOKEN: ADMIN,
@@ -85,7 +86,7 @@ beforeAll(async () => {
   const seed = [...readSeed('arxiv-cs-sample.jsonl.gz'), ...readSeed('hf-daily-sample.jsonl.gz')];
   later = seed.filter((_, i) => i % 5 === 4);
   await server.runtime.writer.addPapers(seed.filter((_, i) => i % 5 !== 4));
-  store = new DigestStore(sqliteOf(server).db);
+  store = server.runtime.engine.digests;
 });
 afterAll(async () => {
   await server?.close();
@@ -107,7 +108,7 @@ describe('digests by mail', () => {
     const [link] = linksIn(confirmation.mail.text!, server.url);
     const page = await fetch(link); // a mail scanner's prefetch changes nothing
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
-    expect(store.subscriptionsOfEmail('reader@example.org')[0].status).toBe('pending');
+    expect((await store.subscriptionsOfEmail('reader@example.org'))[0].status).toBe('pending');
     await confirm('reader@example.org');
     const again = await fetch(link, { method: 'POST', headers: { accept: 'text/html' } });
     expect(again.status).toBe(409);
@@ -119,11 +120,11 @@ describe('digests by mail', () => {
     expect(digest.mail.subject).toMatch(/^paperfeed trending in cs\.LG: \d+ papers \(2026-12-07\)$/);
     const ids = paperIdsIn(digest);
     expect(ids.length).toBeGreaterThan(0);
-    for (const id of ids) expect(sqliteOf(server).getPaper(id)!.categories).toContain('cs.LG');
+    for (const id of ids) expect((await paperOf(server.runtime.engine, id))!.categories).toContain('cs.LG');
   });
 
   it('three users with different stars each get their own feed, and nothing of the others', async () => {
-    const all = sqliteOf(server).db.prepare('SELECT id, title FROM papers ORDER BY seq').all() as { id: string; title: string }[];
+    const all = (await allPapers(server.runtime.engine)).sort((a, b) => a.seq - b.seq);
     const pick = (re: RegExp) => all.filter((p) => re.test(p.title)).slice(0, 3).map((p) => p.id);
     const interests = [/robot/i, /language model|LLM/, /image|video|visual/i];
     for (const [i, re] of interests.entries()) {
@@ -153,8 +154,9 @@ describe('digests by mail', () => {
       expect(ids).toEqual(feed.items.slice(0, 8).map((i: { paper: { id: string } }) => i.paper.id));
       for (const id of u.stars) expect(ids).not.toContain(id);
       // Every reason names one of this user's stars, never another user's.
-      const own = u.stars.map((id) => sqliteOf(server).getPaper(id)!.title.slice(0, 30));
-      const others = users.filter((o) => o !== u).flatMap((o) => o.stars.map((id) => sqliteOf(server).getPaper(id)!.title.slice(0, 30)));
+      const title = async (id: string) => (await paperOf(server.runtime.engine, id))!.title.slice(0, 30);
+      const own = await Promise.all(u.stars.map(title));
+      const others = await Promise.all(users.filter((o) => o !== u).flatMap((o) => o.stars.map(title)));
       const text = digest.mail.text!;
       expect(own.some((t) => text.includes(t))).toBe(true);
       for (const t of others) expect(text).not.toContain(t);
@@ -166,7 +168,7 @@ describe('digests by mail', () => {
   it('is a well-formed mail: HTML and text, no script or remote images, absolute links, RFC 8058 headers, a stable Message-ID', async () => {
     const u = users[0];
     const digest = box.to(u.email)[1];
-    const sub = store.subscriptionsOfUser(u.id)[0];
+    const sub = (await store.subscriptionsOfUser(u.id))[0];
     const html = digest.mail.html as string;
     expect(digest.mail.text).toContain('Unsubscribe: ');
     expect(html).not.toMatch(/<script|<img|<link|url\(/i);
@@ -200,10 +202,10 @@ describe('digests by mail', () => {
     const quitter = users[2];
     const unsubscribe = header(box.to(quitter.email)[1], 'List-Unsubscribe')!.slice(1, -1);
     await fetch(unsubscribe); // a GET (link preview) does not unsubscribe
-    expect(store.subscriptionsOfUser(quitter.id)[0].status).toBe('confirmed');
+    expect((await store.subscriptionsOfUser(quitter.id))[0].status).toBe('confirmed');
     const res = await fetch(unsubscribe, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
     expect(res.status).toBe(200);
-    expect(store.subscriptionsOfUser(quitter.id)).toHaveLength(0); // ended ones are not listed
+    expect(await store.subscriptionsOfUser(quitter.id)).toHaveLength(0); // ended ones are not listed
 
     // Same day again: already planned. Next day, nothing new added: no mail.
     expect((await run(0)).sent).toBe(0);
@@ -260,9 +262,9 @@ describe('digests by mail', () => {
     }
     const tries = box.attempts.filter((a) => a.to.includes(email) && a.verdict !== 'accept');
     expect(tries).toHaveLength(3);
-    const [sub] = store.subscriptionsOfEmail(email);
+    const [sub] = await store.subscriptionsOfEmail(email);
     expect(sub.status).toBe('paused');
-    expect(store.outboxOf(sub.id).map((r) => r.state)).toEqual(['failed', 'failed', 'failed']);
+    expect((await store.outboxOf(sub.id)).map((r) => r.state)).toEqual(['failed', 'failed', 'failed']);
     box.policy = () => 'accept';
     // An operator sees sends and failures in /metrics, counted from the outbox.
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
@@ -298,8 +300,8 @@ describe('digests by mail', () => {
     expect(unknown.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await unknown.text()).toContain('This link is not valid');
     await expectProblem(await fetch(`${server.url}/digest/not-a-token`), 404, 'param.token');
-    const sub = store.subscriptionsOfUser(users[0].id)[0];
-    const links = new Links(store.secret(), server.url);
+    const sub = (await store.subscriptionsOfUser(users[0].id))[0];
+    const links = new Links(await store.secret(), server.url);
     const good = links.action('unsubscribe', sub.id, new Date()).url;
     const tampered = good.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
     expect((await fetch(tampered, { method: 'POST' })).status).toBe(404);
@@ -310,7 +312,7 @@ describe('digests by mail', () => {
     expect(res.status).toBe(410);
     expect(await res.text()).toContain('expired');
     await expectProblem(await fetch(expired), 410, 'param.token');
-    expect(store.subscription(sub.id)!.status).toBe('confirmed');
+    expect((await store.subscription(sub.id))!.status).toBe('confirmed');
   });
 
   it('limits subscriptions per address and confirmation mails per hour', async () => {
@@ -325,7 +327,7 @@ describe('digests by mail', () => {
     const ends = [...page.matchAll(/action="([^"]+)"/g)].map((m) => m[1].replace(/&amp;/g, '&'));
     expect(ends).toHaveLength(2);
     expect((await fetch(ends[0], { method: 'POST' })).status).toBe(200);
-    expect(store.subscriptionsOfEmail(email)).toHaveLength(1);
+    expect(await store.subscriptionsOfEmail(email)).toHaveLength(1);
     // A live slot is free again, but 3 mails went to this address within the hour.
     const res = await expectProblem(await call('/v1/subscriptions/trending', { method: 'POST', json: { email } }), 429, 'body.email');
     expect(res.detail).toMatch(/Too many confirmation mails/);
@@ -352,7 +354,7 @@ describe('digests by mail', () => {
 describe('digests without SMTP_URL', () => {
   it('are off: one log line, the status says so, subscribing answers 503', async () => {
     const lines: string[] = [];
-    const off = await startServer(loadConfig({ DATA_DIR: tempDir(), PORT: '0', ADMIN_TOKEN: ADMIN, SEED_ON_EMPTY: 'false' }), (m) => lines.push(m));
+    const off = await startServer(await testConfig({ DATA_DIR: tempDir(), PORT: '0', ADMIN_TOKEN: ADMIN, SEED_ON_EMPTY: 'false' }), (m) => lines.push(m));
     try {
       await off.ready;
       expect(lines.filter((l) => l.includes('SMTP_URL'))).toEqual(['digests: off (SMTP_URL is not set): no mail is sent and subscribing answers 503']);

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../scripts/build-web.js';
 import { loadConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { DigestStore } from '../src/store/digests.js';
 import { tempDir, sqliteOf } from './helpers.js';
 import { startMailbox, type Mailbox } from './mailbox.js';
 
@@ -36,9 +35,9 @@ describe.skipIf(!hasChromium)('digests in Chromium', () => {
     const ids = sqliteOf(server).db.prepare("SELECT id FROM papers WHERE title LIKE '%robot%' ORDER BY seq LIMIT 4").pluck().all() as string[];
     const { user } = await server.runtime.engine.users.create('ada');
     for (const id of ids) await server.runtime.engine.users.addStar(user.id, id);
-    const store = new DigestStore(sqliteOf(server).db);
-    const sub = store.createSubscription({ kind: 'feed', userId: user.id, email: 'ada@example.org', cadence: 'daily', hour: 7, timeZone: 'UTC', k: 8, category: null }, new Date());
-    store.setStatus(sub.id, ['pending'], 'confirmed', new Date());
+    const store = server.runtime.engine.digests;
+    const sub = await store.createSubscription({ kind: 'feed', userId: user.id, email: 'ada@example.org', cadence: 'daily', hour: 7, timeZone: 'UTC', k: 8, category: null }, new Date());
+    await store.setStatus(sub.id, ['pending'], 'confirmed', new Date());
     expect((await server.digests!.runDueDigests(new Date('2026-12-07T08:00:00Z'))).sent).toBe(1);
     html = box.delivered[0].mail.html as string;
     firstPaper = decodeURIComponent(/#paper=([^"]+)"/.exec(html)![1]);

@@ -92,7 +92,7 @@ describe('Lexicon', () => {
   it('builds l2-normalised rows over dense local columns for the per-user model', () => {
     const lex = new Lexicon();
     texts.forEach((t, i) => lex.set(i, termVector(t)));
-    const rows = lex.rows([0, 9, 999]);
+    const rows = lex.fit([0, 9, 999]).rows;
     expect(rows.rowPtr[3]).toBe(rows.rowPtr[2]); // unknown paper: empty row
     for (const r of [0, 1]) {
       let sq = 0;
@@ -101,6 +101,62 @@ describe('Lexicon', () => {
     }
     expect(new Set(rows.cols).size).toBe(rows.width); // every column used, numbered 0 … width-1
     expect(Math.max(...rows.cols) + 1).toBe(rows.width);
+  });
+
+  it('fits tf-idf on some papers (their own df) and weighs others with the same columns', () => {
+    const lex = new Lexicon();
+    texts.forEach((t, i) => lex.set(i, termVector(t)));
+    const fitted = texts.map((_, i) => i).filter((i) => i % 4 !== 3);
+    const fit = lex.fit(fitted, { df: 'rows' });
+    type Rows = typeof fit.rows;
+    const rowCosine = (ma: Rows, a: number, mb: Rows, b: number) => {
+      const wa = new Map<number, number>();
+      for (let j = ma.rowPtr[a]; j < ma.rowPtr[a + 1]; j++) wa.set(ma.cols[j], ma.vals[j]);
+      let dot = 0;
+      for (let j = mb.rowPtr[b]; j < mb.rowPtr[b + 1]; j++) dot += mb.vals[j] * (wa.get(mb.cols[j]) ?? 0);
+      return dot;
+    };
+    // Reference: tf-idf on the fitted texts alone, both sides normalised by their tf-idf norm.
+    const reference = (a: string, b: string) => {
+      const docs = fitted.map((i) => texts[i]);
+      const count = (t: string) => terms(t).reduce((m, w) => m.set(w, (m.get(w) ?? 0) + 1), new Map<string, number>());
+      const df = new Map<string, number>();
+      for (const d of docs) for (const w of count(d).keys()) df.set(w, (df.get(w) ?? 0) + 1);
+      const weights = (t: string) => {
+        const out = new Map<string, number>();
+        for (const [w, c] of count(t)) {
+          const f = df.get(w) ?? 0;
+          if (f >= LEXICON_MIN_DF && f <= LEXICON_MAX_DF * docs.length) out.set(w, (1 + Math.log(c)) * (Math.log((1 + docs.length) / (1 + f)) + 1));
+        }
+        return out;
+      };
+      const [wa, wb] = [weights(a), weights(b)];
+      const norm = (m: Map<string, number>) => Math.sqrt([...m.values()].reduce((s, x) => s + x * x, 0));
+      let dot = 0;
+      for (const [w, x] of wa) dot += x * (wb.get(w) ?? 0);
+      return dot === 0 ? 0 : dot / (norm(wa) * norm(wb));
+    };
+    let compared = 0;
+    for (let a = 0; a < fitted.length; a++) {
+      for (let b = a + 1; b < fitted.length; b++) {
+        const expected = reference(texts[fitted[a]], texts[fitted[b]]);
+        expect(rowCosine(fit.rows, a, fit.rows, b)).toBeCloseTo(expected, 5);
+        if (expected > 0) compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(5); // the fixture's papers share counted terms
+    // transform: the fitted papers get their own rows back; others are weighed over the fitted columns only.
+    const again = fit.transform(fitted);
+    expect(Array.from(again.vals)).toEqual(Array.from(fit.rows.vals));
+    expect(Array.from(again.cols)).toEqual(Array.from(fit.rows.cols));
+    const others = texts.map((_, i) => i).filter((i) => i % 4 === 3);
+    const out = fit.transform([...others, 999]);
+    expect(out.width).toBe(fit.rows.width);
+    expect(out.rowPtr[others.length + 1]).toBe(out.rowPtr[others.length]); // unknown paper: empty row
+    expect(reference(texts[fitted[0]], texts[others[0]])).toBeGreaterThan(0); // same topic
+    for (const [a, b] of [[0, 0], [0, 1], [8, 2], [16, 4]]) {
+      expect(rowCosine(fit.rows, a, out, b)).toBeCloseTo(reference(texts[fitted[a]], texts[others[b]]), 5);
+    }
   });
 
   it('packs term ids and counts losslessly', () => {
@@ -122,7 +178,7 @@ describe('lexicon file', () => {
     expect(back.version).toBe(2 ** 33 + 5);
     const seqs = texts.map((_, i) => 3 * i);
     for (const q of [0, 9, 17]) expect(Array.from(back.lexicon.cosines(termVector(texts[q]), seqs))).toEqual(Array.from(lex.cosines(termVector(texts[q]), seqs)));
-    expect(Array.from(back.lexicon.rows(seqs).vals)).toEqual(Array.from(lex.rows(seqs).vals));
+    expect(Array.from(back.lexicon.fit(seqs).rows.vals)).toEqual(Array.from(lex.fit(seqs).rows.vals));
     // A later change applies on top of the loaded one as on the original.
     back.lexicon.delete(0);
     lex.delete(0);

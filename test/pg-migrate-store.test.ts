@@ -1,5 +1,5 @@
 // npm run migrate-store: a SQLite store copied into PostgreSQL, interrupted and resumed, every row and credential
-// intact, counts checked; the CLI end to end.
+// intact (digests and the sources' checkpoints too), counts checked; the CLI end to end.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -38,7 +38,21 @@ async function sqliteStore() {
   const shareKey = await engine.library.createShareKey(reading.id);
   const own = { title: 'My draft', abstract: 'Unpublished.', authors: ['Ada'], published: null, doi: '10.1/x', contentHash: 'o', model: 'm', vector: unitVector(8, next) };
   const { ownPaperIds } = await engine.library.importLibrary({ userId: ada.user.id, ownPapers: [own], paperIds: [], collectionId: reading.id });
-  return { dir, engine, ada, bob, feedKey, reading, shareKey, ownPaperIds };
+  // A digest subscription with a sent digest of two papers and a used confirmation token; a source's checkpoint.
+  const at = new Date('2026-12-07T12:00:00Z');
+  const sub = await engine.digests.createSubscription({ kind: 'feed', userId: ada.user.id, email: 'ada@example.org', cadence: 'daily', hour: 7, timeZone: 'UTC', k: 5, category: null }, at);
+  await engine.digests.setStatus(sub.id, ['pending'], 'confirmed', at);
+  await engine.digests.secret(); // made with the first link
+  await engine.digests.addToken('token-hash', 'confirm', 'ada@example.org', sub.id, at, new Date(at.getTime() + 86_400_000));
+  await engine.digests.useToken('token-hash', at);
+  const message = { subject: 's', html: '<p>h</p>', text: 't', headers: { 'List-Unsubscribe': '<https://x>' } };
+  await engine.digests.plan({ subscriptionId: sub.id, period: '2026-12-07', recipient: 'ada@example.org', messageId: '<m@x>', message, paperIds: ['mig-1', 'mig-2'], sinceSeq: 4500 }, at);
+  const [row] = await engine.digests.sendable(at);
+  await engine.digests.claim(row.id, null, at);
+  await engine.digests.markSent(row.id, at);
+  await engine.sources.runStarted('arxiv', at);
+  await engine.sources.pageDone('arxiv', { cursor: { token: 'abc' }, added: 3, updated: 1, newest: '2026-12-06' });
+  return { dir, engine, ada, bob, feedKey, reading, shareKey, ownPaperIds, subId: sub.id };
 }
 
 describe('migrate-store (SQLite → PostgreSQL)', () => {
@@ -54,7 +68,8 @@ describe('migrate-store (SQLite → PostgreSQL)', () => {
       expect(await target.papers.count()).toBe(2000);
       const resumed = await copySqliteToPostgres(src.dir, target.pool, () => {});
       expect(resumed).toMatchObject({ papers: 4499, vectors: 4499, users: 2, stars: 2, feedback: 1, collections: 1, collection_papers: 2, own_papers: 1 });
-      expect(resumed.written).toBe(2 * 2499 + 2 + 2 + 1 + 1 + 2 + 1); // only what the first run had not copied
+      expect(resumed.ops).toEqual({ source_state: 1, digest_subscriptions: 1, digest_tokens: 1, digest_outbox: 1, digest_items: 2 });
+      expect(resumed.written).toBe(2 * 2499 + 2 + 2 + 1 + 1 + 2 + 1 + 6 + 1); // only what the first run had not copied (+ the link key)
       const again = await copySqliteToPostgres(src.dir, target.pool, () => {});
       expect(again.written).toBe(0);
 
@@ -78,6 +93,14 @@ describe('migrate-store (SQLite → PostgreSQL)', () => {
       await target.writes.writeBatch([{ paper: paper('after-copy'), contentHash: 'n', vector: unitVector(8, rng(1)) }], 'm', 8);
       expect((await target.papers.byIds(['after-copy']))[0]!.seq).toBeGreaterThan(4500);
       expect((await target.papers.keywordSearch('paper mig-9', 3, {})).length).toBeGreaterThan(0);
+      // Digests: the same subscription, outbox, sent papers, token and link key (mails already sent keep working).
+      expect(await target.digests.subscription(src.subId)).toEqual(await src.engine.digests.subscription(src.subId));
+      expect(await target.digests.outboxOf(src.subId)).toEqual(await src.engine.digests.outboxOf(src.subId));
+      expect(await target.digests.sentPaperIds(src.subId)).toEqual(new Set(['mig-1', 'mig-2']));
+      expect(await target.digests.token('token-hash')).toEqual(await src.engine.digests.token('token-hash'));
+      expect(await target.digests.secret()).toEqual(await src.engine.digests.secret());
+      expect(await target.digests.hasOutbox(src.subId, '2026-12-07')).toBe(true);
+      expect(await target.sources.get('arxiv')).toEqual(await src.engine.sources.get('arxiv'));
     } finally {
       await target.close();
       await src.engine.close();

@@ -161,6 +161,22 @@ describe('category prior, reading papers lazily', () => {
       expect(read).toBeLessThan(200);
     }
   });
+
+  it('reads a large k in batches of at most 500, to the same order', async () => {
+    const seed = 20261205;
+    console.log(`topWithCategoryPrior large-k test: seed ${seed}`);
+    const r = rng(seed);
+    const cats = ['cs.AI', 'cs.CL', 'cs.RO', 'cs.CV'];
+    const pool = Array.from({ length: 3000 }, (_, seq) => ({ seq, score: Math.round(r() * 400) / 100, categories: [cats[Math.floor(r() * 4)]] }));
+    const ranked = [...pool].sort((a, b) => b.score - a.score || a.seq - b.seq).map(({ seq, score }) => ({ seq, score }));
+    const batches: number[] = [];
+    const got = await topWithCategoryPrior(ranked, 1000, ['cs.AI'], async (seqs) => (batches.push(seqs.length), seqs.map((s) => pool[s])), 2);
+    const all = applyCategoryPrior(Float64Array.from(pool, (p) => p.score), ['cs.AI'], pool.map((p) => p.categories), 2);
+    const expected = pool.map((p) => ({ seq: p.seq, score: all[p.seq] })).sort((a, b) => b.score - a.score || a.seq - b.seq).slice(0, 1000);
+    expect(got.map((g) => [g.paper.seq, g.score])).toEqual(expected.map((e) => [e.seq, e.score]));
+    expect(Math.max(...batches)).toBe(500);
+    expect(batches.length).toBeGreaterThan(2);
+  });
 });
 
 describe('known-item queries', () => {

@@ -16,7 +16,6 @@ const NOW = new Date('2026-08-05T12:00:00Z');
 const RANGE = { from: '2026-08-01', until: '2026-08-05' };
 
 const h = sourceHarness();
-const { sqlite } = h;
 
 const HTTP: PoliteHttpOptions = { userAgent: 'paperfeed-test (mailto:test@example.org)', timeoutMs: 2000, attempts: 3, backoffMs: 20, maxRetryAfterS: 5, maxBytes: 1 << 20 };
 
@@ -32,7 +31,7 @@ function source(opts: { http?: Partial<PoliteHttpOptions>; selection?: ArxivSele
 
 const records = (n: number, offset = 0, datestamp = '2026-08-03') => SEED.slice(offset, offset + n).map((p) => toArxivRecord(p, datestamp));
 const serve = (handler: Handler) => (h.upstream.handler = handler);
-const count = () => sqlite().countPapers();
+const count = () => h.count();
 
 
 describe('arXiv OAI-PMH source', () => {
@@ -42,7 +41,7 @@ describe('arXiv OAI-PMH source', () => {
     serve(oaiList(recs, 10));
     const report = await runSource(source({ delayMs: 150 }), h.deps, { range: RANGE, now: NOW });
     expect(report).toMatchObject({ pages: 3, inserted: 30, updated: 0, rejected: [] });
-    expect(count()).toBe(30);
+    expect(await count()).toBe(30);
     // The first request names the set and range; the next two only the token (OAI-PMH's exclusive argument).
     const qs = h.upstream.requests.map((r) => Object.fromEntries(r.query));
     expect(qs[0]).toEqual({ verb: 'ListRecords', metadataPrefix: 'arXivRaw', set: 'cs', from: '2026-08-01', until: '2026-08-05' });
@@ -50,16 +49,16 @@ describe('arXiv OAI-PMH source', () => {
     // One request at a time, with the configured pause between them, and a User-Agent naming a contact.
     for (let i = 1; i < h.upstream.requests.length; i++) expect(h.upstream.requests[i].at - h.upstream.requests[i - 1].at).toBeGreaterThanOrEqual(150);
     expect(h.upstream.requests.every((r) => r.userAgent?.includes('mailto:test@example.org'))).toBe(true);
-    const p = sqlite().getPaper(recs[0].id)!;
+    const p = (await h.paper(recs[0].id))!;
     expect(p.source).toBe('arxiv');
     expect(p.meta).toEqual({ version: 'v2', comments: '12 pages, 3 figures', journalRef: 'NeurIPS 2026', doi: '10.1234/abcd.5678', license: 'http://creativecommons.org/licenses/by/4.0/' });
     expect(p.published).toBe('2026-08-03'); // v1's date
     expect(p.authors).toEqual(SEED[0].authors);
-    expect(h.deps.state.get('arxiv')).toMatchObject({ cursor: null, lastError: null, papersAdded: 30, newestDatestamp: '2026-08-03' });
+    expect((await h.deps.state.get('arxiv'))).toMatchObject({ cursor: null, lastError: null, papersAdded: 30, newestDatestamp: '2026-08-03' });
     // A backfill does not move the scheduled start; a scheduled run records where the next one starts.
-    expect(h.deps.state.get('arxiv').harvestedUntil).toBeNull();
+    expect((await h.deps.state.get('arxiv')).harvestedUntil).toBeNull();
     await runSource(source(), h.deps, { now: NOW });
-    expect(h.deps.state.get('arxiv').harvestedUntil).toBe('2026-08-05');
+    expect((await h.deps.state.get('arxiv')).harvestedUntil).toBe('2026-08-05');
     expect(Object.fromEntries(h.upstream.requests.at(-3)!.query)).toMatchObject({ from: '2026-08-02', until: '2026-08-05' });
   });
 
@@ -91,9 +90,9 @@ describe('arXiv OAI-PMH source', () => {
     serve(oaiList([{ id: recs[1].id, datestamp: '2026-08-04', deleted: true }, { id: SEED[5].id, datestamp: '2026-08-04', deleted: true }], 10));
     const report = await runSource(source(), h.deps, { range: RANGE, now: NOW });
     expect(report.deleted).toBe(1);
-    expect(sqlite().getPaper(recs[1].id)).toBeUndefined();
-    expect(sqlite().getPaper(recs[0].id)).toBeDefined();
-    expect(sqlite().getPaper(SEED[5].id)).toBeDefined(); // another source's paper stays
+    expect((await h.paper(recs[1].id))).toBeUndefined();
+    expect((await h.paper(recs[0].id))).toBeDefined();
+    expect((await h.paper(SEED[5].id))).toBeDefined(); // another source's paper stays
   });
 
   it('rejects a malformed record with its reason and keeps the good ones around it', async () => {
@@ -113,8 +112,8 @@ describe('arXiv OAI-PMH source', () => {
     const recs = records(3);
     serve(oaiList(recs, 10));
     await runSource(source(), h.deps, { range: RANGE, now: NOW });
-    const before = sqlite().getPaper(recs[0].id)!;
-    const vecBefore = sqlite().getVector(before.seq, h.runtime.embedder.modelKey)!;
+    const before = (await h.paper(recs[0].id))!;
+    const vecBefore = (await h.vector(before.seq))!;
     const v2: ArxivRecord = {
       ...recs[0],
       datestamp: '2026-08-05',
@@ -124,12 +123,12 @@ describe('arXiv OAI-PMH source', () => {
     serve(oaiList([v2, { ...recs[1], datestamp: '2026-08-05' }], 10));
     const report = await runSource(source(), h.deps, { range: RANGE, now: NOW });
     expect(report).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 });
-    const after = sqlite().getPaper(recs[0].id)!;
+    const after = (await h.paper(recs[0].id))!;
     expect(after.abstract).toBe(v2.abstract);
     expect(after.meta?.version).toBe('v2');
     expect(after.published).toBe(before.published); // still v1's date
     expect(after.contentHash).not.toBe(before.contentHash);
-    expect(Array.from(sqlite().getVector(after.seq, h.runtime.embedder.modelKey)!)).not.toEqual(Array.from(vecBefore));
+    expect(Array.from((await h.vector(after.seq))!)).not.toEqual(Array.from(vecBefore));
   });
 
   it('keeps only the chosen categories of a set', async () => {
@@ -137,8 +136,8 @@ describe('arXiv OAI-PMH source', () => {
     serve(oaiList(recs, 10));
     const report = await runSource(source({ selection: parseArxivSets('cs.CL') as ArxivSelection }), h.deps, { range: RANGE, now: NOW });
     expect(report).toMatchObject({ inserted: 2, skipped: 2 });
-    expect(sqlite().getPaper(recs[0].id)?.categories).toEqual(['cs.CL', 'cs.AI']);
-    expect(sqlite().getPaper(recs[1].id)).toBeUndefined();
+    expect((await h.paper(recs[0].id))?.categories).toEqual(['cs.CL', 'cs.AI']);
+    expect((await h.paper(recs[1].id))).toBeUndefined();
   });
 
   it('lists several sets in turn (physics archives under physics:)', async () => {
@@ -154,15 +153,15 @@ describe('arXiv OAI-PMH source', () => {
     serve(oaiList([], 10));
     const report = await runSource(source(), h.deps, { range: RANGE, now: NOW });
     expect(report).toMatchObject({ pages: 0, inserted: 0 });
-    expect(h.deps.state.get('arxiv').lastSuccessAt).not.toBeNull();
+    expect((await h.deps.state.get('arxiv')).lastSuccessAt).not.toBeNull();
   });
 
   it('resumes at the page it failed on, from the stored resumption token', async () => {
     const list = oaiList(records(30), 10);
     serve((req) => (req.query.get('resumptionToken')?.endsWith('|20') ? { status: 500, body: 'oops' } : list(req)));
     await expect(runSource(source(), h.deps, { range: RANGE, now: NOW })).rejects.toThrow(/HTTP 500 \(gave up after 3 attempts\)/);
-    expect(count()).toBe(20);
-    const state = h.deps.state.get('arxiv');
+    expect(await count()).toBe(20);
+    const state = (await h.deps.state.get('arxiv'));
     expect(state.cursor).toEqual({ ...RANGE, setIndex: 0, token: 'list-2026-08-01-2026-08-05|20' });
     expect(state.lastError).toMatch(/HTTP 500/);
     h.upstream.requests.length = 0;
@@ -170,14 +169,14 @@ describe('arXiv OAI-PMH source', () => {
     const report = await runSource(source(), h.deps, { range: RANGE, now: NOW });
     expect(report).toMatchObject({ pages: 1, inserted: 10 });
     expect(h.upstream.requests.map((r) => r.query.get('resumptionToken'))).toEqual(['list-2026-08-01-2026-08-05|20']);
-    expect(count()).toBe(30);
-    expect(h.deps.state.get('arxiv').cursor).toBeNull();
+    expect(await count()).toBe(30);
+    expect((await h.deps.state.get('arxiv')).cursor).toBeNull();
   });
 
   it('starts the set again when a stored token has expired', async () => {
     const list = oaiList(records(15), 10);
-    h.deps.state.runStarted('arxiv');
-    h.deps.state.pageDone('arxiv', { cursor: { ...RANGE, setIndex: 0, token: 'expired-token' }, added: 0, updated: 0 });
+    await h.deps.state.runStarted('arxiv');
+    await h.deps.state.pageDone('arxiv', { cursor: { ...RANGE, setIndex: 0, token: 'expired-token' }, added: 0, updated: 0 });
     serve(list);
     const report = await runSource(source(), h.deps, { range: RANGE, now: NOW });
     expect(report.inserted).toBe(15);
@@ -189,8 +188,8 @@ describe('arXiv OAI-PMH source', () => {
 describe('arXiv source failures: each a clear error, nothing half-written', () => {
   const fails = async (expected: RegExp, opts?: Parameters<typeof source>[0]) => {
     await expect(runSource(source(opts), h.deps, { range: RANGE, now: NOW })).rejects.toThrow(expected);
-    expect(count()).toBe(0);
-    expect(h.deps.state.get('arxiv').lastError).toMatch(expected);
+    expect(await count()).toBe(0);
+    expect((await h.deps.state.get('arxiv')).lastError).toMatch(expected);
   };
 
   it('connection refused', async () => {

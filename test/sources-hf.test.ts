@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { HfDailySource, hfEntryToPaper } from '../src/ingest/sources/hf-daily.js';
 import { PoliteHttp } from '../src/ingest/sources/polite-http.js';
-import { runSource } from '../src/ingest/sources/run.js';
+import { runSource, SourceBusyError } from '../src/ingest/sources/run.js';
 import { seedPapers, toHfEntry, type FlatPaper } from './fake-upstream.js';
 import { sourceHarness } from './source-harness.js';
 
@@ -17,7 +17,6 @@ const h = sourceHarness((req) => {
     const list = days.get(day) ?? [];
     return { body: JSON.stringify(list.map((e) => toHfEntry(e.paper, day, e.upvotes))) };
   });
-const { sqlite } = h;
 /** day → papers listed that day, with their current upvotes. */
 let days: Map<string, { paper: FlatPaper; upvotes: number }[]>;
 
@@ -40,7 +39,7 @@ describe('Hugging Face Daily Papers source', () => {
     const report = await runSource(source(), h.deps, { now: NOW });
     expect(h.upstream.requests.map((r) => r.query.get('date'))).toEqual(['2026-08-04', '2026-08-05', '2026-08-06']);
     expect(report).toMatchObject({ pages: 3, inserted: 5, rejected: [] });
-    const p = sqlite().getPaper(RICH[0].id)!;
+    const p = (await h.paper(RICH[0].id))!;
     expect(p).toMatchObject({ source: 'hf-daily-papers', upvotes: 5, title: RICH[0].title, authors: RICH[0].authors, published: RICH[0].published });
     expect(p.meta).toEqual({
       hfDate: '2026-08-04',
@@ -51,24 +50,39 @@ describe('Hugging Face Daily Papers source', () => {
       aiKeywords: RICH[0].ai_keywords,
       thumbnail: `https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/${RICH[0].id}.png`,
     });
-    expect(h.deps.state.get('hf')).toMatchObject({ harvestedUntil: '2026-08-06', newestDatestamp: '2026-08-06', cursor: null });
+    expect((await h.deps.state.get('hf'))).toMatchObject({ harvestedUntil: '2026-08-06', newestDatestamp: '2026-08-06', cursor: null });
   });
 
   it('re-reads the last days on every run, so upvotes that grew reach the store without re-embedding', async () => {
     days = new Map([['2026-08-05', RICH.slice(0, 2).map((paper) => ({ paper, upvotes: 3 }))]]);
     await runSource(source(), h.deps, { now: NOW });
-    const before = sqlite().getPaper(RICH[0].id)!;
-    const version = sqlite().maxVersion();
+    const before = (await h.paper(RICH[0].id))!;
+    const version = (await h.head());
     days = new Map([['2026-08-05', [{ paper: RICH[0], upvotes: 42 }, { paper: RICH[1], upvotes: 3 }]]]);
     h.upstream.requests.length = 0;
     const report = await runSource(source(), h.deps, { now: new Date('2026-08-07T09:00:00Z') });
     // The window moves with today but still covers the 5th (HF_REPOLL_DAYS = 3).
     expect(h.upstream.requests.map((r) => r.query.get('date'))).toEqual(['2026-08-05', '2026-08-06', '2026-08-07']);
     expect(report).toMatchObject({ inserted: 0, updated: 1, unchanged: 1 });
-    const after = sqlite().getPaper(RICH[0].id)!;
+    const after = (await h.paper(RICH[0].id))!;
     expect(after.upvotes).toBe(42);
     expect(after.contentHash).toBe(before.contentHash);
-    expect(sqlite().maxVersion()).toBe(version); // no vector was rewritten
+    expect((await h.head())).toBe(version); // no vector was rewritten
+  });
+
+  it('a scheduled run skips when a run (by any replica) started after its "skip if ran since" mark', async () => {
+    days = new Map([['2026-08-05', RICH.slice(0, 2).map((paper) => ({ paper, upvotes: 3 }))]]);
+    await runSource(source(), h.deps, { now: NOW });
+    const ran = await h.deps.state.get('hf');
+    h.upstream.requests.length = 0;
+    const halfAnIntervalAgo = new Date(NOW.getTime() - 3 * 3_600_000);
+    await expect(runSource(source(), h.deps, { now: NOW, skipIfRanSince: halfAnIntervalAgo })).rejects.toThrow(SourceBusyError);
+    expect(h.upstream.requests).toHaveLength(0);
+    expect(await h.deps.state.get('hf')).toEqual(ran); // nothing recorded
+    // A mark after the last run's start: it runs.
+    const report = await runSource(source(), h.deps, { now: NOW, skipIfRanSince: new Date(NOW.getTime() + 1000) });
+    expect(report.pages).toBeGreaterThan(0);
+    expect((await h.deps.state.get('hf')).runs).toBe(ran.runs + 1);
   });
 
   it('covers every day missed since the last run when that is longer ago than the re-poll window', async () => {
@@ -85,11 +99,11 @@ describe('Hugging Face Daily Papers source', () => {
     days = new Map([['2026-08-06', [{ paper: hf, upvotes: 17 }]]]);
     const report = await runSource(source(), h.deps, { range: { from: '2026-08-06', until: '2026-08-06' }, now: NOW });
     expect(report.updated).toBe(1);
-    const p = sqlite().getPaper(hf.id)!;
+    const p = (await h.paper(hf.id))!;
     expect(p).toMatchObject({ title: 'The arXiv title', abstract: 'The arXiv abstract of this paper.', source: 'arxiv', upvotes: 17, categories: ['cs.CL'] });
     expect(p.meta).toMatchObject({ version: 'v1', license: 'http://creativecommons.org/licenses/by/4.0/', submittedBy: hf.submitted_by, githubRepo: hf.github_repo });
     // A backfill leaves the scheduled window alone.
-    expect(h.deps.state.get('hf').harvestedUntil).toBeNull();
+    expect((await h.deps.state.get('hf')).harvestedUntil).toBeNull();
   });
 
   it('rejects a broken entry and keeps the rest of the day; drops unsafe or malformed extras field by field', async () => {
@@ -114,9 +128,9 @@ describe('Hugging Face Daily Papers source', () => {
   it('fails the run on a body that is not a JSON array, keeping the days already committed', async () => {
     h.upstream.handler = (req) => (req.query.get('date') === '2026-08-06' ? { body: '{"error":"Invalid date"}' } : { body: JSON.stringify([toHfEntry(RICH[0], '2026-08-05')]) });
     await expect(runSource(source(2), h.deps, { now: NOW })).rejects.toThrow(/expected a JSON array/);
-    expect(sqlite().getPaper(RICH[0].id)).toBeDefined();
+    expect((await h.paper(RICH[0].id))).toBeDefined();
     // The first run starts SYNC_INITIAL_DAYS (3) back; the days before the failing one are done.
-    expect(h.deps.state.get('hf').cursor).toEqual({ from: '2026-08-04', until: '2026-08-06', next: '2026-08-06' });
+    expect((await h.deps.state.get('hf')).cursor).toEqual({ from: '2026-08-04', until: '2026-08-06', next: '2026-08-06' });
     h.upstream.handler = () => ({ body: '[' });
     await expect(runSource(source(2), h.deps, { now: NOW })).rejects.toThrow(/invalid JSON/);
   });

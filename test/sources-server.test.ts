@@ -4,10 +4,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
 import type { RunEvent, SourceScheduler } from '../src/ingest/sources/scheduler.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { FakeUpstream, oaiList, seedPapers, toArxivRecord, toHfEntry } from './fake-upstream.js';
+import { testConfig } from './engines.js';
 import { expectProblem, tempDir } from './helpers.js';
 
 const ADMIN = 'admin-token-for-sources-tests';
@@ -46,7 +46,7 @@ describe('scheduled sync in the server', () => {
       req.path === '/oai' ? arxiv(req) : { body: JSON.stringify(req.query.get('date') === TODAY ? HF.map((p) => toHfEntry(p, TODAY, 30)) : []) },
     );
     server = await startServer(
-      loadConfig({
+      await testConfig({
         DATA_DIR: tempDir(), PORT: '0', ADMIN_TOKEN: ADMIN, SEED_ON_EMPTY: 'false', RATE_LIMIT_PER_MINUTE: '0',
         SYNC_SCHEDULE: '1s', ARXIV_OAI_URL: `${upstream.url}/oai`, HF_DAILY_URL: `${upstream.url}/api/daily_papers`,
         ARXIV_DELAY_MS: '0', HF_DELAY_MS: '0', SYNC_CONTACT: 'ops@example.org', INDEX_SYNC_MS: '100',
@@ -141,7 +141,7 @@ describe('offline', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
     server = await startServer(
-      loadConfig({
+      await testConfig({
         DATA_DIR: tempDir(), PORT: '0', SEED_ON_EMPTY: 'false', SYNC_SCHEDULE: '1s', SYNC_ATTEMPTS: '3', SYNC_BACKOFF_MS: '10',
         ARXIV_OAI_URL: `http://127.0.0.1:${port}/oai`, HF_DAILY_URL: `http://127.0.0.1:${port}/api/daily_papers`,
         ARXIV_DELAY_MS: '0', HF_DELAY_MS: '0',
@@ -161,7 +161,7 @@ describe('offline', () => {
     }
     const res = await fetch(`${server.url}/healthz`);
     expect(res.status).toBe(200);
-    const sources = server.sources!.status();
+    const sources = await server.sources!.status();
     expect(sources.every((s) => s.failures >= 1 && /ECONNREFUSED/.test(s.lastError ?? ''))).toBe(true);
   });
 });

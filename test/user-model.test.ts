@@ -48,19 +48,21 @@ describe('feedSignals', () => {
     };
   };
 
-  it('gives a lexical max-sim for every candidate and a model only from MIN_LIKED_FOR_MODEL stars', () => {
+  it('gives a lexical max-sim below MIN_LIKED_FOR_MODEL stars, and from there a model instead', () => {
     const few = feedSignals({ ...input(0), liked: input(0).liked.slice(0, MIN_LIKED_FOR_MODEL - 1) });
     expect(few.userModel).toBeUndefined();
+    expect(few.lexical!.length).toBe(candidates.length);
+    expect(few.lexical![0]).toBeGreaterThan(few.lexical![2]);
     const full = feedSignals(input(0));
-    expect(full.lexical.length).toBe(candidates.length);
-    expect(full.lexical[0]).toBeGreaterThan(full.lexical[2]);
+    expect(full.lexical).toBeUndefined();
     expect(full.userModel?.length).toBe(candidates.length);
   });
 
   it('gives the same signals when it yields to the event loop (the server) as in one go (the evaluation)', async () => {
+    const few = { ...input(300), liked: input(300).liked.slice(0, MIN_LIKED_FOR_MODEL - 1) };
+    expect(Array.from((await feedSignalsYielding(few)).lexical!)).toEqual(Array.from(feedSignals(few).lexical!));
     const together = feedSignals(input(300));
     const yielding = await feedSignalsYielding(input(300));
-    expect(Array.from(yielding.lexical)).toEqual(Array.from(together.lexical));
     expect(Array.from(yielding.userModel!)).toEqual(Array.from(together.userModel!));
   });
 

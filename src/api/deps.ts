@@ -37,7 +37,7 @@ export interface ApiDeps {
   log: (msg: string) => void;
   /** The built-in sources on their schedule (absent where the engine keeps no checkpoints). */
   sources?: SourceScheduler;
-  /** Mail digests (absent where the engine keeps no subscriptions). */
+  /** Mail digests (absent in an app built without them). */
   digests?: DigestService;
 }
 

@@ -57,11 +57,11 @@ export function registerOperatorMetrics(registry: Registry, d: Pick<ApiDeps, 'ch
       help: 'Digest mails in the outbox by state: sent, failed (permanent SMTP errors), retry (temporary ones), planned, …',
       labelNames: ['state'] as const,
       registers: [registry],
-      collect() {
+      async collect() {
         messages.reset();
         let counts: Record<string, number> = {};
         try {
-          counts = digests.outboxCounts();
+          counts = await digests.outboxCounts();
         } catch {
           // the store is closing (shutdown): no figures
         }

@@ -6,8 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { openRuntime, type Runtime } from '../runtime.js';
-import type { SqliteEngine } from '../store/sqlite-engine.js';
-import { DigestStore, type Subscription } from '../store/digests.js';
+import type { Subscription } from '../store/ports.js';
 import { explainStoreError } from '../store/explain.js';
 import { absoluteUrl } from '../api/public-url.js';
 import { composeEml } from './mailer.js';
@@ -44,20 +43,18 @@ try {
   feed = await openRuntime(config, log);
   await feed.index.load(feed.embedder.ready);
   const digests = createDigests(feed);
-  if (!digests) throw new Error('digests need the SQLite engine for now');
   digests.setPublicUrl(absoluteUrl(config, ''));
 
   if (args['send-now']) {
     if (!digests.enabled) throw new Error('SMTP_URL is not set: nothing can be sent');
-    const r = await digests.runDueDigests(now, { dueToday: true });
+    const r = await digests.runDueDigests(now, { dueToday: true, wait: true }); // after a replica's run, if one is going on
     console.log(`planned ${r.planned} (${r.empty} without new papers), sent ${r.sent}, retry later ${r.retry}, failed ${r.failed}, cancelled ${r.cancelled}, errors ${r.errors}`);
     if (r.errors || r.failed) code = 1;
   } else {
     const uid = args.user!;
     if (!(await feed.engine.users.get(uid))) throw new Error(`no user "${uid}"`);
-    const store = new DigestStore((feed.engine as SqliteEngine).sqlite.db);
     // The user's own subscription if there is one, else what a new daily one (10 papers) would send.
-    const sub: Subscription = store.subscriptionsOfUser(uid).find((s) => s.kind === 'feed') ?? {
+    const sub: Subscription = (await feed.engine.digests.subscriptionsOfUser(uid)).find((s) => s.kind === 'feed') ?? {
       id: 'preview',
       kind: 'feed',
       userId: uid,

@@ -9,7 +9,7 @@ const DAY_MS = 86_400_000;
 /** Absolute URLs under PUBLIC_URL: signed action links (`/digest/<token>`) and pages of this instance. */
 export class Links {
   constructor(
-    private readonly secret: Buffer,
+    readonly secret: Buffer,
     readonly base: string,
   ) {}
 

@@ -1,13 +1,13 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { paperUrl } from '../api/schemas.js';
-import type { DigestStore, StoredMessage, Subscription } from '../store/digests.js';
+import type { Digests, StoredMessage, Subscription } from '../store/ports.js';
 import type { Links } from './links.js';
 import { renderDigest, type DigestEntry } from './render.js';
 import { dueCheck } from './schedule.js';
 import type { DigestPaper, DigestSource } from './source.js';
 
 export interface PlannerDeps {
-  store: DigestStore;
+  store: Digests;
   source: DigestSource;
   links: Links;
   log: (msg: string) => void;
@@ -29,7 +29,7 @@ const sourceUrl = paperUrl;
  * the last digest, never one it was sent before. The feed already leaves out starred and dismissed papers.
  */
 export async function digestPapers(deps: PlannerDeps, sub: Subscription): Promise<DigestPaper[]> {
-  const sent = deps.store.sentPaperIds(sub.id);
+  const sent = await deps.store.sentPaperIds(sub.id);
   // Ask for more than k: some of the top are old news (sent before, or added before the last digest).
   const limit = Math.min(1000, 3 * sub.k + 30 + (sub.kind === 'trending' ? sent.size : 0));
   const candidates = sub.kind === 'feed' && sub.userId ? await deps.source.personal(sub.userId, limit) : await deps.source.trending(sub.category, limit);
@@ -81,12 +81,12 @@ export async function buildDigest(deps: PlannerDeps, sub: Subscription, period: 
  */
 export async function planDue(deps: PlannerDeps, now: Date, dueToday: boolean): Promise<{ planned: number; empty: number; errors: number }> {
   const out = { planned: 0, empty: 0, errors: 0 };
-  for (const sub of deps.store.confirmedSubscriptions()) {
+  for (const sub of await deps.store.confirmedSubscriptions()) {
     const { period, due } = dueCheck(sub, now, dueToday);
-    if (!due || deps.store.hasOutbox(sub.id, period)) continue;
+    if (!due || (await deps.store.hasOutbox(sub.id, period))) continue;
     try {
       const d = await buildDigest(deps, sub, period, now);
-      const done = deps.store.plan(
+      const done = await deps.store.plan(
         { subscriptionId: sub.id, period, recipient: sub.email, messageId: d.messageId, message: d.message, paperIds: d.papers.map((p) => p.id), sinceSeq: d.sinceSeq },
         now,
       );

@@ -1,4 +1,4 @@
-import type { StoredMessage } from '../store/digests.js';
+import type { StoredMessage } from '../store/ports.js';
 import { escapeHtml as esc } from '../render/latex.js';
 
 /** One paper as a digest shows it: every URL absolute (built from PUBLIC_URL by the caller). */

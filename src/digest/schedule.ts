@@ -1,4 +1,4 @@
-import type { Cadence } from '../store/digests.js';
+import type { Cadence } from '../store/ports.js';
 import { isoWeekOf } from '../render/periods.js';
 
 /** Weekly digests go out on this ISO weekday (1 = Monday), at the subscription's hour. */

@@ -1,5 +1,5 @@
 import { ApiProblem } from '../api/problem.js';
-import type { DigestStore, NewSubscription, Subscription } from '../store/digests.js';
+import type { Digests, JobLocks, NewSubscription, Subscription } from '../store/ports.js';
 import { CONFIRM_LINK_DAYS, Links } from './links.js';
 import type { Mailer } from './mailer.js';
 import { expiredLink, invalidLink, type LinkPage } from './pages.js';
@@ -17,7 +17,9 @@ export interface DigestLimits {
 }
 
 export interface DigestServiceDeps {
-  store: DigestStore;
+  store: Digests;
+  /** The 'digests' job runs in one process at a time (with N replicas on PostgreSQL: one replica). */
+  jobs: JobLocks;
   source: DigestSource;
   /** null: digests are off (no SMTP_URL); subscribing answers 503. */
   mailer: Mailer | null;
@@ -29,6 +31,8 @@ export interface RunSummary extends SendSummary {
   planned: number;
   empty: number;
   errors: number;
+  /** Another process was running the digests (nothing was done here). */
+  skipped: boolean;
 }
 
 const HOUR_MS = 3_600_000;
@@ -40,13 +44,14 @@ const describe = (s: Subscription) =>
  * is pending until its address follows the confirmation link (a POST to it): nothing else is mailed before that.
  */
 export class DigestService {
-  private links: Links | null = null;
+  private publicUrl: string | null = null;
+  private links: Promise<Links> | null = null;
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: DigestServiceDeps) {}
 
   /** Digest messages by outbox state: sent, failed, waiting to retry, … (for /metrics). */
-  outboxCounts(): Record<string, number> {
+  outboxCounts(): Promise<Record<string, number>> {
     return this.deps.store.outboxCounts();
   }
 
@@ -56,11 +61,16 @@ export class DigestService {
 
   /** Absolute links need the public URL, known once the server listens (PUBLIC_URL or the bound address). */
   setPublicUrl(base: string): void {
-    this.links = new Links(this.deps.store.secret(), base);
+    this.publicUrl = base;
+    this.links = null;
   }
 
-  private get link(): Links {
-    if (!this.links) throw new Error('DigestService.setPublicUrl was not called');
+  /** The link maker, with the store's secret (read once). */
+  private link(): Promise<Links> {
+    const base = this.publicUrl;
+    if (base === null) return Promise.reject(new Error('DigestService.setPublicUrl was not called'));
+    this.links ??= this.deps.store.secret().then((secret) => new Links(secret, base));
+    this.links.catch(() => (this.links = null)); // the store was unavailable: ask again next time
     return this.links;
   }
 
@@ -70,8 +80,8 @@ export class DigestService {
   }
 
   /** Counts a link mail against the hourly limit of the address, or refuses (429) before anything is written. */
-  private checkMailQuota(email: string, now: Date): void {
-    const sent = this.deps.store.tokensMailedSince(email, new Date(now.getTime() - HOUR_MS));
+  private async checkMailQuota(email: string, now: Date): Promise<void> {
+    const sent = await this.deps.store.tokensMailedSince(email, new Date(now.getTime() - HOUR_MS));
     if (sent >= this.deps.limits.linkMailsPerHour) {
       throw new ApiProblem(429, `Too many confirmation mails to this address; try again within an hour`, [{ field: 'body.email', message: 'mail limit reached' }], {
         'Retry-After': '3600',
@@ -83,15 +93,16 @@ export class DigestService {
   async subscribe(input: NewSubscription, now = new Date()): Promise<Subscription> {
     const mailer = this.requireMail();
     const { store, limits } = this.deps;
-    if (store.countLive(input.email) >= limits.maxPerAddress) {
+    if ((await store.countLive(input.email)) >= limits.maxPerAddress) {
       throw new ApiProblem(409, `This address already has ${limits.maxPerAddress} subscriptions (the limit); end one first`, [
         { field: 'body.email', message: 'too many subscriptions' },
       ]);
     }
-    this.checkMailQuota(input.email, now);
-    const sub = store.createSubscription(input, now);
-    const { url, token, expires } = this.link.action('confirm', sub.id, now, undefined, CONFIRM_LINK_DAYS);
-    store.addToken(tokenHash(token), 'confirm', sub.email, sub.id, now, expires);
+    await this.checkMailQuota(input.email, now);
+    const link = await this.link();
+    const sub = await store.createSubscription(input, now);
+    const { url, token, expires } = link.action('confirm', sub.id, now, undefined, CONFIRM_LINK_DAYS);
+    await store.addToken(tokenHash(token), 'confirm', sub.email, sub.id, now, expires);
     const sent = await mailer.send({
       to: sub.email,
       subject: 'Confirm your paperfeed digest',
@@ -115,52 +126,52 @@ export class DigestService {
   async requestManageLink(email: string, now = new Date()): Promise<void> {
     const mailer = this.requireMail();
     const { store, limits } = this.deps;
-    if (store.subscriptionsOfEmail(email).length === 0) return;
+    if ((await store.subscriptionsOfEmail(email)).length === 0) return;
     // Over the hourly limit: silently no mail (a 429 here would tell that the address has digests).
-    if (store.tokensMailedSince(email, new Date(now.getTime() - HOUR_MS)) >= limits.linkMailsPerHour) return;
-    const { url, token, expires } = this.link.action('manage', email, now, undefined, CONFIRM_LINK_DAYS);
-    this.deps.store.addToken(tokenHash(token), 'manage', email, null, now, expires);
+    if ((await store.tokensMailedSince(email, new Date(now.getTime() - HOUR_MS))) >= limits.linkMailsPerHour) return;
+    const { url, token, expires } = (await this.link()).action('manage', email, now, undefined, CONFIRM_LINK_DAYS);
+    await this.deps.store.addToken(tokenHash(token), 'manage', email, null, now, expires);
     const sent = await mailer.send({ to: email, subject: 'Your paperfeed digests', text: `See and end the digests sent to ${email}: ${url}\n` });
     if (!sent.ok) this.deps.log(`digest: manage mail failed: ${sent.error}`);
   }
 
-  listForUser(userId: string): Subscription[] {
+  listForUser(userId: string): Promise<Subscription[]> {
     return this.deps.store.subscriptionsOfUser(userId);
   }
 
   /** Ends a user's subscription; false if it is not theirs (or already ended). */
-  endForUser(userId: string, id: string, now = new Date()): boolean {
-    const sub = this.deps.store.subscription(id);
+  async endForUser(userId: string, id: string, now = new Date()): Promise<boolean> {
+    const sub = await this.deps.store.subscription(id);
     return !!sub && sub.userId === userId && this.deps.store.setStatus(id, ['pending', 'confirmed', 'paused'], 'ended', now);
   }
 
   /** A link from a mail: GET shows what it would do (mail scanners fetch links), POST does it. */
   async followLink(token: string, method: 'GET' | 'POST', now = new Date()): Promise<LinkPage> {
-    const check = verifyToken(this.deps.store.secret(), token, now);
+    const check = verifyToken((await this.link()).secret, token, now);
     if (!check.ok) return check.reason === 'expired' ? expiredLink() : invalidLink();
     const { purpose, subject, paperId } = check.claims;
     const { store, source } = this.deps;
     const act = method === 'POST';
     if (purpose === 'manage') return this.managePage(subject, now);
-    const sub = store.subscription(subject);
+    const sub = await store.subscription(subject);
     if (!sub) return invalidLink();
 
     if (purpose === 'confirm') {
       const hash = tokenHash(token);
-      const stored = store.token(hash);
+      const stored = await store.token(hash);
       if (!stored || stored.purpose !== 'confirm') return invalidLink();
       if (stored.usedAt) return { status: 409, title: 'This link was already used', lines: [`Your subscription is ${sub.status === 'ended' ? 'ended' : 'confirmed'}. Nothing was changed.`] };
       if (sub.status === 'ended') return { status: 409, title: 'This subscription was ended', lines: ['Subscribe again to receive digests.'] };
       if (!act) return { status: 200, title: 'Confirm your subscription', lines: [`Send ${describe(sub)} to ${sub.email}?`], forms: [{ label: 'Yes, send me digests' }] };
-      if (!store.useToken(hash, now)) return { status: 409, title: 'This link was already used', lines: ['Nothing was changed.'] };
-      store.setStatus(sub.id, ['pending', 'paused'], 'confirmed', now);
+      if (!(await store.useToken(hash, now))) return { status: 409, title: 'This link was already used', lines: ['Nothing was changed.'] };
+      await store.setStatus(sub.id, ['pending', 'paused'], 'confirmed', now);
       return { status: 200, title: 'Subscription confirmed', lines: [`${sub.email} will receive ${describe(sub)}. Every digest has a link to unsubscribe.`] };
     }
 
     if (purpose === 'unsubscribe') {
       if (sub.status === 'ended') return { status: 200, title: 'Unsubscribed', lines: [`${sub.email} no longer receives ${describe(sub)}.`] };
       if (!act) return { status: 200, title: 'Unsubscribe?', lines: [`Stop sending ${describe(sub)} to ${sub.email}?`], forms: [{ label: 'Unsubscribe' }] };
-      store.setStatus(sub.id, ['pending', 'confirmed', 'paused'], 'ended', now);
+      await store.setStatus(sub.id, ['pending', 'confirmed', 'paused'], 'ended', now);
       return { status: 200, title: 'Unsubscribed', lines: [`${sub.email} no longer receives ${describe(sub)}.`] };
     }
 
@@ -179,29 +190,39 @@ export class DigestService {
   }
 
   /** The subscriptions of an address, each with a button to end it. */
-  private managePage(email: string, now: Date): LinkPage {
-    const subs = this.deps.store.subscriptionsOfEmail(email);
+  private async managePage(email: string, now: Date): Promise<LinkPage> {
+    const subs = await this.deps.store.subscriptionsOfEmail(email);
+    const link = await this.link();
     if (subs.length === 0) return { status: 200, title: 'No digests', lines: [`No digests are sent to ${email}.`] };
     return {
       status: 200,
       title: 'Your digests',
       lines: [`Digests sent to ${email}:`],
-      forms: subs.map((s) => ({ note: `${describe(s)} — ${s.status}`, label: 'End this digest', action: this.link.action('unsubscribe', s.id, now).url })),
+      forms: subs.map((s) => ({ note: `${describe(s)} — ${s.status}`, label: 'End this digest', action: link.action('unsubscribe', s.id, now).url })),
     };
   }
 
   /**
    * Plans every digest that is due (with `dueToday`: due before the local day ends) and sends the outbox. Runs one
-   * at a time in this process (calls queue up); planning and sending are safe against another process doing the same.
+   * at a time in this process (calls queue up) and holds the 'digests' job lock: with replicas on one PostgreSQL,
+   * one runs it and the others skip (`wait`: wait for it instead, as the CLI does). Planning and claiming are safe
+   * against another process doing the same regardless.
    */
-  runDueDigests(now = new Date(), opts: { dueToday?: boolean } = {}): Promise<RunSummary> {
+  runDueDigests(now = new Date(), opts: { dueToday?: boolean; wait?: boolean } = {}): Promise<RunSummary> {
     const run = this.running.then(async (): Promise<RunSummary> => {
       const mailer = this.requireMail();
-      const deps = { ...this.deps, links: this.link };
-      const planned = await planDue(deps, now, opts.dueToday ?? false);
-      const sent = await sendDue({ store: this.deps.store, mailer, log: this.deps.log }, now);
-      this.deps.store.pruneMessages(new Date(now.getTime() - 30 * 24 * HOUR_MS));
-      return { ...planned, ...sent };
+      const deps = { ...this.deps, links: await this.link() };
+      const job = await this.deps.jobs.exclusive(
+        'digests',
+        async () => {
+          const planned = await planDue(deps, now, opts.dueToday ?? false);
+          const sent = await sendDue({ store: this.deps.store, mailer, log: this.deps.log }, now);
+          await this.deps.store.pruneMessages(new Date(now.getTime() - 30 * 24 * HOUR_MS));
+          return { ...planned, ...sent, skipped: false };
+        },
+        { wait: opts.wait },
+      );
+      return job.ran ? job.value : { planned: 0, empty: 0, errors: 0, sent: 0, retry: 0, failed: 0, cancelled: 0, skipped: true };
     });
     this.running = run.catch(() => {});
     return run;
@@ -214,8 +235,8 @@ export class DigestService {
   }
 
   /** The digest a subscription would get now, without writing anything (`npm run digest -- --dry-run`). */
-  preview(sub: Subscription, now = new Date()): Promise<PlannedDigest> {
+  async preview(sub: Subscription, now = new Date()): Promise<PlannedDigest> {
     const { period } = dueCheck(sub, now, true);
-    return buildDigest({ ...this.deps, links: this.link }, sub, period, now);
+    return buildDigest({ ...this.deps, links: await this.link() }, sub, period, now);
   }
 }

@@ -2,25 +2,20 @@
 import { Cron } from 'croner';
 import type { Config } from '../config.js';
 import { apiDeps, type Runtime } from '../runtime.js';
-import { digestStoreOf } from '../store/digests.js';
 import { feedSource } from './feed-source.js';
 import { smtpMailer } from './mailer.js';
 import { DigestService } from './service.js';
 
 /**
- * The digest service of a running engine (one per process: the routes, the schedule and the CLI share it), or
- * undefined where the engine keeps no subscriptions. Logs once when mail is off.
+ * The digest service of a running engine (one per process: the routes, the schedule and the CLI share it). Logs once
+ * when mail is off.
  */
-export function createDigests(r: Runtime): DigestService | undefined {
-  const store = digestStoreOf(r.engine);
-  if (!store) {
-    r.log('digests: off (this storage engine keeps no subscriptions yet)');
-    return undefined;
-  }
+export function createDigests(r: Runtime): DigestService {
   const c = r.config;
   if (!c.SMTP_URL) r.log('digests: off (SMTP_URL is not set): no mail is sent and subscribing answers 503');
   return new DigestService({
-    store,
+    store: r.engine.digests,
+    jobs: r.engine.jobs,
     source: feedSource(apiDeps(r)),
     mailer: c.SMTP_URL ? smtpMailer(c.SMTP_URL, c.MAIL_FROM) : null,
     limits: { maxPerAddress: c.DIGEST_MAX_PER_ADDRESS, linkMailsPerHour: c.DIGEST_CONFIRM_MAILS_PER_HOUR },
@@ -38,6 +33,7 @@ export function startDigestSchedule(service: DigestService, config: Config, log:
   return new Cron(config.DIGEST_SCHEDULE, { protect: true, unref: true }, async () => {
     try {
       const r = await service.runDueDigests(new Date());
+      if (r.skipped) return; // another replica runs them
       if (r.planned || r.sent || r.retry || r.failed || r.errors) {
         log(`digests: planned ${r.planned} (${r.empty} empty), sent ${r.sent}, retry ${r.retry}, failed ${r.failed}, errors ${r.errors}`);
       }

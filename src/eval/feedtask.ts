@@ -8,7 +8,7 @@ import { trainPegasos, scoreLinear } from '../recommend/linear.js';
 import { ndcgAtK, recallAtK } from './metrics.js';
 import { FEED_MAX_STARS_USED, FEED_POPULARITY_WEIGHT, maxAffinity, productionPool, rankFeed } from './rankers.js';
 import { maxCosine, type TfidfMatrix } from '../recommend/tfidf.js';
-import { feedSignals } from '../recommend/lexical.js';
+import { feedSignals, lexicalAffinity } from '../recommend/lexical.js';
 import type { Lexicon } from '../index/lexicon.js';
 import { localFeedSignals } from './local-tfidf.js';
 import { zSum } from '../recommend/stats.js';
@@ -102,10 +102,10 @@ export interface FeedRunOptions {
 }
 
 /** The row of the production feed ranking (src/recommend/feed.ts). */
-export const SERVED_FEED = 'as served (dense + per-user model on tf-idf ⊕ embedding ⊕ popularity, NN + popular candidates + MMR)';
-/** The served ranker before issue 17 (the no-regression reference): no learned mix, no popular candidates. */
-export const PREVIOUS_SERVED_FEED = 'served before issue 17 (dense + per-user model on tf-idf ⊕ embedding ⊕ popularity, NN candidates + MMR)';
-/** The pre-issue-17 ranker with the per-request local tf-idf it used before the lexicon (issue 16), for comparison. */
+export const SERVED_FEED = 'as served (dense + per-user model on tf-idf fitted on its training rows ⊕ embedding ⊕ popularity, NN candidates + MMR)';
+/** The served ranker before its tf-idf was fitted on the training rows (the no-regression reference): the corpus's df. */
+export const PREVIOUS_SERVED_FEED = 'served before (the same with the corpus df for the model\'s tf-idf)';
+/** The ranker with the per-request local tf-idf it used before the lexicon (issue 16), for comparison. */
 export const PREVIOUS_FEED = 'served before issue 16 (the same on local tf-idf fitted per request)';
 
 /** Scores restricted to the pool (everything else -Infinity), so byScore ranks only what production scores. */
@@ -159,19 +159,14 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
     // production's candidate pool; the per-user model's features), scattered back to candidate positions.
     // The served pool is the stars' neighbours (adding the window's popular papers was measured and not kept).
     const pool = productionPool(liked, candVecs, 50);
-    const oldPool = productionPool(liked, candVecs, 50);
     const text = (i: number) => data.papers[i].text;
-    const inputOn = (pool: number[]) => {
-      const rows = [...hist, ...pool.map((c) => u.candidates[c])];
-      const vectors = new Float32Array(rows.length * o.dim);
-      rows.forEach((p, r) => vectors.set(vec(p), r * o.dim));
-      return { lexicon: o.lexicon, liked: hist, candidates: pool.map((c) => u.candidates[c]), vectors, dim: o.dim, popularity: Float32Array.from(rows, (p) => data.papers[p].upvotes) };
-    };
-    const input = inputOn(pool);
+    const rows = [...hist, ...pool.map((c) => u.candidates[c])];
+    const vectors = new Float32Array(rows.length * o.dim);
+    rows.forEach((p, r) => vectors.set(vec(p), r * o.dim));
+    const input = { lexicon: o.lexicon, liked: hist, candidates: pool.map((c) => u.candidates[c]), vectors, dim: o.dim, popularity: Float32Array.from(rows, (p) => data.papers[p].upvotes) };
     const signals = feedSignals(input);
-    const oldInput = oldPool.length === pool.length ? input : inputOn(oldPool);
-    const old = oldInput === input ? signals : feedSignals(oldInput);
-    const previous = localFeedSignals({ ...oldInput, likedTexts: hist.map(text), candidateTexts: oldPool.map((c) => text(u.candidates[c])) });
+    const old = feedSignals({ ...input, modelDf: 'corpus' });
+    const previous = localFeedSignals({ ...input, likedTexts: hist.map(text), candidateTexts: pool.map((c) => text(u.candidates[c])) });
     // The previous ranker's tf-idf-only SVM: the same model with its dense features zeroed.
     const tfidfOnly = feedSignals({ ...input, vectors: new Float32Array(input.vectors.length), popularity: new Float32Array(input.popularity.length) });
     const scatter = (pool: number[], xs: ArrayLike<number> | undefined) => {
@@ -180,7 +175,7 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
       pool.forEach((c, j) => (full[c] = xs[j]));
       return full;
     };
-    const lexical = scatter(pool, signals.lexical)!;
+    const lexical = scatter(pool, lexicalAffinity(input))!;
     const userModel = scatter(pool, signals.userModel);
     const onPool = { ...base, pool };
     const likedPopularity = hist.map((i) => data.papers[i].upvotes);
@@ -190,15 +185,13 @@ export function runFeed(data: EvalData, users: FeedUser[], tfidf: TfidfMatrix, o
       const prev = zSum([affinity, lexical, svm]).map((x, i) => x + FEED_POPULARITY_WEIGHT * (Math.log1p(upvotes[i]) / Math.log1p(100)));
       add(`previous ranker: dense + lexical + tf-idf SVM + popularity, no MMR`, byScore(onPoolScores(prev, pool, C)));
     } else add(`previous ranker: dense + lexical + tf-idf SVM + popularity, no MMR`, rankFeed({ ...onPool, lexical }));
-    const onOldPool = { ...base, pool: oldPool };
-    add(`ours (${o.modelLabel}): ${PREVIOUS_FEED}`, rankFeed({ ...onOldPool, lexical: scatter(oldPool, previous.lexical)!, userModel: scatter(oldPool, previous.userModel), mmr: true }));
-    add(`ours (${o.modelLabel}): ${PREVIOUS_SERVED_FEED}`, rankFeed({ ...onOldPool, lexical: scatter(oldPool, old.lexical), userModel: scatter(oldPool, old.userModel), mmr: true }));
+    add(`ours (${o.modelLabel}): ${PREVIOUS_FEED}`, rankFeed({ ...onPool, lexical: scatter(pool, previous.lexical)!, userModel: scatter(pool, previous.userModel), mmr: true }));
+    add(`ours (${o.modelLabel}): ${PREVIOUS_SERVED_FEED}`, rankFeed({ ...onPool, lexical, userModel: scatter(pool, old.userModel), mmr: true }));
     add(`ours (${o.modelLabel}): dense + per-user model, no MMR`, rankFeed({ ...onPool, lexical, userModel }));
     add(`ours (${o.modelLabel}): + learned popularity mix (issue 17, tried, not served) + MMR`, rankFeed({ ...onPool, lexical, userModel, learnedMix: true, likedPopularity, mmr: true }));
     add(`ours (${o.modelLabel}): ${SERVED_FEED}`, rankFeed({ ...onPool, lexical, userModel, mmr: true }));
     if (o.variants) {
       for (const w of [0.25, 0.5, 1]) add(`variant: fixed popularity weight ${w} (no MMR)`, rankFeed({ ...onPool, lexical, userModel, popularityWeight: w }));
-      add('variant: learned mix on the pre-issue pool (no MMR)', rankFeed({ ...onOldPool, lexical: scatter(oldPool, old.lexical), userModel: scatter(oldPool, old.userModel), learnedMix: true, likedPopularity }));
       // Recent stars weigh more: max over stars of cos + 0.05·log(0.5^(age in stars / 50)).
       const decayed = new Float64Array(C).fill(-Infinity);
       liked.forEach((l, j) => {

@@ -9,7 +9,8 @@ import { Lexicon } from './lexicon.js';
  * to a temporary file, fsynced and renamed into place, so a reader sees a whole file or the previous one; a file
  * whose header or size does not add up is ignored (the store rebuilds it).
  */
-const FILE = 'lexicon.bin';
+export const LEXICON_FILE = 'lexicon.bin';
+const FILE = LEXICON_FILE;
 const MAGIC = 0x4c455832; // "LEX2"
 const HEADER_WORDS = 7; // magic, id bits, version (2 words: lo, hi), papers, terms, document frequencies kept
 
@@ -39,6 +40,32 @@ export async function saveLexicon(dir: string, lexicon: Lexicon, version: number
   }
   await file.close();
   await fs.promises.rename(tmp, path.join(dir, FILE));
+}
+
+/** The change-log version whose lexicon these bytes hold (a whole lexicon file's), or null when they are not one. */
+export function lexiconBytesVersion(bytes: Buffer): number | null {
+  if (bytes.byteLength < HEADER_WORDS * 4 || bytes.byteLength % 4 !== 0) return null;
+  const word = (i: number) => bytes.readUInt32LE(4 * i);
+  const [papers, total, kept] = [word(4), word(5), word(6)];
+  if (word(0) !== MAGIC || word(1) !== TERM_ID_BITS || bytes.byteLength !== 4 * (HEADER_WORDS + papers + papers + 1 + 2 * kept + total)) return null;
+  return word(2) + word(3) * 2 ** 32;
+}
+
+/** The version of the lexicon file saved in `dir` (its header only is read), or null when there is none. */
+export function savedLexiconVersion(dir: string): number | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(path.join(dir, FILE), 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const head = Buffer.alloc(HEADER_WORDS * 4);
+    if (fs.readSync(fd, head, 0, head.length, 0) !== head.length || head.readUInt32LE(0) !== MAGIC) return null;
+    return head.readUInt32LE(8) + head.readUInt32LE(12) * 2 ** 32;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** The saved lexicon and the change-log version it reflects, or null when there is none (or it does not add up). */

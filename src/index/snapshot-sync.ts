@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IndexSnapshots } from '../store/pg/snapshots.js';
+import { LEXICON_FILE, lexiconBytesVersion, savedLexiconVersion } from './lexicon-file.js';
 
 const MANIFEST = 'manifest.json';
 /** How often a replica offers its saved index as the shared snapshot (only one replica writes at a time). */
@@ -12,6 +13,14 @@ interface LocalManifest {
   version: number;
   file: string;
   sha256: string;
+}
+
+/**
+ * A stored snapshot's manifest: the index's, and when the lexicon file (lexicon-file.ts) was there, its bytes after
+ * the index's in the data, with the change-log version it reflects (at most the index's: the load replays the rest).
+ */
+interface SnapshotManifest extends LocalManifest {
+  lexicon?: { bytes: number; version: number };
 }
 
 function readLocalManifest(dir: string, model: string): LocalManifest | null {
@@ -33,7 +42,9 @@ function writeAtomically(file: string, data: Buffer | string): void {
 /**
  * Before the index loads: if the shared snapshot covers more of the change log than this process's own saved
  * index (or there is none), puts the snapshot in its place (file first, manifest last). The normal load then checks
- * it (checksum, model, parameters) like any saved index and replays the change log after it. True if restored.
+ * it (checksum, model, parameters) like any saved index and replays the change log after it. The lexicon stored with
+ * it goes beside it (unless ours is newer), so a new replica neither rebuilds the index nor the lexicon from the
+ * database: ~2 s of CPU at 125k papers for the lexicon (BENCHMARKS.md, bench:replicas). True if restored.
  */
 export async function restoreSnapshot(snapshots: IndexSnapshots, dir: string, model: string, log: (m: string) => void): Promise<boolean> {
   const latest = await snapshots.latest(model);
@@ -42,18 +53,31 @@ export async function restoreSnapshot(snapshots: IndexSnapshots, dir: string, mo
   const started = Date.now();
   const snap = await snapshots.read(latest.id);
   if (!snap) return false;
-  const manifest = JSON.parse(snap.manifest) as LocalManifest;
+  const { lexicon, ...manifest } = JSON.parse(snap.manifest) as SnapshotManifest;
+  const indexBytes = snap.data.length - (lexicon?.bytes ?? 0);
   fs.mkdirSync(dir, { recursive: true });
-  writeAtomically(path.join(dir, path.basename(manifest.file)), snap.data);
-  writeAtomically(path.join(dir, MANIFEST), snap.manifest);
-  log(`index: snapshot v${manifest.version} (${(snap.data.length / 1e6).toFixed(1)} MB) fetched from the database in ${Date.now() - started} ms`);
+  writeAtomically(path.join(dir, path.basename(manifest.file)), snap.data.subarray(0, indexBytes));
+  writeAtomically(path.join(dir, MANIFEST), JSON.stringify(manifest));
+  let lexiconNote = ', without a lexicon';
+  if (lexicon) {
+    const bytes = snap.data.subarray(indexBytes);
+    const local = savedLexiconVersion(dir);
+    if (lexiconBytesVersion(bytes) !== lexicon.version) lexiconNote = ', its lexicon damaged (rebuilt from the database)';
+    else if (local !== null && local >= lexicon.version) lexiconNote = ', our own lexicon kept (as new)';
+    else {
+      writeAtomically(path.join(dir, LEXICON_FILE), bytes);
+      lexiconNote = ` with the lexicon at v${lexicon.version}`;
+    }
+  }
+  log(`index: snapshot v${manifest.version} (${(snap.data.length / 1e6).toFixed(1)} MB${lexiconNote}) fetched from the database in ${Date.now() - started} ms`);
   return true;
 }
 
 /**
- * Offers this process's saved index as the shared snapshot if it is newer than the stored one. The file is read
- * and checked against its manifest's checksum first: a save running meanwhile may have replaced it (then nothing
- * is written this time). True if written.
+ * Offers this process's saved index, with its saved lexicon, as the shared snapshot if it is newer than the stored
+ * one. The index file is read and checked against its manifest's checksum first: a save running meanwhile may have
+ * replaced it (then nothing is written this time). A lexicon file ahead of the index (a save in between) is left out:
+ * the snapshot holds what a replica at the index's version may load. True if written.
  */
 export async function publishSnapshot(snapshots: IndexSnapshots, dir: string, model: string): Promise<boolean> {
   const local = readLocalManifest(dir, model);
@@ -67,7 +91,22 @@ export async function publishSnapshot(snapshots: IndexSnapshots, dir: string, mo
     return false;
   }
   if (crypto.createHash('sha256').update(data).digest('hex') !== local.sha256) return false;
-  return snapshots.write(model, local.version, JSON.stringify(local), data);
+  const manifest: SnapshotManifest = { ...local };
+  const lexicon = readLexiconBytes(dir);
+  const lexiconVersion = lexicon && lexiconBytesVersion(lexicon);
+  if (lexicon && lexiconVersion !== null && lexiconVersion <= local.version) {
+    manifest.lexicon = { bytes: lexicon.length, version: lexiconVersion };
+    data = Buffer.concat([data, lexicon]);
+  }
+  return snapshots.write(model, local.version, JSON.stringify(manifest), data);
+}
+
+function readLexiconBytes(dir: string): Buffer | null {
+  try {
+    return fs.readFileSync(path.join(dir, LEXICON_FILE));
+  } catch {
+    return null;
+  }
 }
 
 /** Publishes now and then every SNAPSHOT_EVERY_MS after `save()` (errors logged, never thrown); returns stop(). */

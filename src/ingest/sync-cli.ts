@@ -47,7 +47,6 @@ try {
   const config = loadConfig();
   runtime = await openRuntime(config, (m) => console.error(m));
   const engine = sourceEngineOf(runtime);
-  if (!engine) throw new Error('the built-in sources keep their checkpoints in the SQLite store; this engine has none yet');
   const names = args.source ? [args.source] : config.SYNC_SOURCES;
   const sources = buildSources(config, names, {
     onRetry: (r) => console.error(`retrying ${r.url} in ${(r.waitMs / 1000).toFixed(1)} s (attempt ${r.attempt}: ${r.reason})`),

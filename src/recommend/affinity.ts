@@ -1,7 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import type { StoredPaper, Window } from '../store/ports.js';
 import { nearestSeqs, type Catalog, type VectorIndex } from './catalog.js';
-import { dot, meanStd } from './stats.js';
+import { dotAt, meanStd } from './stats.js';
 
 /** How much a dismissed ("not interested") or negative paper pushes its look-alikes down. */
 export const NEGATIVE_WEIGHT = 0.5;
@@ -35,23 +35,29 @@ export async function scoreAffinity(index: VectorIndex, seqs: Iterable<number>, 
   if (liked.length === 0) return out;
   // The liked (then disliked) vectors in one row-major matrix: a candidate's dot products are one tight loop.
   const dim = liked[0].vec.length;
-  const L = liked.length;
-  const rows = new Float32Array((L + disliked.length) * dim);
+  const rows = new Float32Array((liked.length + disliked.length) * dim);
   [...liked.map((l) => l.vec), ...disliked].forEach((v, r) => rows.set(v, r * dim));
-  let sinceYield = 0;
-  for (const seq of seqs) {
-    if (++sinceYield === AFFINITY_CHUNK) {
-      sinceYield = 0;
-      await setImmediate();
-    }
-    const v = index.vector(seq);
+  const all = [...seqs];
+  for (let from = 0; from < all.length; from += AFFINITY_CHUNK) {
+    if (from > 0) await setImmediate();
+    scoreChunk(index, all, from, Math.min(all.length, from + AFFINITY_CHUNK), rows, liked, out);
+  }
+  return out;
+}
+
+/** scoreAffinity's work for seqs[from, to), in a plain function (V8 optimises its loops as it would not in an async one). */
+function scoreChunk(index: VectorIndex, seqs: number[], from: number, to: number, rows: Float32Array, liked: Liked[], out: Affinity[]): void {
+  const L = liked.length;
+  const dim = liked[0].vec.length;
+  const R = rows.length / dim;
+  for (let c = from; c < to; c++) {
+    const v = index.vector(seqs[c]);
     if (!v) continue;
     let best = -Infinity;
     let closest = 0;
     let worst = 0;
-    for (let r = 0, base = 0; r < L + disliked.length; r++, base += dim) {
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += v[d] * rows[base + d];
+    for (let r = 0, base = 0; r < R; r++, base += dim) {
+      const s = dotAt(v, 0, rows, base, dim);
       if (r < L) {
         if (s > best) {
           best = s;
@@ -59,9 +65,8 @@ export async function scoreAffinity(index: VectorIndex, seqs: Iterable<number>, 
         }
       } else if (s > worst) worst = s;
     }
-    out.push({ seq, score: best - NEGATIVE_WEIGHT * worst, closest: liked[closest].paper, closestSim: best });
+    out.push({ seq: seqs[c], score: best - NEGATIVE_WEIGHT * worst, closest: liked[closest].paper, closestSim: best });
   }
-  return out;
 }
 
 /**
@@ -101,10 +106,13 @@ export function diversify<T extends { seq: number; score: number }>(
   const positions = Math.min(k, limit);
   const pool = ranked.slice(0, Math.min(ranked.length, Math.max(k, 3 * positions)));
   if (pool.length < 3) return pool.slice(0, k);
-  const vecs = pool.map((r) => vectorOf(r.seq));
+  // The pool's vectors in one row-major matrix: with k = 1000 the loop below takes 100 × 1000 dot products.
+  const dim = vectorOf(pool[0].seq).length;
+  const m = new Float32Array(pool.length * dim);
+  pool.forEach((r, i) => m.set(vectorOf(r.seq), i * dim));
   // The pool's pairwise similarity distribution, from a fixed sample of pairs.
   const sims: number[] = [];
-  for (let i = 0; i < pool.length && sims.length < 4000; i++) for (let j = i + 1; j < pool.length && j < i + 20; j++) sims.push(dot(vecs[i], vecs[j]));
+  for (let i = 0; i < pool.length && sims.length < 4000; i++) for (let j = i + 1; j < pool.length && j < i + 20; j++) sims.push(dotAt(m, i * dim, m, j * dim, dim));
   const { mean, std } = meanStd(sims);
   const maxSim = new Float64Array(pool.length).fill(-Infinity);
   const taken = new Uint8Array(pool.length);
@@ -123,7 +131,8 @@ export function diversify<T extends { seq: number; score: number }>(
     }
     taken[best] = 1;
     picked.push(pool[best]);
-    for (let i = 0; i < pool.length; i++) if (!taken[i]) maxSim[i] = Math.max(maxSim[i], dot(vecs[i], vecs[best]));
+    for (let i = 0; i < pool.length; i++) if (!taken[i]) maxSim[i] = Math.max(maxSim[i], dotAt(m, i * dim, m, best * dim, dim));
   }
   return [...picked, ...pool.filter((_, i) => !taken[i])].slice(0, k);
 }
+

@@ -6,6 +6,9 @@
  */
 export const CATEGORY_PENALTY = 2;
 
+/** Papers read per batch at most (a batch is one statement). */
+const MAX_BATCH = 500;
+
 /** True when the lists share a category, or when either has none (nothing to disagree with). */
 export function sharesCategory(query: readonly string[], candidate: readonly string[]): boolean {
   if (query.length === 0 || candidate.length === 0) return true;
@@ -43,7 +46,7 @@ export async function topWithCategoryPrior<P extends { seq: number; categories: 
   if (query.length === 0 || penalty === 0) {
     return (await read(ranked.slice(0, k).map((r) => r.seq))).map((paper) => ({ paper, score: score.get(paper.seq)! })).sort(byOrder);
   }
-  const batch = Math.max(2 * k, 10);
+  const batch = Math.min(Math.max(2 * k, 10), MAX_BATCH); // a read per turn of the event loop: k = 1000 reads ~2,000
   const kept: { paper: P; score: number }[] = [];
   let next = 0;
   while (next < ranked.length) {

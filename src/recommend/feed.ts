@@ -3,7 +3,8 @@ import type { DatedWindow, StoredPaper, Users, Window } from '../store/ports.js'
 import { candidateSeqs, diversify, scoreAffinity } from './affinity.js';
 import { withVectors, type Catalog } from './catalog.js';
 import { paperTerms } from '../text/terms.js';
-import { feedSignalsYielding, fuseWithLexicon } from './lexical.js';
+import { feedSignalsYielding, fuseWithLexiconSteps } from './lexical.js';
+import { runYielding } from '../util/steps.js';
 import type { ResultCache } from './result-cache.js';
 import { meanStd, zScores, zSum } from './stats.js';
 import { STAR_WEIGHT, trending, type TrendingInput } from './trending.js';
@@ -47,6 +48,9 @@ export interface FeedSignals {
   popularityWeight?: number;
   seen?: ArrayLike<boolean>;
 }
+
+/** Candidates whose popularity is read (one statement) between two turns of the event loop. */
+const SLICE = 2000;
 
 /** Popular papers of the window added to the nearest-neighbour candidates (papers with upvotes or stars only). */
 export const POPULAR_CANDIDATES = 200;
@@ -94,8 +98,11 @@ export function feedScoreParts(s: FeedSignals): FeedScoreParts {
 
 /** The feed's score per candidate: content + popularity (feedScoreParts), minus the seen penalty. */
 export function feedScores(s: FeedSignals): Float64Array {
-  const { content, popularity } = feedScoreParts(s);
-  return content.map((c, i) => c + popularity[i] - (s.seen?.[i] ? SEEN_PENALTY : 0));
+  return scoresOf(feedScoreParts(s), s.seen);
+}
+
+function scoresOf({ content, popularity }: FeedScoreParts, seen?: ArrayLike<boolean>): Float64Array {
+  return content.map((c, i) => c + popularity[i] - (seen?.[i] ? SEEN_PENALTY : 0));
 }
 
 export interface FeedItem {
@@ -176,11 +183,18 @@ async function computeUserFeed(input: FeedInput, userId: string, window: DatedWi
   ]);
   await yieldToEventLoop();
   const affinities = await scoreAffinity(index, seqs, liked, disliked);
-  const popularity = await store.popularityOf(affinities.map((a) => a.seq), STAR_WEIGHT);
-  // The model's rows: liked papers, then candidates (scoreAffinity kept only candidates with a vector).
+  // Popularity and the model's vectors (liked papers, then candidates: scoreAffinity kept only candidates with a
+  // vector) a slice of candidates at a time: a feed with k = 1000 scores 20,000.
   const dim = liked[0].vec.length;
   const vectors = new Float32Array((liked.length + affinities.length) * dim);
-  [...liked.map((l) => l.vec), ...affinities.map((a) => index.vector(a.seq)!)].forEach((v, i) => vectors.set(v, i * dim));
+  liked.forEach((l, i) => vectors.set(l.vec, i * dim));
+  const popularity: number[] = [];
+  for (let from = 0; from < affinities.length; from += SLICE) {
+    const slice = affinities.slice(from, from + SLICE);
+    popularity.push(...(await store.popularityOf(slice.map((a) => a.seq), STAR_WEIGHT)));
+    slice.forEach((a, i) => vectors.set(index.vector(a.seq)!, (liked.length + from + i) * dim));
+    await yieldToEventLoop();
+  }
   const signalInput = {
     lexicon,
     liked: liked.map((l) => l.paper.seq),
@@ -194,8 +208,10 @@ async function computeUserFeed(input: FeedInput, userId: string, window: DatedWi
   const { lexical, userModel, userModelPopularity } = await feedSignalsYielding(signalInput);
   const signals = { affinity: affinities.map((a) => a.score), lexical, userModel, userModelPopularity, popularity };
   const parts = feedScoreParts(signals);
-  const scores = feedScores({ ...signals, seen: affinities.map((a) => seen.has(a.seq)) });
+  const scores = scoresOf(parts, affinities.map((a) => seen.has(a.seq)));
+  await yieldToEventLoop();
   const ranked = affinities.map((a, i) => ({ seq: a.seq, score: scores[i], closest: a.closest, i })).sort((a, b) => b.score - a.score || a.seq - b.seq);
+  await yieldToEventLoop();
   const top = diversify(ranked, (seq) => index.vector(seq)!, k);
   const papers = new Map((await store.bySeqs(top.map((t) => t.seq))).map((p) => [p.seq, p]));
   const kept = top.filter((t) => papers.has(t.seq)); // a paper deleted meanwhile is left out
@@ -225,7 +241,8 @@ export async function recommendFromSet(
   const seqs = await candidateSeqs(c, liked, window, exclude, Math.max(2 * k, 50));
   const affinities = await scoreAffinity(c.index, seqs, liked, disliked);
   const queryTerms = liked.map((l) => c.lexicon.termsOf(l.paper.seq) ?? paperTerms(l.paper));
-  const fused = fuseWithLexicon(c.lexicon, queryTerms, affinities.map((a) => a.seq), affinities.map((a) => a.score));
+  const fused = await runYielding(fuseWithLexiconSteps(c.lexicon, queryTerms, affinities.map((a) => a.seq), affinities.map((a) => a.score)));
+  await yieldToEventLoop();
   const top = affinities
     .map((a, i) => ({ seq: a.seq, score: fused[i] }))
     .sort((a, b) => b.score - a.score || a.seq - b.seq)

@@ -41,9 +41,8 @@ export function ownerFeedInput(
   };
   const ownTerms = new Map<number, Uint32Array>();
   const lexicon: FeedInput['lexicon'] = {
-    cosines: (query, seqs) => base.lexicon.cosines(query, seqs),
     maxCosines: (liked, seqs) => base.lexicon.maxCosines(liked, seqs),
-    rows: (seqs) => base.lexicon.rows(seqs),
+    fitSteps: (seqs, options) => base.lexicon.fitSteps(seqs, options),
     termsOf(seq) {
       const p = own.get(seq);
       if (!p) return base.lexicon.termsOf(seq);

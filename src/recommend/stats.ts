@@ -6,6 +6,26 @@ export const dot = (a: Float32Array, b: Float32Array) => {
   return s;
 };
 
+/**
+ * The dot product of x[xi, xi + dim) and y[yi, yi + dim) (rows of row-major matrices), in four partial sums: the
+ * additions are independent, so the CPU overlaps them (about twice as fast as one running sum for 100 dimensions).
+ */
+export function dotAt(x: Float32Array, xi: number, y: Float32Array, yi: number, dim: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let d = 0;
+  for (; d + 3 < dim; d += 4) {
+    s0 += x[xi + d] * y[yi + d];
+    s1 += x[xi + d + 1] * y[yi + d + 1];
+    s2 += x[xi + d + 2] * y[yi + d + 2];
+    s3 += x[xi + d + 3] * y[yi + d + 3];
+  }
+  for (; d < dim; d++) s0 += x[xi + d] * y[yi + d];
+  return s0 + s1 + (s2 + s3);
+}
+
 /** Mean and standard deviation (σ ≥ 1e-6, so a constant list does not divide by zero). */
 export function meanStd(xs: ArrayLike<number>): { mean: number; std: number } {
   let sum = 0;

@@ -4,6 +4,9 @@
  * per paper. Nothing outside src/store sees SQL or a connection; callers get these interfaces only.
  */
 import type { PaperInput } from '../types.js';
+import type { DigestPlan, DigestToken, NewSubscription, OutboxRow, SourceState, Subscription, SubscriptionStatus } from './ops-types.js';
+
+export type * from './ops-types.js';
 
 /** A paper as stored, with its store-internal sequence number (the index label). */
 export interface StoredPaper extends PaperInput {
@@ -274,6 +277,79 @@ export interface ModelBinding {
   bind(model: string, dim: number): Promise<void>;
 }
 
+/** Checkpoints and run history of the built-in sources (src/ingest/sources). */
+export interface SourceCheckpoints {
+  /** A source's state; one that never ran reads as empty (no row is written: status reads stay reads). */
+  get(source: string): Promise<SourceState>;
+  runStarted(source: string, at?: Date): Promise<void>;
+  /** After a page is committed: where to resume, and what it added (a crash before this refetches the page). */
+  pageDone(source: string, p: { cursor: unknown; added: number; updated: number; newest?: string | null }): Promise<void>;
+  /** A run finished: the cursor is cleared; `until` (scheduled runs only) becomes where the next run starts. */
+  runSucceeded(source: string, until: string | null, at?: Date): Promise<void>;
+  runFailed(source: string, error: string, at?: Date): Promise<void>;
+}
+
+/** Subscriptions, link tokens (by hash), the outbox and the papers sent per subscription (src/digest/*). */
+export interface Digests {
+  /** The HMAC key for link tokens: made once, kept in the store (a copied store keeps its links working). */
+  secret(): Promise<Buffer>;
+  createSubscription(s: NewSubscription, now: Date): Promise<Subscription>;
+  subscription(id: string): Promise<Subscription | undefined>;
+  /** Not ended ones, oldest first. */
+  subscriptionsOfUser(userId: string): Promise<Subscription[]>;
+  subscriptionsOfEmail(email: string): Promise<Subscription[]>;
+  /** Subscriptions that count against an address's limit (pending, confirmed, paused). */
+  countLive(email: string): Promise<number>;
+  confirmedSubscriptions(): Promise<Subscription[]>;
+  /** Moves a subscription to `to` if it is in one of `from`; true if it changed. */
+  setStatus(id: string, from: SubscriptionStatus[], to: SubscriptionStatus, now: Date): Promise<boolean>;
+  /** Records a single-use token by its hash (confirmation and manage links), counted for the hourly mail limit. */
+  addToken(hash: string, purpose: string, email: string, subscriptionId: string | null, now: Date, expiresAt: Date): Promise<void>;
+  token(hash: string): Promise<DigestToken | undefined>;
+  /** Marks a token used; false if it already was (a link followed twice). */
+  useToken(hash: string, now: Date): Promise<boolean>;
+  /** Link mails (confirmation, manage) sent to an address since `since`. */
+  tokensMailedSince(email: string, since: Date): Promise<number>;
+  hasOutbox(subscriptionId: string, period: string): Promise<boolean>;
+  /** Paper ids this subscription was ever sent (or has planned), so no digest repeats one. */
+  sentPaperIds(subscriptionId: string): Promise<Set<string>>;
+  /**
+   * Plans one digest: the outbox row, its papers and the subscription's new "since" mark, in one transaction; the
+   * unique (subscription, period) key makes it happen once whoever else plans: false if it was planned already.
+   */
+  plan(p: DigestPlan, now: Date): Promise<boolean>;
+  /**
+   * Rows this process may send at `now`: planned, retry due, and 'sending' rows whose sender is gone (SQLite: its
+   * pid is dead; PostgreSQL: any, since senders hold the 'digests' job lock, JobLocks, while they send).
+   */
+  sendable(now: Date): Promise<OutboxRow[]>;
+  outboxOf(subscriptionId: string): Promise<OutboxRow[]>;
+  /**
+   * Claims a row for sending before the SMTP conversation starts: from planned or retry, or from 'sending' when it
+   * is still claimed by `staleClaim`. An atomic compare-and-set: false if someone else has it.
+   */
+  claim(id: number, staleClaim: string | null, now: Date): Promise<boolean>;
+  /** Outbox rows by state, for /metrics. */
+  outboxCounts(): Promise<Record<string, number>>;
+  /** Records a delivery: the row is sent and the subscription's failure count starts again. */
+  markSent(id: number, now: Date): Promise<void>;
+  markRetry(id: number, error: string, nextAttemptAt: Date): Promise<void>;
+  /** Records a permanent failure; pauses the subscription after `pauseAfter` in a row (returns whether it did). */
+  markFailed(id: number, error: string, pauseAfter: number, now: Date): Promise<boolean>;
+  markCancelled(id: number): Promise<void>;
+  /** Drops the stored bodies of messages sent (or given up on) before `before`; how many. */
+  pruneMessages(before: Date): Promise<number>;
+}
+
+/**
+ * Jobs that one process at a time runs over a store (a source's sync, the digest run). PostgreSQL: a session
+ * advisory lock, so with N replicas one runs it; SQLite: one box, the job runs (its writes are safe side by side).
+ */
+export interface JobLocks {
+  /** Runs `fn` holding the job's lock; `wait`: for the holder to finish, else gives up at once ({ ran: false }). */
+  exclusive<T>(job: string, fn: () => Promise<T>, opts?: { wait?: boolean }): Promise<{ ran: true; value: T } | { ran: false }>;
+}
+
 /** One storage engine: all the ports over one store. */
 export interface Engine {
   readonly papers: PaperReads;
@@ -282,6 +358,9 @@ export interface Engine {
   readonly users: Users;
   readonly library: Library;
   readonly model: ModelBinding;
+  readonly sources: SourceCheckpoints;
+  readonly digests: Digests;
+  readonly jobs: JobLocks;
   /** Where the store lives, for log lines and error messages. */
   readonly location: string;
   close(): Promise<void>;

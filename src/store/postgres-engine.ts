@@ -1,5 +1,21 @@
 import type pg from 'pg';
-import { ModelMismatchError, type ChangeLog, type Engine, type Library, type ModelBinding, type ModelInfo, type PaperReads, type PaperWrites, type Users } from './ports.js';
+import {
+  ModelMismatchError,
+  type ChangeLog,
+  type Digests,
+  type Engine,
+  type JobLocks,
+  type Library,
+  type ModelBinding,
+  type ModelInfo,
+  type PaperReads,
+  type PaperWrites,
+  type SourceCheckpoints,
+  type Users,
+} from './ports.js';
+import { pgDigests } from './pg/digests.js';
+import { pgJobLocks } from './pg/jobs.js';
+import { pgSourceCheckpoints } from './pg/sources.js';
 import { pgChangeLog } from './pg/changes.js';
 import { pgPaperReads } from './pg/papers.js';
 import { createPool, describeUrl, inTransaction } from './pg/pool.js';
@@ -20,6 +36,9 @@ export class PostgresEngine implements Engine {
   readonly users: Users;
   readonly library: Library;
   readonly model: ModelBinding;
+  readonly sources: SourceCheckpoints;
+  readonly digests: Digests;
+  readonly jobs: JobLocks;
   readonly location: string;
 
   private constructor(
@@ -35,6 +54,9 @@ export class PostgresEngine implements Engine {
     this.users = pgUsers(pool);
     this.library = pgLibrary(pool);
     this.model = pgModelBinding(pool, this.location);
+    this.sources = pgSourceCheckpoints(pool);
+    this.digests = pgDigests(pool);
+    this.jobs = pgJobLocks(pool);
   }
 
   /** Connects and brings the schema up to date (creating it in an empty database). */

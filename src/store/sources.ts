@@ -1,26 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { Engine } from './ports.js';
-import { SqliteEngine } from './sqlite-engine.js';
-
-/** Where a source stands: what its runs covered, where an unfinished one stopped, and how the last ones went. */
-export interface SourceState {
-  source: string;
-  /** YYYY-MM-DD: the last day a completed scheduled run covered (the next one starts there). */
-  harvestedUntil: string | null;
-  /** The newest record datestamp (arXiv) or list date (HF) seen: the lag metric counts from it. */
-  newestDatestamp: string | null;
-  /** Where an unfinished run stopped (source-specific JSON: range, set, resumption token, next day). */
-  cursor: unknown;
-  lastRunAt: string | null;
-  lastSuccessAt: string | null;
-  lastError: string | null;
-  lastErrorAt: string | null;
-  runs: number;
-  failures: number;
-  papersAdded: number;
-  papersUpdated: number;
-  lastRunAdded: number;
-}
+import { emptySourceState, parseCursor, type SourceState } from './ops-types.js';
+import type { SourceCheckpoints } from './ports.js';
 
 interface Row {
   source: string;
@@ -36,15 +16,6 @@ interface Row {
   papers_added: number;
   papers_updated: number;
   last_run_added: number;
-}
-
-function parseCursor(text: string | null): unknown {
-  if (!text) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null; // a damaged cursor means "start the range again": every write is an idempotent upsert
-  }
 }
 
 const toState = (r: Row): SourceState => ({
@@ -63,14 +34,13 @@ const toState = (r: Row): SourceState => ({
   lastRunAdded: r.last_run_added,
 });
 
-/** Checkpoints and run history of the built-in sources (table source_state). */
-export class SourceStateStore {
+/** Checkpoints and run history of the built-in sources (table source_state): the SourceCheckpoints port on SQLite. */
+export class SourceStateStore implements SourceCheckpoints {
   private readonly stmt;
 
   constructor(db: Database.Database) {
     this.stmt = {
       get: db.prepare<[string], Row>('SELECT * FROM source_state WHERE source = ?'),
-      all: db.prepare<[], Row>('SELECT * FROM source_state ORDER BY source'),
       ensure: db.prepare('INSERT INTO source_state (source) VALUES (?) ON CONFLICT(source) DO NOTHING'),
       start: db.prepare('UPDATE source_state SET last_run_at = ?, runs = runs + 1, last_run_added = 0 WHERE source = ?'),
       progress: db.prepare(
@@ -90,20 +60,12 @@ export class SourceStateStore {
   }
 
   /** A source's state; one that never ran reads as empty (no row is written: status reads stay reads). */
-  get(source: string): SourceState {
+  async get(source: string): Promise<SourceState> {
     const row = this.stmt.get.get(source);
-    if (row) return toState(row);
-    return toState({
-      source, harvested_until: null, newest_datestamp: null, cursor: null, last_run_at: null, last_success_at: null,
-      last_error: null, last_error_at: null, runs: 0, failures: 0, papers_added: 0, papers_updated: 0, last_run_added: 0,
-    });
+    return row ? toState(row) : emptySourceState(source);
   }
 
-  all(): SourceState[] {
-    return this.stmt.all.all().map(toState);
-  }
-
-  runStarted(source: string, at = new Date()): void {
+  async runStarted(source: string, at = new Date()): Promise<void> {
     this.stmt.ensure.run(source);
     this.stmt.start.run(at.toISOString(), source);
   }
@@ -112,7 +74,7 @@ export class SourceStateStore {
    * After a page is committed: where to resume, and what it added. A crash before this call refetches the page;
    * the upserts make that harmless.
    */
-  pageDone(source: string, p: { cursor: unknown; added: number; updated: number; newest?: string | null }): void {
+  async pageDone(source: string, p: { cursor: unknown; added: number; updated: number; newest?: string | null }): Promise<void> {
     this.stmt.progress.run({
       source,
       cursor: p.cursor === null || p.cursor === undefined ? null : JSON.stringify(p.cursor),
@@ -123,17 +85,12 @@ export class SourceStateStore {
   }
 
   /** A run finished: the cursor is cleared; `until` (scheduled runs only) becomes where the next run starts. */
-  runSucceeded(source: string, until: string | null, at = new Date()): void {
+  async runSucceeded(source: string, until: string | null, at = new Date()): Promise<void> {
     this.stmt.succeed.run({ source, until, at: at.toISOString() });
   }
 
-  runFailed(source: string, error: string, at = new Date()): void {
+  async runFailed(source: string, error: string, at = new Date()): Promise<void> {
     this.stmt.ensure.run(source);
     this.stmt.fail.run(error.slice(0, 2000), at.toISOString(), source);
   }
-}
-
-/** The checkpoint store of an engine: the SQLite engine keeps them beside the papers (other engines: not yet). */
-export function sourceStateOf(engine: Engine): SourceStateStore | undefined {
-  return engine instanceof SqliteEngine ? new SourceStateStore(engine.sqlite.db) : undefined;
 }

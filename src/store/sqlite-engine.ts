@@ -1,7 +1,9 @@
 import { SqliteStore } from './store.js';
 import { UserStore } from './users.js';
 import { sqliteLibrary } from './library.js';
-import type { ChangeLog, Engine, Library, ModelBinding, PaperReads, PaperWrites, Users } from './ports.js';
+import { DigestStore } from './digests.js';
+import { SourceStateStore } from './sources.js';
+import type { ChangeLog, Digests, Engine, JobLocks, Library, ModelBinding, PaperReads, PaperWrites, SourceCheckpoints, Users } from './ports.js';
 
 /**
  * The embedded engine: every port over one SQLite file (better-sqlite3, WAL). Its calls run synchronously inside
@@ -15,6 +17,10 @@ export class SqliteEngine implements Engine {
   readonly users: Users;
   readonly library: Library;
   readonly model: ModelBinding;
+  readonly sources: SourceCheckpoints;
+  readonly digests: Digests;
+  /** One box: jobs run side by side (a source's writes are upserts; digest claims tell senders apart by pid). */
+  readonly jobs: JobLocks = { exclusive: async (_job, fn) => ({ ran: true, value: await fn() }) };
   readonly location: string;
   /** The synchronous store underneath, for tools that are SQLite-only (reembed, export, tests). */
   readonly sqlite: SqliteStore;
@@ -77,6 +83,8 @@ export class SqliteEngine implements Engine {
       info: async () => s.modelInfo(),
       bind: async (model, dim) => s.bindModel(model, dim),
     };
+    this.sources = new SourceStateStore(s.db);
+    this.digests = new DigestStore(s.db);
   }
 
   /** Opens (creating and migrating if needed) the store in `dataDir`. */

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { renderPage, type LinkPage } from '../../digest/pages.js';
 import { isTimeZone } from '../../digest/schedule.js';
 import type { DigestService } from '../../digest/service.js';
-import type { Subscription } from '../../store/digests.js';
+import type { Subscription } from '../../store/ports.js';
 import type { Users } from '../../store/ports.js';
 import { ownUserOnly, type AppEnv } from '../auth.js';
 import { ApiProblem } from '../problem.js';
@@ -200,11 +200,11 @@ export function digestRoutes(app: OpenAPIHono<AppEnv>, digests: DigestService, u
     return c.json(toApi(sub), 201);
   });
 
-  app.openapi(listFeedSubs, (c) => c.json({ items: digests.listForUser(c.req.valid('param').uid).map(toApi) }, 200));
+  app.openapi(listFeedSubs, async (c) => c.json({ items: (await digests.listForUser(c.req.valid('param').uid)).map(toApi) }, 200));
 
-  app.openapi(deleteFeedSub, (c) => {
+  app.openapi(deleteFeedSub, async (c) => {
     const { uid, sid } = c.req.valid('param');
-    if (!digests.endForUser(uid, sid)) throw new ApiProblem(404, `No subscription "${sid}"`, [{ field: 'param.sid', message: 'unknown subscription' }]);
+    if (!(await digests.endForUser(uid, sid))) throw new ApiProblem(404, `No subscription "${sid}"`, [{ field: 'param.sid', message: 'unknown subscription' }]);
     return c.json({ id: sid, status: 'ended' as const }, 200);
   });
 

@@ -19,7 +19,7 @@ const feedRoute = createRoute({
     `Papers of the window (default: the ${DEFAULT_FEED_DAYS} days up to the newest paper in the store) ranked by ` +
     'closeness to any of the user\'s starred papers and popularity, weighted by a per-user model learned from the ' +
     'user\'s own stars (how much they go for what everyone reads), pushed down when they resemble papers marked ' +
-    '"not interested", diversified (MMR). The window\'s popular papers are candidates even when no star is near them. ' +
+    '"not interested", diversified (MMR). ' +
     'Each item\'s `reason` names the part that won: "Close to “X”, which you starred" or "Popular this week among ' +
     'papers like “X”". ' +
     'Starred and dismissed papers never appear. Without stars: trending.',

@@ -60,22 +60,22 @@ const seconds = (iso: string | null) => (iso ? Date.parse(iso.length === 10 ? `$
 
 /** Status of the sources in an admin route and in /metrics. */
 export function sourcesRoutes(app: OpenAPIHono<AppEnv>, scheduler: SourceScheduler): void {
-  const view = () =>
-    scheduler.status().map(({ cursor, ...s }) => ({ ...s, resumable: cursor !== null && cursor !== undefined }));
+  const view = async () =>
+    (await scheduler.status()).map(({ cursor, ...s }) => ({ ...s, resumable: cursor !== null && cursor !== undefined }));
 
-  app.openapi(listSources, (c) => {
+  app.openapi(listSources, async (c) => {
     requireAdmin(c);
-    return c.json({ sources: view() }, 200);
+    return c.json({ sources: await view() }, 200);
   });
 
-  app.openapi(runSourceRoute, (c) => {
+  app.openapi(runSourceRoute, async (c) => {
     requireAdmin(c);
     const { source } = c.req.valid('param');
-    if (!scheduler.status().some((s) => s.source === source)) {
+    if (!scheduler.names().includes(source)) {
       throw new ApiProblem(404, `Source ${source} is not enabled (SYNC_SOURCES)`, [{ field: 'param.source', message: 'not enabled' }]);
     }
     scheduler.runNow(source).catch(() => {}); // logged by the scheduler
-    return c.json(view().find((s) => s.source === source)!, 202);
+    return c.json((await view()).find((s) => s.source === source)!, 202);
   });
 
   const registry = appMetricsRegistry(app);
@@ -90,15 +90,15 @@ export function sourcesRoutes(app: OpenAPIHono<AppEnv>, scheduler: SourceSchedul
       updated.inc({ source: e.source }, e.report.updated);
     }
   });
-  const perSource = (name: string, help: string, value: (s: ReturnType<typeof view>[number]) => number | undefined) =>
+  const perSource = (name: string, help: string, value: (s: Awaited<ReturnType<typeof view>>[number]) => number | undefined) =>
     new Gauge({
       name,
       help,
       labelNames: ['source'] as const,
       registers: [registry],
-      collect() {
+      async collect() {
         this.reset();
-        for (const s of view()) {
+        for (const s of await view().catch(() => [])) {
           const v = value(s);
           if (v !== undefined && Number.isFinite(v)) this.set({ source: s.source }, v);
         }

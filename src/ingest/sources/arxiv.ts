@@ -3,7 +3,7 @@
  * categories (cs.CL) filter the set's records. The cursor after each page names the range, the set and the token,
  * so a run killed mid-harvest resumes at the page it was on.
  */
-import type { SourceState } from '../../store/sources.js';
+import type { SourceState } from '../../store/ports.js';
 import type { ArxivSelection } from './config.js';
 import { recordToPaper } from './arxiv-record.js';
 import { parseListRecords, yieldToLoop } from './oai-xml.js';

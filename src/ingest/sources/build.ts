@@ -1,7 +1,7 @@
 /** The configured sources, sharing one polite HTTP client (one request in flight per host). */
 import { createRequire } from 'node:module';
 import type { Runtime } from '../../runtime.js';
-import { sourceStateOf, type SourceStateStore } from '../../store/sources.js';
+import type { JobLocks, SourceCheckpoints } from '../../store/ports.js';
 import type { Config } from '../../config.js';
 import { ArxivSource } from './arxiv.js';
 import type { SourceName } from './config.js';
@@ -37,7 +37,8 @@ export interface SourceEngine {
   /** The `source` of a stored paper (undefined when it is not stored). */
   paperSource: (id: string) => Promise<string | null | undefined>;
   /** Checkpoints and status per source, in the store. */
-  state: SourceStateStore;
+  state: SourceCheckpoints;
+  jobs: JobLocks;
 }
 
 export function sourceDeps(engine: SourceEngine): RunDeps {
@@ -47,6 +48,7 @@ export function sourceDeps(engine: SourceEngine): RunDeps {
     // brought, or the user posted, is not ours to delete.
     deleteFromSource: async (id, source) => (await engine.paperSource(id)) === source && (await engine.deletePaper(id)),
     state: engine.state,
+    jobs: engine.jobs,
   };
 }
 
@@ -55,14 +57,13 @@ export function createSourceScheduler(config: Config, engine: SourceEngine, log:
   return new SourceScheduler(buildSources(config, config.SYNC_SOURCES), sourceDeps(engine), config.SYNC_SCHEDULE, log);
 }
 
-/** What the sources need from a running engine (server and sync CLI), or undefined where its store has no checkpoints. */
-export function sourceEngineOf(runtime: Pick<Runtime, 'engine' | 'writer'>): SourceEngine | undefined {
-  const state = sourceStateOf(runtime.engine);
-  if (!state) return undefined;
+/** What the sources need from a running engine (server and sync CLI). */
+export function sourceEngineOf(runtime: Pick<Runtime, 'engine' | 'writer'>): SourceEngine {
   return {
     addPapers: (papers) => runtime.writer.addPapers(papers),
     deletePaper: (id) => runtime.writer.deletePaper(id),
     paperSource: async (id) => (await runtime.engine.papers.byIds([id]))[0]?.source,
-    state,
+    state: runtime.engine.sources,
+    jobs: runtime.engine.jobs,
   };
 }

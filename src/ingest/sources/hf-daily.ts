@@ -3,7 +3,7 @@
  * day, so every run re-reads the last HF_REPOLL_DAYS days (plus any days missed since the last run).
  */
 import { z } from 'zod';
-import type { SourceState } from '../../store/sources.js';
+import type { SourceState } from '../../store/ports.js';
 import { extrasOf } from '../extras.js';
 import { normalizePaper } from '../normalize.js';
 import { yieldToLoop } from './oai-xml.js';

@@ -3,7 +3,7 @@
  * before its cursor is saved and the next page is requested, so memory holds one page and a crash at any point
  * resumes at the page it was on (re-committing a page is an idempotent upsert).
  */
-import type { SourceStateStore } from '../../store/sources.js';
+import type { JobLocks, SourceCheckpoints } from '../../store/ports.js';
 import type { PaperInput } from '../../types.js';
 import type { DateRange, HarvestPage, Source } from './source.js';
 import { isoDay } from './source.js';
@@ -17,8 +17,13 @@ export interface RunDeps {
   addPapers: (papers: PaperInput[]) => Promise<WriteSummary>;
   /** Deletes a paper the upstream deleted, only if this source brought it; resolves true when one was deleted. */
   deleteFromSource?: (id: string, source: string) => Promise<boolean>;
-  state: SourceStateStore;
+  state: SourceCheckpoints;
+  /** Each source's run holds its job lock: with replicas on one PostgreSQL, one runs a source at a time. */
+  jobs?: JobLocks;
 }
+
+/** Another process (a replica, or `npm run sync`) is running this source now. */
+export class SourceBusyError extends Error {}
 
 export interface RunReport extends WriteSummary {
   source: string;
@@ -36,17 +41,31 @@ export interface RunOptions {
   now?: Date;
   signal?: AbortSignal;
   onPage?: (page: HarvestPage, report: RunReport) => void;
+  /** Scheduled runs: skipped (SourceBusyError) when a run of the source, by any process, started after this. */
+  skipIfRanSince?: Date;
 }
 
 /** The `source` value a source's papers carry (what decides who owns a paper's text). */
 export const PAPER_SOURCE: Record<string, string> = { arxiv: 'arxiv', hf: 'hf-daily-papers' };
 
-/** Runs a source once; records progress, success or failure in the store. Throws the run's error after recording it. */
+/**
+ * Runs a source once, holding its job lock; records progress, success or failure in the store. Throws the run's error
+ * after recording it, or SourceBusyError (recording nothing) when another process is running the source.
+ */
 export async function runSource(source: Source, deps: RunDeps, opts: RunOptions = {}): Promise<RunReport> {
+  if (!deps.jobs) return runLocked(source, deps, opts);
+  const job = await deps.jobs.exclusive(`source:${source.name}`, () => runLocked(source, deps, opts));
+  if (!job.ran) throw new SourceBusyError(`another process is running the ${source.name} sync`);
+  return job.value;
+}
+
+async function runLocked(source: Source, deps: RunDeps, opts: RunOptions): Promise<RunReport> {
   const started = Date.now();
   const now = opts.now ?? new Date();
-  deps.state.runStarted(source.name, now);
-  const plan = source.plan(deps.state.get(source.name), { range: opts.range, today: isoDay(now), signal: opts.signal });
+  const last = opts.skipIfRanSince && (await deps.state.get(source.name)).lastRunAt;
+  if (last && Date.parse(last) > opts.skipIfRanSince!.getTime()) throw new SourceBusyError(`another process ran the ${source.name} sync at ${last}`);
+  await deps.state.runStarted(source.name, now);
+  const plan = source.plan(await deps.state.get(source.name), { range: opts.range, today: isoDay(now), signal: opts.signal });
   const report: RunReport = {
     source: source.name, describe: plan.describe, pages: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, rejected: [], skipped: 0, seconds: 0,
   };
@@ -71,14 +90,14 @@ export async function runSource(source: Source, deps: RunDeps, opts: RunOptions 
       report.deleted += deleted;
       report.skipped += page.skipped;
       report.rejected.push(...page.rejected.slice(0, Math.max(0, 1000 - report.rejected.length)));
-      deps.state.pageDone(source.name, { cursor: page.cursor, added: summary.inserted, updated: summary.updated, newest: page.newest });
+      await deps.state.pageDone(source.name, { cursor: page.cursor, added: summary.inserted, updated: summary.updated, newest: page.newest });
       opts.onPage?.(page, report);
     }
-    deps.state.runSucceeded(source.name, plan.until);
+    await deps.state.runSucceeded(source.name, plan.until);
     report.seconds = (Date.now() - started) / 1000;
     return report;
   } catch (err) {
-    deps.state.runFailed(source.name, (err as Error).message);
+    await deps.state.runFailed(source.name, (err as Error).message).catch(() => {}); // the store may be what failed
     throw err;
   }
 }

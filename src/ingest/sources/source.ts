@@ -1,5 +1,5 @@
 /** What every built-in source provides: a plan for one run, as pages to commit one after another. */
-import type { SourceState } from '../../store/sources.js';
+import type { SourceState } from '../../store/ports.js';
 import type { PaperInput } from '../../types.js';
 import type { SourceName } from './config.js';
 

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { SqliteStore } from '../store.js';
+import { copyOpsTables, OPS_TABLES } from './copy-ops-from-sqlite.js';
 import { inTransaction } from './pool.js';
 import { appendChanges } from './writes.js';
 
@@ -14,6 +15,8 @@ export interface CopyReport {
   collections: number;
   collection_papers: number;
   own_papers: number;
+  /** Sources' checkpoints and digests: rows per table (copy-ops-from-sqlite.ts). */
+  ops: Record<string, number>;
   /** Rows written by this run (a resumed run writes only what the last one had not). */
   written: number;
 }
@@ -34,7 +37,8 @@ async function insertColumns(c: pg.PoolClient, table: string, columns: [string, 
 
 /**
  * Copies a SQLite store (DATA_DIR) into a PostgreSQL database: papers with their seqs (the index labels), every
- * model's vectors, users with their token and feed-key hashes, stars, feedback and the model binding. Page by page,
+ * model's vectors, users with their token and feed-key hashes, stars, feedback, collections, own papers, the model
+ * binding, the sources' checkpoints and the digests (subscriptions, tokens, outbox, link key). Page by page,
  * each page one transaction that skips rows already there, so an interrupted copy resumes where it stopped when
  * run again. Copied vectors are appended to the change log, so running replicas pick them up. Refuses a target
  * that holds papers it did not get from a copy, or is bound to another model; checks every count at the end.
@@ -125,18 +129,23 @@ export async function copySqliteToPostgres(dataDir: string, pool: pg.Pool, log: 
         ];
         n += (await insertColumns(c, 'own_papers', columns, ownPaperRows.slice(i, i + PAGE))).count;
       }
-      return n;
+      return n + (await copyOpsTables(db, c, log));
     });
 
     const count = async (table: string) => (await pool.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n;
     const source = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     // Own papers keep their seqs (shown negated): new ones get seqs after them.
     await pool.query("SELECT setval(pg_get_serial_sequence('own_papers', 'seq'), greatest((SELECT max(seq) FROM own_papers), 1))");
-    const report: CopyReport = { papers: 0, vectors: 0, users: 0, stars: 0, feedback: 0, collections: 0, collection_papers: 0, own_papers: 0, written };
+    const report: CopyReport = { papers: 0, vectors: 0, users: 0, stars: 0, feedback: 0, collections: 0, collection_papers: 0, own_papers: 0, ops: {}, written };
     for (const table of ['papers', 'vectors', 'users', 'stars', 'feedback', 'collections', 'collection_papers', 'own_papers'] as const) {
       const [from, to] = [source(table), await count(table)];
       if (from !== to) throw new Error(`count mismatch in ${table}: ${from} in the SQLite store, ${to} in PostgreSQL`);
       report[table] = to;
+    }
+    for (const { table } of OPS_TABLES) {
+      const [from, to] = [source(table), await count(table)];
+      if (from !== to) throw new Error(`count mismatch in ${table}: ${from} in the SQLite store, ${to} in PostgreSQL`);
+      report.ops[table] = to;
     }
     // Fresh statistics for keyword search's idf (pg/term-stats.ts) now, not when autovacuum gets to it.
     if (written > 0) await pool.query('ANALYZE paper_search');
