@@ -93,12 +93,20 @@ describe('keyword search below the tier: any rare word or every common one, by b
 });
 
 describe('hybrid search: the lexical list', () => {
-  it('keeps the title tier first, then ranks the keyword candidates and the semantic list by the lexicon cosine, dropping zeros', () => {
-    const cos = new Map([[3, 0.5], [4, 0.9], [5, 0], [6, 0.2]]);
+  it('keeps the title tier first, then ranks the keyword candidates and the semantic list by the lexicon cosine', () => {
+    const cos = new Map([[3, 0.5], [4, 0.9], [5, 0], [6, 0.2], [7, 0], [8, 0]]);
     const lexicon = { cosines: (_q: Uint32Array, seqs: ArrayLike<number>) => Float32Array.from(Array.from(seqs, (s) => cos.get(s) ?? 0)) };
-    const keyword = [{ seq: 1, score: 1002, title: true }, { seq: 3, score: 0 }, { seq: 5, score: 0 }];
-    const semantic = [{ seq: 6, score: 0.8 }, { seq: 4, score: 0.7 }, { seq: 1, score: 0.6 }];
-    expect(lexicalList(keyword, semantic, lexicon, 'q', 10)).toEqual([{ seq: 1, score: 1002, title: true }, { seq: 4, score: expect.closeTo(0.9, 6) }, { seq: 3, score: 0.5 }, { seq: 6, score: expect.closeTo(0.2, 6) }]);
+    const keyword = [{ seq: 1, score: 1002, title: true }, { seq: 8, score: 0 }, { seq: 3, score: 0 }, { seq: 5, score: 0 }];
+    const semantic = [{ seq: 6, score: 0.8 }, { seq: 4, score: 0.7 }, { seq: 1, score: 0.6 }, { seq: 7, score: 0.5 }];
+    // Keyword candidates with cosine 0 stay last, in the store's order; a semantic paper with cosine 0 (7) does not.
+    expect(lexicalList(keyword, semantic, lexicon, 'q', 10)).toEqual([
+      { seq: 1, score: 1002, title: true },
+      { seq: 4, score: expect.closeTo(0.9, 6) },
+      { seq: 3, score: 0.5 },
+      { seq: 6, score: expect.closeTo(0.2, 6) },
+      { seq: 8, score: 0 },
+      { seq: 5, score: 0 },
+    ]);
     expect(lexicalList(keyword, semantic, lexicon, 'q', 2).map((h) => h.seq)).toEqual([1, 4]);
   });
 });

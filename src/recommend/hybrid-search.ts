@@ -62,17 +62,22 @@ export interface LexicalScorer {
 /**
  * The keyword list of hybrid search without a full-text ranking over the corpus: the title-tier hits as they come,
  * then the pool — the keyword candidates (papers holding every word) and the semantic list — ranked by the
- * lexicon's tf-idf cosine with the query (papers sharing no counted term left out), at most `depth` in all.
+ * lexicon's tf-idf cosine with the query, at most `depth` in all. A semantic-list paper sharing no counted term is
+ * left out (no lexical match); a keyword candidate with cosine 0 (its words are too common to count in the lexicon,
+ * or match only after stemming) still holds every word, so it stays, after the others, in the store's order.
  * The cosines cost the pool's own terms (~0.4 ms per 200 papers); an FTS5 OR with bm25 read most of the corpus.
  */
 export function lexicalList(keyword: KeywordHit[], semantic: Ranked[], lexicon: LexicalScorer, query: string, depth: number): KeywordHit[] {
   const tier = keyword.filter((h) => h.title);
   const inTier = new Set(tier.map((h) => h.seq));
-  const pool = [...new Set([...keyword.filter((h) => !h.title).map((h) => h.seq), ...semantic.map((r) => r.seq)])].filter((s) => !inTier.has(s));
+  const candidates = keyword.filter((h) => !h.title).map((h) => h.seq);
+  const isCandidate = new Set(candidates);
+  const pool = [...new Set([...candidates, ...semantic.map((r) => r.seq)])].filter((s) => !inTier.has(s));
   const cos = lexicon.cosines(termVector(cleanText(query)), pool);
   const ranked = pool
-    .map((seq, i) => ({ seq, score: cos[i] }))
-    .filter((h) => h.score > 0)
-    .sort((a, b) => b.score - a.score || a.seq - b.seq);
+    .map((seq, i) => ({ seq, score: cos[i], at: i }))
+    .filter((h) => h.score > 0 || isCandidate.has(h.seq))
+    .sort((a, b) => b.score - a.score || (a.score === 0 ? a.at - b.at : a.seq - b.seq))
+    .map(({ seq, score }) => ({ seq, score }));
   return [...tier, ...ranked].slice(0, Math.max(depth, tier.length));
 }
