@@ -38,7 +38,7 @@ const BENCHES: { name: string; file: string; args: string[]; what: string }[] = 
     args: [...storeArgs, '--M', '16', '--efc', '100', '--ef', '200', '--pick', '16,100', '--queries', QUICK ? '200' : '1000'],
     what: 'the chosen HNSW parameters at 10k / 30k / 121k real vectors: build, size, load, recall@10 vs exact',
   },
-  { name: 'feed-stall', file: 'feed-stall.ts', args: [...storeArgs, '--runs', QUICK ? '1' : '3'], what: 'uncached feeds (50 and 200 stars, 7 days and the whole corpus): CPU and event-loop gap' },
+  { name: 'feed-stall', file: 'feed-stall.ts', args: [...storeArgs, '--runs', QUICK ? '1' : '5', '--warmup', QUICK ? '1' : '3'], what: 'uncached feeds (50 and 200 stars, 7 days and the whole corpus): CPU and event-loop gap' },
   { name: 'k1000', file: 'k1000.ts', args: [...storeArgs, '--runs', QUICK ? '1' : '3'], what: 'the longest event-loop gap of every list at k = 1000' },
   { name: 'ingest', file: 'ingest.ts', args: QUICK ? ['--n', '2000'] : [], what: 'npm run bench:ingest (20k papers: bare pipeline vs ingest, index, recall)' },
   {

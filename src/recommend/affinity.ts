@@ -104,9 +104,11 @@ export function diversify<T extends { seq: number; score: number }>(
   limit = 100,
 ): T[] {
   const positions = Math.min(k, limit);
-  const pool = ranked.slice(0, Math.min(ranked.length, Math.max(k, 3 * positions)));
-  if (pool.length < 3) return pool.slice(0, k);
-  // The pool's vectors in one row-major matrix: with k = 1000 the loop below takes 100 × 1000 dot products.
+  // MMR picks the first `positions` from the 3 × positions best; the rest follow by score. So the first 100 of a
+  // list are the same whatever k above 100 is asked for (and k = 1000 costs no more than k = 100).
+  const pool = ranked.slice(0, Math.min(ranked.length, 3 * positions));
+  if (pool.length < 3) return ranked.slice(0, k);
+  // The pool's vectors in one row-major matrix: the loop below takes positions × pool dot products.
   const dim = vectorOf(pool[0].seq).length;
   const m = new Float32Array(pool.length * dim);
   pool.forEach((r, i) => m.set(vectorOf(r.seq), i * dim));
@@ -133,6 +135,6 @@ export function diversify<T extends { seq: number; score: number }>(
     picked.push(pool[best]);
     for (let i = 0; i < pool.length; i++) if (!taken[i]) maxSim[i] = Math.max(maxSim[i], dotAt(m, i * dim, m, best * dim, dim));
   }
-  return [...picked, ...pool.filter((_, i) => !taken[i])].slice(0, k);
+  return [...picked, ...pool.filter((_, i) => !taken[i]), ...ranked.slice(pool.length, k)].slice(0, k);
 }
 
