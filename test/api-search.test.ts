@@ -4,6 +4,7 @@ import type { Embedder } from '../src/embed/embedder.js';
 import { testConfig } from './engines.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { queryTerms } from '../src/store/search.js';
+import { hybridFusion, lexicalList } from '../src/recommend/hybrid-search.js';
 import { titleWordsQuery } from '../src/eval/search.js';
 import { rng } from '../src/util/random.js';
 import fs from 'node:fs';
@@ -60,25 +61,29 @@ describe('GET /v1/search (real server, seeded store)', () => {
     expect(server.runtime.queries.stats().hits).toBe(before.hits + 1);
   });
 
-  it('hybrid (default) fuses both lists by reciprocal rank', async () => {
+  it('hybrid (default): the title tier first, then reciprocal-rank fusion of the semantic list and the lexicon-ranked pool', async () => {
     const q = 'robot grasping with vision language models';
     const keyword = ids(await items(`/v1/search?mode=keyword&k=50&q=${encodeURIComponent(q)}`));
-    const semantic = ids(await items(`/v1/search?mode=semantic&k=50&q=${encodeURIComponent(q)}`));
+    const semantic = await items(`/v1/search?mode=semantic&k=50&q=${encodeURIComponent(q)}`);
     const hybrid = await items(`/v1/search?k=10&q=${encodeURIComponent(q)}`);
     expect(hybrid).toHaveLength(10);
-    for (const id of ids(hybrid)) expect([...keyword, ...semantic]).toContain(id);
-    const onlyKeyword = ids(hybrid).filter((id) => !semantic.slice(0, 10).includes(id) && keyword.slice(0, 10).includes(id));
-    const onlySemantic = ids(hybrid).filter((id) => !keyword.slice(0, 10).includes(id) && semantic.slice(0, 10).includes(id));
-    expect(onlyKeyword.length).toBeGreaterThan(0);
-    expect(onlySemantic.length).toBeGreaterThan(0);
-    // The fused score is Σ 1/(60 + rank): at most 2/61, and what the ranks in both lists say; keyword hits whose
-    // title holds every query word are pinned first and score 1 + that.
-    const rrf = (id: string) => [keyword, semantic].reduce((s, l) => s + (l.includes(id) ? 1 / (61 + l.indexOf(id)) : 0), 0);
+    for (const id of ids(hybrid)) expect([...keyword, ...ids(semantic)]).toContain(id);
+    // The same list built from its parts: the store's keyword candidates (title tier + papers holding every word),
+    // the semantic list, the lexicon's cosines (hybrid-search.ts).
+    const { engine, index } = server.runtime;
+    const seqOf = new Map((await engine.papers.byIds(ids(semantic))).map((p) => [p!.id, p!.seq]));
+    const semanticRanked = semantic.map((i) => ({ seq: seqOf.get(i.paper.id)!, score: i.score }));
+    const candidates = await engine.papers.keywordSearch(q, 50, {}, { candidates: true });
+    const expected = hybridFusion(semanticRanked, lexicalList(candidates, semanticRanked, index.requireLexicon(), q, 50), 10);
+    const bySeq = new Map((await engine.papers.bySeqs(expected.map((r) => r.seq))).map((p) => [p.seq, p.id]));
+    expect(ids(hybrid)).toEqual(expected.map((r) => bySeq.get(r.seq)));
+    hybrid.forEach((item, i) => expect(item.score).toBeCloseTo(expected[i].score, 12));
+    // Pinned hits (every query word in the title) score 1 + their RRF score; the fused ones at most 2/61.
     const words = queryTerms(q);
     const titled = (i: Item) => words.every((w) => new RegExp(`\\b${w.slice(0, 5)}`, 'i').test(i.paper.title));
-    for (const i of hybrid) expect(i.score).toBeCloseTo(rrf(i.paper.id) + (i.score > 1 ? 1 : 0), 12);
     for (const i of hybrid.filter((x) => x.score > 1)) expect(titled(i)).toBe(true);
     expect(hybrid.filter((i) => i.score <= 1)[0].score).toBeLessThanOrEqual(2 / 61);
+    expect(hybrid.every((h, i) => i === 0 || h.score <= hybrid[i - 1].score)).toBe(true);
   });
 
   it('a query of three words from a paper\'s title finds that paper first (keyword and hybrid)', async () => {

@@ -191,6 +191,27 @@ describe.each<EngineName>(['sqlite', 'postgres'])('the %s engine', (name) => {
     expect(await seqs('diffusion')).toEqual([]);
   });
 
+  it('orders the title tier alike on both engines: the words in title order, shorter titles first, then the rest', async () => {
+    await engine.writes.writeBatch(
+      [
+        { paper: paper('t1', { title: 'Learning latent action world models in the wild', abstract: 'Robots.' }), contentHash: 't1', vector: vec() },
+        { paper: paper('t2', { title: 'Latent world models', abstract: 'Planning.' }), contentHash: 't2', vector: vec() },
+        { paper: paper('t3', { title: 'World models of latent dynamics', abstract: 'Control.' }), contentHash: 't3', vector: vec() },
+        { paper: paper('t4', { title: 'Dynamics', abstract: 'Latent world models for control.' }), contentHash: 't4', vector: vec() },
+      ],
+      'm',
+      8,
+    );
+    const [t1, t2, t3, t4] = (await engine.papers.byIds(['t1', 't2', 't3', 't4'])).map((p) => p!.seq);
+    const hits = await engine.papers.keywordSearch('latent world models', 10, {});
+    expect(hits.map((h) => h.seq)).toEqual([t2, t1, t3, t4]);
+    expect(hits.map((h) => h.title ?? false)).toEqual([true, true, true, false]);
+    expect(hits.every((h, i) => i === 0 || h.score < hits[i - 1].score)).toBe(true);
+    const candidates = await engine.papers.keywordSearch('latent world models', 10, {}, { candidates: true });
+    expect(candidates.map((h) => h.seq)).toEqual([t2, t1, t3, t4]);
+    expect(await engine.papers.keywordSearch('latent world models', 10, { until: '1900-01-01' }, { candidates: true })).toEqual([]);
+  });
+
   it('keeps users, token and feed-key hashes, stars (newest first), feedback', async () => {
     const { user, token } = await engine.users.create('Ada');
     expect(await engine.users.get(user.id)).toEqual(user);

@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { hybridFusion, reciprocalRankFusion } from '../src/recommend/hybrid-search.js';
 import { applyCategoryPrior, sharesCategory, topWithCategoryPrior } from '../src/recommend/category-prior.js';
-import { memoryKeywordSearch } from '../src/store/search.js';
+import { COMMON_WORD_MIN, memoryKeywordSearch, STOP_WORDS } from '../src/store/search.js';
+import { titleFit } from '../src/store/title-match.js';
+import { lexicalList } from '../src/recommend/hybrid-search.js';
 import { sanityLiteRanker, titleWordsQuery } from '../src/eval/search.js';
 import { rng } from '../src/util/random.js';
 import type { EvalData } from '../src/eval/data.js';
@@ -22,11 +24,90 @@ describe('keyword search: the title tier', () => {
     expect(served[1].title).toBeUndefined();
     expect(served[0].score).toBeGreaterThan(served[1].score);
     // Without the tier, bm25 over both columns ranks the repetitive abstract first: what the tier fixes.
-    const previous = index.withRanking({ titleWeight: 2, titleFirst: false }).search('diffusion planning models', 10, null);
+    const previous = index.withRanking({ titleWeight: 2, titleFirst: false, tierOrder: 'bm25', rest: 'or' }).search('diffusion planning models', 10, null);
     expect(previous.map((h) => h.seq)).toEqual([1, 0]);
     // The window still applies to the tier.
     expect(index.search.search('diffusion planning models', 10, new Set([1, 2])).map((h) => h.seq)).toEqual([1]);
     index.close();
+  });
+});
+
+describe('title fit: the order inside the title tier', () => {
+  it('puts the words in title order first, then exact words in another order, then stemmed matches; shorter titles first', () => {
+    const words = ['latent', 'world', 'models'];
+    const fit = (title: string) => titleFit(words, title, STOP_WORDS);
+    const short = fit('Latent World Models for Control');
+    const long = fit('Learning Latent Action World Models In The Wild');
+    const otherOrder = fit('World Models with Latent Memory');
+    const stemmed = fit('Latent World Model');
+    expect(short).toBeGreaterThan(long);
+    expect(long).toBeGreaterThan(otherOrder);
+    expect(otherOrder).toBeGreaterThan(stemmed);
+    expect(fit('Latent World Models')).toBeGreaterThan(short);
+  });
+
+  it('orders the tier of a real keyword search: the shorter in-order title above the longer, both flagged', () => {
+    const index = memoryKeywordSearch([
+      { title: 'Learning latent action world models in the wild', abstract: 'x' },
+      { title: 'Latent world models', abstract: 'y' },
+      { title: 'World models of latent dynamics', abstract: 'z' },
+    ]);
+    const hits = index.search.search('latent world models', 10, null);
+    expect(hits.map((h) => h.seq)).toEqual([1, 0, 2]);
+    expect(hits.every((h, i) => h.title && (i === 0 || h.score < hits[i - 1].score))).toBe(true);
+    index.close();
+  });
+});
+
+describe('keyword search below the tier: any rare word or every common one, by bm25; never a common word alone', () => {
+  // More papers than COMMON_WORD_MIN hold "common": it may rank, but never makes a match alone.
+  const filler = Array.from({ length: COMMON_WORD_MIN + 200 }, (_, i) => ({ title: `Common study ${i}`, abstract: 'Nothing else here.' }));
+  const docs = [
+    ...filler,
+    { title: 'Attention kernels', abstract: 'A common approach to sparse attention.' }, // every word but "zebra"
+    { title: 'Sparse kernels', abstract: 'Fast kernels.' }, // one rare word
+    { title: 'Dense kernels', abstract: 'We revisit sparse kernels and their kernels, common ones.' }, // for candidates below
+  ];
+  const [allButOne, rare, abstractOnly] = [filler.length, filler.length + 1, filler.length + 2];
+  const index = memoryKeywordSearch(docs);
+  afterAll(() => index.close());
+
+  it('finds the paper missing one word first, then rare-word matches, and no paper holding only the common word', () => {
+    const hits = index.search.search('common sparse attention zebra', 10, null);
+    expect(hits[0].seq).toBe(allButOne);
+    expect(hits.map((h) => h.seq)).toContain(rare);
+    expect(hits.every((h) => h.seq >= filler.length)).toBe(true);
+    expect(hits.every((h, i) => i === 0 || h.score <= hits[i - 1].score)).toBe(true);
+    // The previous ranking OR-ed every word: the common one filled the list.
+    const previous = index.withRanking({ titleWeight: 2, titleFirst: false, tierOrder: 'bm25', rest: 'or' }).search('common sparse attention zebra', 10, null);
+    expect(previous.some((h) => h.seq < filler.length)).toBe(true);
+  });
+
+  it('with `candidates`, returns the tier (ordered by fit) and the papers holding every word, unranked, nothing else', () => {
+    const hits = index.search.search('sparse kernels', 10, null, { candidates: true });
+    // The other two hold both words outside the title: newest first, unranked.
+    expect(hits.map((h) => [h.seq, h.title ?? false])).toEqual([[rare, true], [abstractOnly, false], [allButOne, false]]);
+    expect(hits.slice(1).map((h) => h.score)).toEqual([0, 0]);
+    expect(index.search.search('sparse kernels', 10, new Set([abstractOnly]), { candidates: true }).map((h) => h.seq)).toEqual([abstractOnly]);
+  });
+});
+
+describe('hybrid search: the lexical list', () => {
+  it('keeps the title tier first, then ranks the keyword candidates and the semantic list by the lexicon cosine', () => {
+    const cos = new Map([[3, 0.5], [4, 0.9], [5, 0], [6, 0.2], [7, 0], [8, 0]]);
+    const lexicon = { cosines: (_q: Uint32Array, seqs: ArrayLike<number>) => Float32Array.from(Array.from(seqs, (s) => cos.get(s) ?? 0)) };
+    const keyword = [{ seq: 1, score: 1002, title: true }, { seq: 8, score: 0 }, { seq: 3, score: 0 }, { seq: 5, score: 0 }];
+    const semantic = [{ seq: 6, score: 0.8 }, { seq: 4, score: 0.7 }, { seq: 1, score: 0.6 }, { seq: 7, score: 0.5 }];
+    // Keyword candidates with cosine 0 stay last, in the store's order; a semantic paper with cosine 0 (7) does not.
+    expect(lexicalList(keyword, semantic, lexicon, 'q', 10)).toEqual([
+      { seq: 1, score: 1002, title: true },
+      { seq: 4, score: expect.closeTo(0.9, 6) },
+      { seq: 3, score: 0.5 },
+      { seq: 6, score: expect.closeTo(0.2, 6) },
+      { seq: 8, score: 0 },
+      { seq: 5, score: 0 },
+    ]);
+    expect(lexicalList(keyword, semantic, lexicon, 'q', 2).map((h) => h.seq)).toEqual([1, 4]);
   });
 });
 
@@ -50,11 +131,11 @@ describe('hybrid fusion', () => {
 });
 
 describe('hybrid fusion: several pinned hits', () => {
-  it('orders them by their fused score (pin-fused, served) or keep keyword order (pin)', () => {
+  it('keeps keyword order (pin, served: the tier is ordered by title fit) or orders them by their fused score (pin-fused)', () => {
     const semantic = [{ seq: 2, score: 0.9 }];
     const keyword = [{ seq: 1, score: 1010, title: true }, { seq: 2, score: 1005, title: true }];
-    expect(hybridFusion(semantic, keyword, 2).map((r) => r.seq)).toEqual([2, 1]);
-    expect(hybridFusion(semantic, keyword, 2, { titleMatches: 'pin' }).map((r) => r.seq)).toEqual([1, 2]);
+    expect(hybridFusion(semantic, keyword, 2).map((r) => r.seq)).toEqual([1, 2]);
+    expect(hybridFusion(semantic, keyword, 2, { titleMatches: 'pin-fused' }).map((r) => r.seq)).toEqual([2, 1]);
   });
 });
 

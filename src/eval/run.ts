@@ -105,8 +105,8 @@ export async function runEval(o: EvalOptions): Promise<{ markdown: string; json:
   o.log(`task 4: ${knownItem.length} known-item and ${topical.length} topical search queries …`);
   const embedder = await loadEmbedder({ modelId: o.models[0], modelsDir: o.modelsDir, batchSize: 32 });
   const searchModel = { label: embedded[0].modelId, vectors: embedded[0].vectors, dim: embedded[0].dim, embed: (ts: string[]) => embedder.embed(ts.map(cleanText)) };
-  const searchKnown: SearchResults = await runSearch(data, knownItem, searchModel, o.log);
-  const searchTopical: SearchResults = await runSearch(data, topical, searchModel, o.log);
+  const searchKnown: SearchResults = await runSearch(data, knownItem, searchModel, lexicon, o.log);
+  const searchTopical: SearchResults = await runSearch(data, topical, searchModel, lexicon, o.log);
   lap('task 4 (search)', t);
 
   t = Date.now();

@@ -10,7 +10,7 @@
 import type { EvalData } from './data.js';
 import { ndcgAtK } from './metrics.js';
 import { rng, seedOf, splitOf, topK, type Split } from './util.js';
-import { hybridFusion, type HybridRanking } from '../recommend/hybrid-search.js';
+import { hybridFusion, lexicalList, SERVED_HYBRID_RANKING, type HybridRanking, type LexicalScorer } from '../recommend/hybrid-search.js';
 import { memoryKeywordSearch, queryTerms, SERVED_KEYWORD_RANKING, type KeywordRanking } from '../store/search.js';
 import type { Ranked } from '../store/ports.js';
 
@@ -126,19 +126,30 @@ export interface SearchModel {
 }
 
 /** Served rankings and the variants kept in the report (the previous ones first). */
+const PREVIOUS_RANKING: KeywordRanking = { titleWeight: 2, titleFirst: false, tierOrder: 'bm25', rest: 'or' };
+const ISSUE17_RANKING: KeywordRanking = { titleWeight: 2, titleFirst: true, tierOrder: 'bm25', rest: 'or' };
 const KEYWORD_VARIANTS: [string, KeywordRanking][] = [
-  ['keyword: previous (OR, bm25 title ×2)', { titleWeight: 2, titleFirst: false }],
-  ['keyword: OR, bm25 title ×10', { titleWeight: 10, titleFirst: false }],
-  ['keyword: as served (title tier first, bm25 title ×2)', SERVED_KEYWORD_RANKING],
+  ['keyword: previous (OR, bm25 title ×2)', PREVIOUS_RANKING],
+  ['keyword: title tier by bm25, then OR (served before)', ISSUE17_RANKING],
+  ['keyword: title tier by fit, then OR', { ...ISSUE17_RANKING, tierOrder: 'fit' }],
+  ['keyword: title tier by bm25, then AND-first', { ...ISSUE17_RANKING, rest: 'and' }],
+  ['keyword: title tier by fit, then AND-first', { ...SERVED_KEYWORD_RANKING, rest: 'and' }],
+  ['keyword: no tier, rare-or', { ...SERVED_KEYWORD_RANKING, titleFirst: false, rest: 'rare-or' }],
+  ['keyword: as served (title tier by fit, then rare-or)', SERVED_KEYWORD_RANKING],
 ];
-const HYBRID_VARIANTS: [string, HybridRanking][] = [
-  ['previous (RRF)', { titleMatches: 'rrf' }],
-  ['title tier pinned, keyword order', { titleMatches: 'pin' }],
-  ['as served (title tier pinned, ordered by RRF)', { titleMatches: 'pin-fused' }],
+/** Hybrid variants: the keyword list fused (which ranking; 'pool' = the served tier + the lexicon-ranked pool), and how. */
+const HYBRID_VARIANTS: [string, 'previous' | 'issue17' | 'and' | 'pool' | 'dense200', HybridRanking][] = [
+  ['previous (RRF)', 'previous', { titleMatches: 'rrf' }],
+  ['title tier pinned, ordered by RRF, OR list (served before)', 'issue17', { titleMatches: 'pin-fused' }],
+  ['title tier by fit pinned by RRF, AND-first list', 'and', { titleMatches: 'pin-fused' }],
+  ['title tier by fit pinned, AND-first list', 'and', { titleMatches: 'pin' }],
+  ['title tier by fit pinned by RRF, lexicon-ranked pool', 'pool', { titleMatches: 'pin-fused' }],
+  ['title tier by fit pinned, lexicon-ranked dense top 200', 'dense200', { titleMatches: 'pin' }],
+  ['as served (title tier by fit pinned, lexicon-ranked pool)', 'pool', SERVED_HYBRID_RANKING],
 ];
-export const SERVED_KEYWORD = KEYWORD_VARIANTS[2][0];
+export const SERVED_KEYWORD = KEYWORD_VARIANTS[KEYWORD_VARIANTS.length - 1][0];
 export const PREVIOUS_KEYWORD = KEYWORD_VARIANTS[0][0];
-export const servedHybrid = (model: string) => `${model} hybrid ${HYBRID_VARIANTS[2][0]}`;
+export const servedHybrid = (model: string) => `${model} hybrid ${HYBRID_VARIANTS[HYBRID_VARIANTS.length - 1][0]}`;
 export const previousHybrid = (model: string) => `${model} hybrid ${HYBRID_VARIANTS[0][0]}`;
 /** Hybrid fusion depth for k = 10, as the route: max(50, 2k). */
 const DEPTH = 50;
@@ -155,7 +166,14 @@ function denseTop(m: SearchModel, q: Float32Array, n: number, depth: number): Ra
   return topK(n, depth, scores, byIndex).map((i) => ({ seq: i, score: scores[i] }));
 }
 
-export async function runSearch(data: EvalData, queries: SearchQuery[], model: SearchModel, log: (m: string) => void): Promise<SearchResults> {
+export async function runSearch(
+  data: EvalData,
+  queries: SearchQuery[],
+  model: SearchModel,
+  lexicon: LexicalScorer,
+  log: (m: string) => void,
+  onRanked?: (method: string, qi: number, ranked: number[]) => void,
+): Promise<SearchResults> {
   const N = data.corpusCount;
   const t = Date.now();
   const index = memoryKeywordSearch(data.papers.slice(0, N));
@@ -167,25 +185,32 @@ export async function runSearch(data: EvalData, queries: SearchQuery[], model: S
     const first = ranked.findIndex((i) => rel.has(i));
     return { hit10: first >= 0 && first < 10 ? 1 : 0, mrr: first >= 0 ? 1 / (first + 1) : 0, p10: ranked.slice(0, 10).filter((i) => rel.has(i)).length / 10, ndcg10: ndcgAtK(ranked, rel, 10) };
   };
-  const add = (method: string, qi: number, v: SearchScores) => {
+  const add = (method: string, qi: number, ranked: number[]) => {
     if (!results.has(method)) results.set(method, new Array(queries.length));
-    results.get(method)![qi] = v;
+    results.get(method)![qi] = score(queries[qi], ranked);
+    onRanked?.(method, qi, ranked);
   };
   const vectors = await model.embed(queries.map((q) => q.text));
   const keyword = KEYWORD_VARIANTS.map(([label, r]) => [label, index.withRanking(r)] as const);
   const served = index.withRanking(SERVED_KEYWORD_RANKING);
+  const issue17 = index.withRanking(ISSUE17_RANKING);
+  const andFirst = index.withRanking({ ...SERVED_KEYWORD_RANKING, rest: 'and' });
+  const previous = index.withRanking(PREVIOUS_RANKING);
   queries.forEach((q, qi) => {
-    add('arxiv-sanity-lite scoring (title 20 per word + abstract counts)', qi, score(q, sanity(q.text, 100)));
-    for (const [label, ks] of keyword) add(label, qi, score(q, ks.search(q.text, 100, null).map((h) => h.seq)));
-    const dense = denseTop(model, vectors[qi], N, 100);
-    add(`${model.label} semantic`, qi, score(q, dense.map((r) => r.seq)));
-    const kw = served.search(q.text, DEPTH, null);
-    const kwPrev = keyword[0][1].search(q.text, DEPTH, null);
-    for (const [label, r] of HYBRID_VARIANTS) {
-      // The previous hybrid fused the previous keyword list; the others fuse the served one.
-      const fused = hybridFusion(dense.slice(0, DEPTH), r.titleMatches === 'rrf' ? kwPrev : kw, 100, r);
-      add(`${model.label} hybrid ${label}`, qi, score(q, fused.map((x) => x.seq)));
-    }
+    add('arxiv-sanity-lite scoring (title 20 per word + abstract counts)', qi, sanity(q.text, 100));
+    for (const [label, ks] of keyword) add(label, qi, ks.search(q.text, 100, null).map((h) => h.seq));
+    const dense = denseTop(model, vectors[qi], N, 200);
+    add(`${model.label} semantic`, qi, dense.slice(0, 100).map((r) => r.seq));
+    const semantic = dense.slice(0, DEPTH);
+    const lists = {
+      previous: previous.search(q.text, DEPTH, null),
+      issue17: issue17.search(q.text, DEPTH, null),
+      and: andFirst.search(q.text, DEPTH, null),
+      // As the route: the tier and the AND candidates, ranked with the semantic list by the lexicon's cosine.
+      pool: lexicalList(served.search(q.text, DEPTH, null, { candidates: true }), semantic, lexicon, q.text, DEPTH),
+      dense200: lexicalList(served.search(q.text, DEPTH, null, { candidates: true }).filter((h) => h.title), dense, lexicon, q.text, DEPTH),
+    };
+    for (const [label, list, r] of HYBRID_VARIANTS) add(`${model.label} hybrid ${label}`, qi, hybridFusion(semantic, lists[list], 100, r).map((x) => x.seq));
     if ((qi + 1) % 100 === 0) log(`  search: ${qi + 1}/${queries.length} queries`);
   });
   index.close();

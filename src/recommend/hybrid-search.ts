@@ -3,6 +3,8 @@
  * evaluation harness (src/eval/search.ts), so both measure one formula.
  */
 import type { KeywordHit, Ranked } from '../store/ports.js';
+import { cleanText } from '../embed/text.js';
+import { termVector } from '../text/terms.js';
 
 /** Reciprocal-rank fusion constant (Cormack et al. 2009): damps the weight of the very first ranks. */
 export const RRF_K = 60;
@@ -16,7 +18,7 @@ export interface HybridRanking {
   titleMatches: 'rrf' | 'pin' | 'pin-fused';
 }
 /** Served: pin-fused (EVAL.md, task 4: known-item hit@10 far above RRF; picked over 'pin' on dev MRR). */
-export const SERVED_HYBRID_RANKING: HybridRanking = { titleMatches: 'pin-fused' };
+export const SERVED_HYBRID_RANKING: HybridRanking = { titleMatches: 'pin' };
 
 /** Fuses ranked lists by reciprocal rank; ties keep the better best-rank, then the lower seq (deterministic). */
 export function reciprocalRankFusion(lists: Ranked[][], k: number): Ranked[] {
@@ -50,4 +52,32 @@ export function hybridFusion(semantic: Ranked[], keyword: KeywordHit[], k: numbe
   const pinned = keyword.filter((h) => titled.has(h.seq)).map((h) => ({ seq: h.seq, score: 1 + rrf.get(h.seq)! }));
   if (ranking.titleMatches === 'pin-fused') pinned.sort((a, b) => b.score - a.score || a.seq - b.seq);
   return [...pinned, ...fused.filter((r) => !titled.has(r.seq))].slice(0, k);
+}
+
+/** What hybrid search needs of the lexicon (index/lexicon.ts): tf-idf cosines of a query's term vector. */
+export interface LexicalScorer {
+  cosines(query: Uint32Array, seqs: ArrayLike<number>): Float32Array;
+}
+
+/**
+ * The keyword list of hybrid search without a full-text ranking over the corpus: the title-tier hits as they come,
+ * then the pool — the keyword candidates (papers holding every word) and the semantic list — ranked by the
+ * lexicon's tf-idf cosine with the query, at most `depth` in all. A semantic-list paper sharing no counted term is
+ * left out (no lexical match); a keyword candidate with cosine 0 (its words are too common to count in the lexicon,
+ * or match only after stemming) still holds every word, so it stays, after the others, in the store's order.
+ * The cosines cost the pool's own terms (~0.4 ms per 200 papers); an FTS5 OR with bm25 read most of the corpus.
+ */
+export function lexicalList(keyword: KeywordHit[], semantic: Ranked[], lexicon: LexicalScorer, query: string, depth: number): KeywordHit[] {
+  const tier = keyword.filter((h) => h.title);
+  const inTier = new Set(tier.map((h) => h.seq));
+  const candidates = keyword.filter((h) => !h.title).map((h) => h.seq);
+  const isCandidate = new Set(candidates);
+  const pool = [...new Set([...candidates, ...semantic.map((r) => r.seq)])].filter((s) => !inTier.has(s));
+  const cos = lexicon.cosines(termVector(cleanText(query)), pool);
+  const ranked = pool
+    .map((seq, i) => ({ seq, score: cos[i], at: i }))
+    .filter((h) => h.score > 0 || isCandidate.has(h.seq))
+    .sort((a, b) => b.score - a.score || (a.score === 0 ? a.at - b.at : a.seq - b.seq))
+    .map(({ seq, score }) => ({ seq, score }));
+  return [...tier, ...ranked].slice(0, Math.max(depth, tier.length));
 }

@@ -59,6 +59,14 @@ export interface KeywordHit {
   title?: boolean;
 }
 
+/**
+ * Per keyword search: `candidates` = only the title tier and the papers holding every word, the latter in no
+ * particular order (score 0 on SQLite), for a caller that ranks them itself (hybrid search ranks them with the lexicon).
+ */
+export interface KeywordOptions {
+  candidates?: boolean;
+}
+
 export interface Ranked {
   seq: number;
   score: number;
@@ -97,7 +105,7 @@ export interface PaperReads {
    * seqs, so that a database server filters by a join instead of receiving the window's seqs with every query.
    * src/store/search.ts (SQLite) and src/store/pg/search.ts (PostgreSQL) say how each engine ranks.
    */
-  keywordSearch(query: string, limit: number, window: Window): Promise<KeywordHit[]>;
+  keywordSearch(query: string, limit: number, window: Window, options?: KeywordOptions): Promise<KeywordHit[]>;
   /** Stored vectors of a model, aligned with `seqs`. */
   vectors(seqs: readonly number[], model: string): Promise<(Float32Array | undefined)[]>;
 }

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
 
-import type { KeywordHit } from './ports.js';
+import type { KeywordHit, KeywordOptions } from './ports.js';
+import { orderTitleTier } from './title-match.js';
 
-export type { KeywordHit } from './ports.js';
+export type { KeywordHit, KeywordOptions } from './ports.js';
 
 /** Words as unicode61 sees them: letters, digits and combining marks (naïve may arrive decomposed). */
 const WORD = /[\p{L}\p{N}\p{M}]+/gu;
@@ -12,20 +13,33 @@ export const MAX_QUERY_TERMS = 32;
 export interface KeywordRanking {
   /** bm25 column weight of the title against 1 for the abstract. */
   titleWeight: number;
-  /** Papers whose title holds every query word come first (the title tier), then the OR matches. */
+  /** Papers whose title holds every query word come first (the title tier), then the other matches. */
   titleFirst: boolean;
+  /** Order inside the tier: bm25, or how well the title fits the words (title-match.ts). */
+  tierOrder: 'bm25' | 'fit';
+  /**
+   * Below the tier: 'or' = every word OR-ed, by bm25; 'and' = papers holding every word, then (if too few) those
+   * holding all but one, then any rare word, each step by bm25 below the one before; 'rare-or' = papers holding any
+   * rare word or every common one, by bm25 (the OR ranking without the papers that match only common words), then
+   * (if too few) all words but one.
+   */
+  rest: 'or' | 'and' | 'rare-or';
 }
 /** Added to the score of a title-tier hit, so scores still fall down the list (bm25 and ts_rank stay far below). */
 export const TITLE_TIER_BONUS = 1000;
+/** At most this many title-tier papers are ordered (the newest, when more hold every word: then none is special). */
+export const TITLE_TIER_CAP = 2000;
+/** A word in more than this share of the papers (and more than COMMON_WORD_MIN of them) never makes a fallback match alone. */
+export const COMMON_WORD_SHARE = 0.05;
+export const COMMON_WORD_MIN = 1000;
 
 /**
- * Served: title tier first, bm25 title weight 2. Measured on the 121k corpus (EVAL.md, task 4, dev / test): known-item
- * hit@10 0.795 / 0.835 (OR only) → 0.970 / 0.945; OR with title weight 10 and no tier 0.930 / 0.895. Topical P@10
- * fell a little (0.064 → 0.049 dev, wide intervals).
+ * Served: title tier ordered by fit, then AND-first by bm25 (title weight 2). EVAL.md, task 4 (dev / test), and
+ * BENCHMARKS.md (an OR over common words scores most of the corpus: 26 ms of 32 ms per hybrid search).
  */
-export const SERVED_KEYWORD_RANKING: KeywordRanking = { titleWeight: 2, titleFirst: true };
+export const SERVED_KEYWORD_RANKING: KeywordRanking = { titleWeight: 2, titleFirst: true, tierOrder: 'fit', rest: 'rare-or' };
 
-const STOP_WORDS = new Set(
+export const STOP_WORDS: ReadonlySet<string> = new Set(
   'a an and are as at be by for from has have in into is it its of on or our that the their this to we with'.split(' '),
 );
 
@@ -53,20 +67,24 @@ export function ftsExpression(terms: string[], op: 'AND' | 'OR'): string {
 }
 
 /**
- * Full-text search over title and abstract (porter-stemmed), best first by bm25, optionally only among `within`.
+ * Full-text search over title and abstract (porter-stemmed), best first, optionally only among `within`.
  *
- * The words are OR-ed: bm25 already ranks papers having more (and rarer) query words first, and unlike AND a
- * stray word does not lose the paper the other words describe. Measured as known-item search (2–3 random title
- * words, optionally plus one stray word from another title → is that paper in the top 10?), OR vs AND with OR
- * fallback when AND finds nothing: seed (310 papers) 0.967/0.977 (2 words), 1.000/1.000 (3), 0.987/0.920 (3 +
- * stray); 121k corpus 0.458/0.472, 0.742/0.763, 0.666/0.505. AND-then-fill-with-OR scored 0.622 with a stray word.
- * English stop words are dropped when other words remain: their bm25 weight is ~0 anyway (they occur in most
- * papers) but matching them makes FTS5 read and score nearly every row.
+ * Served order (SERVED_KEYWORD_RANKING): the title tier — papers whose title holds every query word, ordered by how
+ * well the title fits the words (title-match.ts) — then, by bm25, the papers holding any rare word or every common
+ * one (the OR ranking without the papers that match only on common words: a stray word loses nothing), then, if
+ * those are too few, all words but one. No step ORs a lone common word: FTS5 would read and bm25-score most of the
+ * corpus (26 ms for a 5-word query on 125k papers, BENCHMARKS.md). A word is common in more than
+ * max(COMMON_WORD_MIN, COMMON_WORD_SHARE × papers) papers (counted by FTS5, stopping there).
+ * English stop words are dropped when other words remain: they occur in most papers and weigh ~0.
  * Returns [] for a query with no words (empty, punctuation only); never throws on user input.
  */
 export class KeywordSearch {
   private readonly top: Database.Statement<[string, number], KeywordHit>;
   private readonly all: Database.Statement<[string], KeywordHit>;
+  private readonly matching: Database.Statement<[string], number>;
+  private readonly titles: Database.Statement<[string], { seq: number; title: string }>;
+  private readonly present: Database.Statement<[string, number], number>;
+  private readonly papers: Database.Statement<[], number | null>;
 
   constructor(
     db: Database.Database,
@@ -76,22 +94,88 @@ export class KeywordSearch {
     const select = `SELECT rowid AS seq, -${bm25} AS score FROM papers_fts WHERE papers_fts MATCH ? ORDER BY ${bm25}, rowid`;
     this.top = db.prepare(`${select} LIMIT ?`);
     this.all = db.prepare(select);
+    // No rank and rowids only: FTS5 merges the posting lists in rowid order (ORDER BY rowid DESC, or reading the
+    // title through the content table, cost ~40% more per query on 125k papers).
+    this.matching = db.prepare<[string], number>('SELECT rowid FROM papers_fts WHERE papers_fts MATCH ?').pluck();
+    this.titles = db.prepare<[string], { seq: number; title: string }>('SELECT seq, title FROM papers WHERE seq IN (SELECT value FROM json_each(?))');
+    this.present = db.prepare<[string, number], number>(`SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ? LIMIT ?)`).pluck();
+    this.papers = db.prepare<[], number | null>('SELECT max(seq) FROM papers').pluck();
   }
 
-  /**
-   * Best first. With `titleFirst`, the papers whose title holds every query word come first (flagged `title`), by
-   * bm25, then the other OR matches by bm25: someone typing words they remember from a title expects that paper on
-   * top, and bm25 over title + abstract lets a long abstract repeating two of the words outrank it.
-   */
-  search(query: string, limit: number, within: Set<number> | null): KeywordHit[] {
+  search(query: string, limit: number, within: Set<number> | null, options: KeywordOptions = {}): KeywordHit[] {
     const terms = queryTerms(query);
     if (terms.length === 0 || limit <= 0 || within?.size === 0) return [];
-    if (!this.ranking.titleFirst) return this.run(ftsExpression(terms, 'OR'), limit, within);
-    const titled = this.run(`{title} : (${ftsExpression(terms, 'AND')})`, limit, within).map((h) => ({ seq: h.seq, score: h.score + TITLE_TIER_BONUS, title: true }));
-    if (titled.length >= limit) return titled;
-    const seen = new Set(titled.map((h) => h.seq));
-    const rest = this.run(ftsExpression(terms, 'OR'), limit + titled.length, within).filter((h) => !seen.has(h.seq));
-    return [...titled, ...rest].slice(0, limit);
+    const out = this.ranking.titleFirst ? this.titleTier(terms, limit, within) : [];
+    const seen = new Set(out.map((h) => h.seq));
+    const add = (hits: KeywordHit[]) => {
+      for (const h of hits) {
+        if (out.length >= limit) return;
+        if (!seen.has(h.seq)) out.push(h), seen.add(h.seq);
+      }
+    };
+    if (out.length >= limit) return out;
+    if (options.candidates) {
+      add(this.unranked(ftsExpression(terms, 'AND'), limit - out.length, within, seen));
+      return out;
+    }
+    for (const expr of this.steps(terms)) {
+      add(this.run(expr, limit + seen.size, within));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** The match expressions tried in turn (KeywordRanking.rest). */
+  private *steps(terms: string[]): Generator<string> {
+    if (this.ranking.rest === 'or') return yield ftsExpression(terms, 'OR');
+    const allButOne = () => terms.map((skip) => `(${ftsExpression(terms.filter((t) => t !== skip), 'AND')})`).join(' OR ');
+    if (this.ranking.rest === 'rare-or') {
+      const rare = this.rare(terms);
+      const common = terms.filter((t) => !rare.includes(t));
+      // Every common word together, as one more alternative, only when that is a real restriction (2 or more of
+      // them) or all there is: one common word alone would match (and bm25-score) most of the corpus again.
+      const together = common.length >= 2 || (common.length === 1 && rare.length === 0) ? [`(${ftsExpression(common, 'AND')})`] : [];
+      yield [...rare.map((t) => ftsExpression([t], 'AND')), ...together].join(' OR ');
+      if (terms.length >= 3 && common.length > 1) yield allButOne();
+      return;
+    }
+    yield ftsExpression(terms, 'AND');
+    if (terms.length >= 3) yield allButOne();
+    if (terms.length < 2) return;
+    const rare = this.rare(terms);
+    if (rare.length) yield ftsExpression(rare, 'OR');
+  }
+
+  /** The words in at most max(COMMON_WORD_MIN, COMMON_WORD_SHARE × papers) papers (counting stops there). */
+  private rare(terms: string[]): string[] {
+    const common = Math.ceil(Math.max(COMMON_WORD_MIN, COMMON_WORD_SHARE * (this.papers.get() ?? 0)));
+    return terms.filter((t) => this.present.get(ftsExpression([t], 'AND'), common + 1)! <= common);
+  }
+
+  /** Papers whose title holds every word: by bm25, or the newest TITLE_TIER_CAP ordered by fit. Flagged `title`. */
+  private titleTier(terms: string[], limit: number, within: Set<number> | null): KeywordHit[] {
+    const expr = `{title} : (${ftsExpression(terms, 'AND')})`;
+    if (this.ranking.tierOrder === 'bm25') return this.run(expr, limit, within).map((h) => ({ seq: h.seq, score: h.score + TITLE_TIER_BONUS, title: true }));
+    const seqs = this.newest(expr, TITLE_TIER_CAP, within);
+    if (seqs.length === 0) return [];
+    const hits = this.titles.all(JSON.stringify(seqs));
+    return orderTitleTier(terms, hits, STOP_WORDS).slice(0, limit).map((h) => ({ seq: h.seq, score: TITLE_TIER_BONUS + h.fit, title: true }));
+  }
+
+  /** The papers holding every word, unranked: the newest `limit` (not in `exclude`), score 0. */
+  private unranked(expr: string, limit: number, within: Set<number> | null, exclude: Set<number>): KeywordHit[] {
+    return this.newest(expr, limit + exclude.size, within).filter((seq) => !exclude.has(seq)).slice(0, limit).map((seq) => ({ seq, score: 0 }));
+  }
+
+  /** The `keep` highest seqs matching `expr` (in `within`), highest first: the newest papers. */
+  private newest(expr: string, keep: number, within: Set<number> | null): number[] {
+    const last: number[] = [];
+    for (const seq of this.matching.iterate(expr)) {
+      if (within && !within.has(seq)) continue;
+      last.push(seq);
+      if (last.length >= 2 * keep) last.splice(0, keep); // ascending rowids: the newest are the last
+    }
+    return last.slice(-keep).reverse();
   }
 
   private run(expr: string, limit: number, within: Set<number> | null): KeywordHit[] {

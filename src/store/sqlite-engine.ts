@@ -42,7 +42,7 @@ export class SqliteEngine implements Engine {
       popularity: async (w, starWeight) => s.popularity(w, starWeight),
       popularityOf: async (seqs, starWeight) => s.popularityOf(seqs, starWeight),
       // In-process, the window's seqs cost no round trip: FTS5 ranks, the set filters (store/search.ts).
-      keywordSearch: async (q, limit, window) => s.keywords.search(q, limit, s.seqsInWindow(window)),
+      keywordSearch: async (q, limit, window, options) => s.keywords.search(q, limit, s.seqsInWindow(window), options),
       vectors: async (seqs, model) => s.vectorsFor(seqs, model),
     };
     this.writes = {

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { nearest } from '../../recommend/catalog.js';
-import { hybridFusion, RRF_K } from '../../recommend/hybrid-search.js';
+import { hybridFusion, lexicalList, RRF_K } from '../../recommend/hybrid-search.js';
 import type { Ranked } from '../../store/ports.js';
 import type { AppEnv } from '../auth.js';
 import { catalogOf, type ApiDeps } from '../deps.js';
@@ -31,11 +31,14 @@ const search = createRoute({
   description: [
     '`mode=semantic`: the query is embedded with the same model as the papers (query vectors are cached); score is',
     'the cosine similarity. `mode=keyword`: full-text search over title and abstract (stemmed; the query is split',
-    'into words, any of which may match, so quotes and operators have no special meaning); papers whose title holds',
-    'every query word come first, then the others; within each group by relevance (FTS5 bm25 with title matches',
-    'weighted double on SQLite, ts_rank on PostgreSQL; higher is better). `mode=hybrid` (default): the keyword hits',
-    'whose title holds every query word first, then reciprocal-rank fusion',
-    `of the top max(${FUSION_DEPTH_MIN}, 2k) of each list, score = Σ 1/(${RRF_K} + rank) over the lists a paper is`,
+    'into words, so quotes and operators have no special meaning). Papers whose title holds every query word come',
+    'first (the words in title order as typed first, then shorter titles), then papers holding every word; if those',
+    'are too few, papers holding all words but one, then papers holding any rare word (a word most papers contain',
+    'never matches alone); each group by relevance (FTS5 bm25 with title matches weighted double on SQLite, idf and',
+    'ts_rank on PostgreSQL; higher is better). `mode=hybrid` (default): the keyword hits whose title holds every',
+    'query word first (in keyword order), then reciprocal-rank fusion of two lists of max(' + FUSION_DEPTH_MIN + ', 2k): the',
+    'semantic list, and the papers holding every word together with the semantic list ranked by their tf-idf cosine',
+    `with the query; score = Σ 1/(${RRF_K} + rank) over the lists a paper is`,
     'in (rank from 1), so a paper high in both beats one high in only one (pinned title matches score 1 + that).',
     'Optional since/until (published date,',
     'until exclusive) and category narrow every mode.',
@@ -61,12 +64,15 @@ export function searchRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers'
       ranked = await d.papers.keywordSearch(q, k, window);
     } else {
       const index = d.index.require();
-      // Same as nearest() with no exclusions, without fetching the candidate papers. The keyword search filters
-      // by the window itself, so it runs while the query is embedded and the window's seqs are read for the index.
+      const lexicon = d.index.requireLexicon();
+      // Same as nearest() with no exclusions, without fetching the candidate papers. The keyword candidates (the
+      // title tier, and papers holding every word, unranked) are filtered by the window in the store, read while
+      // the query is embedded and the window's seqs are read for the index; the lexicon ranks them with the
+      // semantic list (no full-text ranking over the corpus: that was 90% of a hybrid search's CPU).
       const depth = Math.max(FUSION_DEPTH_MIN, 2 * k);
-      const [keyword, vec, within] = await Promise.all([d.papers.keywordSearch(q, depth, window), d.queries.embed(q), d.papers.seqsInWindow(window)]);
+      const [keyword, vec, within] = await Promise.all([d.papers.keywordSearch(q, depth, window, { candidates: true }), d.queries.embed(q), d.papers.seqsInWindow(window)]);
       const semantic = within?.size === 0 ? [] : index.search(vec, depth, within);
-      ranked = hybridFusion(semantic, keyword, k);
+      ranked = hybridFusion(semantic, lexicalList(keyword, semantic, lexicon, q, depth), k);
     }
     const score = new Map(ranked.map((r) => [r.seq, r.score]));
     const items = (await d.papers.bySeqs(ranked.map((r) => r.seq))).map((p) => ({ paper: toApiPaper(p), score: score.get(p.seq)! }));

@@ -1,7 +1,7 @@
 import { fromBytes } from '../vector-bytes.js';
 import { readMeta } from '../paper-meta.js';
 import type pg from 'pg';
-import type { DatedWindow, KeywordHit, PaperReads, Ranked, StoredPaper, TrendingFormula, Window } from '../ports.js';
+import type { DatedWindow, KeywordHit, KeywordOptions, PaperReads, Ranked, StoredPaper, TrendingFormula, Window } from '../ports.js';
 import { PgKeywordSearch } from './search.js';
 
 export interface PaperRow {
@@ -133,7 +133,7 @@ export function pgPaperReads(pool: pg.Pool): PaperReads {
       const pop = new Map(rows.map((r) => [r.seq, Number(r.pop)]));
       return seqs.map((s) => pop.get(s) ?? 0);
     },
-    keywordSearch: (query: string, limit: number, window: Window): Promise<KeywordHit[]> => search.search(query, limit, window),
+    keywordSearch: (query: string, limit: number, window: Window, options?: KeywordOptions): Promise<KeywordHit[]> => search.search(query, limit, window, options),
     async vectors(seqs, model) {
       if (seqs.length === 0) return [];
       const rows = await q<{ seq: number; vec: Buffer }>(

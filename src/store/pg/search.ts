@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import type { KeywordHit, Window } from '../ports.js';
-import { queryTerms, TITLE_TIER_BONUS } from '../search.js';
+import type { KeywordHit, KeywordOptions, Window } from '../ports.js';
+import { queryTerms, STOP_WORDS, TITLE_TIER_BONUS, TITLE_TIER_CAP } from '../search.js';
+import { orderTitleTier } from '../title-match.js';
 import { pgTermStats, type TermStats } from './term-stats.js';
 
 /**
@@ -41,17 +42,35 @@ export class PgKeywordSearch {
     this.stats = pgTermStats(pool);
   }
 
-  async search(query: string, limit: number, window: Window): Promise<KeywordHit[]> {
+  async search(query: string, limit: number, window: Window, options: KeywordOptions = {}): Promise<KeywordHit[]> {
     const words = queryTerms(query);
     if (words.length === 0 || limit <= 0) return [];
     const terms = await this.terms(words);
     if (terms.length === 0) return [];
-    const hits: KeywordHit[] = [];
-    for (const step of this.steps(terms)) {
-      hits.push(...(await this.scored(terms, step, limit - hits.length, window, hits.length ? hits.map((h) => h.seq) : null)));
+    const hits = await this.titleTier(words, terms, limit, window);
+    for (const step of options.candidates ? this.steps(terms).slice(0, 1) : this.steps(terms)) {
       if (hits.length >= limit) break;
+      // Title matches beyond the tier's cap come here as ordinary hits (as on SQLite), so scores keep falling.
+      const more = await this.scored(terms, step, limit - hits.length, window, hits.length ? hits.map((h) => h.seq) : null);
+      hits.push(...more.map((h) => (h.title ? { seq: h.seq, score: h.score - TITLE_TIER_BONUS } : h)));
     }
     return hits;
+  }
+
+  /**
+   * The title tier as on SQLite: the newest TITLE_TIER_CAP papers whose title (weight A) holds every word, ordered
+   * by how well the title fits the words (title-match.ts), flagged `title`.
+   */
+  private async titleTier(words: string[], terms: Term[], limit: number, w: Window): Promise<KeywordHit[]> {
+    const params: unknown[] = [terms.map((t) => `${quote(t.lexeme)}:A`).join(' & ')];
+    const $ = (value: unknown) => `$${params.push(value)}`;
+    const where = [`s.doc @@ $1::tsquery`];
+    if (w.since) where.push(`p.published >= ${$(w.since)}::text`);
+    if (w.until) where.push(`p.published < ${$(w.until)}::text`);
+    if (w.category) where.push(`${$(w.category)}::text = ANY (p.categories)`);
+    const sql = `SELECT s.seq, p.title FROM paper_search s JOIN papers p ON p.seq = s.seq WHERE ${where.join(' AND ')} ORDER BY s.seq DESC LIMIT ${TITLE_TIER_CAP}`;
+    const rows = (await this.pool.query<{ seq: number; title: string }>(sql, params)).rows;
+    return orderTitleTier(words, rows, STOP_WORDS).slice(0, limit).map((h) => ({ seq: h.seq, score: TITLE_TIER_BONUS + h.fit, title: true }));
   }
 
   /**
