@@ -3,7 +3,8 @@ import os from 'node:os';
 import type pg from 'pg';
 import type { DigestToken, OutboxRow, Subscription } from '../ops-types.js';
 import type { Digests } from '../ports.js';
-import { inTransaction } from './pool.js';
+import { storable } from './papers.js';
+import { inTransaction, storableQuery } from './pool.js';
 
 const SUB_COLUMNS = `id, kind, user_id AS "userId", email, cadence, hour, time_zone AS "timeZone", k, category, status, failures,
   since_seq AS "sinceSeq", created_at AS "createdAt", updated_at AS "updatedAt"`;
@@ -14,7 +15,7 @@ const LIVE = "status IN ('pending', 'confirmed', 'paused')";
 type RawOutbox = Omit<OutboxRow, 'message'> & { message: string | null };
 const outboxRow = (r: RawOutbox): OutboxRow => ({ ...r, message: r.message ? JSON.parse(r.message) : null });
 /** SMTP error texts are stored as they came, less what PostgreSQL cannot hold. */
-const storable = (s: string) => s.replace(/\u0000/g, '');
+const withoutNul = (s: string) => s.replace(/\u0000/g, '');
 
 /**
  * The Digests port on PostgreSQL, shared by every replica. Planning is once per (subscription, period) by the
@@ -23,8 +24,9 @@ const storable = (s: string) => s.replace(/\u0000/g, '');
  */
 export function pgDigests(pool: pg.Pool): Digests {
   const claimant = `${os.hostname()}/${process.pid}`;
-  const subs = async (where: string, values: unknown[]) =>
-    (await pool.query<Subscription>(`SELECT ${SUB_COLUMNS} FROM digest_subscriptions WHERE ${where}`, values)).rows;
+  // Lookups by a caller's id or email: one holding U+0000 (which PostgreSQL cannot store) matches nothing.
+  const q = storableQuery(pool, storable);
+  const subs = async (where: string, values: unknown[]) => (await q(`SELECT ${SUB_COLUMNS} FROM digest_subscriptions WHERE ${where}`, values)).rows as Subscription[];
   const outbox = async (where: string, values: unknown[]) =>
     (await pool.query<RawOutbox>(`SELECT ${OUTBOX_COLUMNS} FROM digest_outbox WHERE ${where}`, values)).rows.map(outboxRow);
   return {
@@ -46,10 +48,10 @@ export function pgDigests(pool: pg.Pool): Digests {
     subscription: async (id) => (await subs('id = $1', [id]))[0],
     subscriptionsOfUser: (userId) => subs("user_id = $1 AND status <> 'ended' ORDER BY created_at, id", [userId]),
     subscriptionsOfEmail: (email) => subs("email = $1 AND status <> 'ended' ORDER BY created_at, id", [email]),
-    countLive: async (email) => (await pool.query<{ n: number }>(`SELECT count(*) AS n FROM digest_subscriptions WHERE email = $1 AND ${LIVE}`, [email])).rows[0].n,
+    countLive: async (email) => ((await q(`SELECT count(*)::int AS n FROM digest_subscriptions WHERE email = $1 AND ${LIVE}`, [email])).rows[0]?.n as number | undefined) ?? 0,
     confirmedSubscriptions: () => subs("status = 'confirmed' ORDER BY id", []),
     async setStatus(id, from, to, now) {
-      const r = await pool.query('UPDATE digest_subscriptions SET status = $1, failures = 0, updated_at = $2 WHERE id = $3 AND status = ANY($4::text[])', [
+      const r = await q('UPDATE digest_subscriptions SET status = $1, failures = 0, updated_at = $2 WHERE id = $3 AND status = ANY($4::text[])', [
         to,
         now.toISOString(),
         id,
@@ -120,7 +122,7 @@ export function pgDigests(pool: pg.Pool): Digests {
       }),
     async markRetry(id, error, nextAttemptAt) {
       await pool.query("UPDATE digest_outbox SET state = 'retry', claimed_by = NULL, last_error = $1, next_attempt_at = $2 WHERE id = $3", [
-        storable(error),
+        withoutNul(error),
         nextAttemptAt.toISOString(),
         id,
       ]);
@@ -129,7 +131,7 @@ export function pgDigests(pool: pg.Pool): Digests {
       inTransaction(pool, async (c) => {
         const { rows } = await c.query<{ sub: string }>(
           "UPDATE digest_outbox SET state = 'failed', claimed_by = NULL, last_error = $1 WHERE id = $2 RETURNING subscription_id AS sub",
-          [storable(error), id],
+          [withoutNul(error), id],
         );
         if (!rows[0]) return false;
         await c.query('UPDATE digest_subscriptions SET failures = failures + 1, updated_at = $1 WHERE id = $2', [now.toISOString(), rows[0].sub]);
