@@ -92,7 +92,7 @@ describe('Lexicon', () => {
   it('builds l2-normalised rows over dense local columns for the per-user model', () => {
     const lex = new Lexicon();
     texts.forEach((t, i) => lex.set(i, termVector(t)));
-    const rows = lex.fit([0, 9, 999]).rows;
+    const rows = lex.fit([0, 9, 999], { df: 'corpus' }).rows;
     expect(rows.rowPtr[3]).toBe(rows.rowPtr[2]); // unknown paper: empty row
     for (const r of [0, 1]) {
       let sq = 0;
@@ -178,7 +178,7 @@ describe('lexicon file', () => {
     expect(back.version).toBe(2 ** 33 + 5);
     const seqs = texts.map((_, i) => 3 * i);
     for (const q of [0, 9, 17]) expect(Array.from(back.lexicon.cosines(termVector(texts[q]), seqs))).toEqual(Array.from(lex.cosines(termVector(texts[q]), seqs)));
-    expect(Array.from(back.lexicon.fit(seqs).rows.vals)).toEqual(Array.from(lex.fit(seqs).rows.vals));
+    expect(Array.from(back.lexicon.fit(seqs, { df: 'corpus' }).rows.vals)).toEqual(Array.from(lex.fit(seqs, { df: 'corpus' }).rows.vals));
     // A later change applies on top of the loaded one as on the original.
     back.lexicon.delete(0);
     lex.delete(0);

@@ -23,7 +23,7 @@ export interface SparseRows {
 }
 
 export interface FitOptions {
-  /** Whose document frequencies weigh the terms: the whole corpus's, or the fitted papers' own. */
+  /** Whose document frequencies weigh the terms: the fitted papers' own (the default), or the whole corpus's. */
   df?: 'corpus' | 'rows';
 }
 
@@ -31,6 +31,13 @@ export interface FitOptions {
 export interface TfidfFit {
   rows: SparseRows;
   transform(seqs: ArrayLike<number>): SparseRows;
+}
+
+/** The l2 norm of a term vector's sublinear tf (Lexicon.norm says why without idf). */
+function tfNorm(terms: Uint32Array): number {
+  let sq = 0;
+  for (let i = 0; i < terms.length; i++) sq += TF[terms[i] & 0xff] ** 2;
+  return Math.sqrt(sq);
 }
 
 /** Scales vals[from, to) to unit l2 length (an all-zero row stays zero). */
@@ -86,14 +93,12 @@ export class Lexicon {
     const view = this.chunk.subarray(this.used, this.used + terms.length);
     view.set(terms);
     this.used += terms.length;
-    let sq = 0;
-    for (let i = 0; i < view.length; i++) sq += TF[view[i] & 0xff] ** 2;
     if (seq >= this.tfNorms.length) {
       const grown = new Float32Array(Math.max(seq + 1, 2 * this.tfNorms.length));
       grown.set(this.tfNorms);
       this.tfNorms = grown;
     }
-    this.tfNorms[seq] = Math.sqrt(sq);
+    this.tfNorms[seq] = tfNorm(view);
     this.docs.set(seq, view);
   }
 
@@ -198,49 +203,42 @@ export class Lexicon {
    * tf-idf fitted on these papers, for a model trained on them: their l2-normalised rows over local column ids
    * (terms that count only; a paper not in the lexicon gets an empty row), and `transform` for other papers over
    * the same columns (a term the fit did not count is left out, as sklearn's transform does). Columns are numbered
-   * densely, so the model's weights stay small enough for the CPU cache. `df: 'corpus'` weighs terms by the
-   * corpus's document frequencies; `df: 'rows'` by their frequencies among these papers (min_df 2, max_df 10% of
-   * them), as a tf-idf fitted on just them would: words common in this neighbourhood tell its papers apart no better
-   * than stop words.
+   * densely, so the model's weights stay small enough for the CPU cache. `df: 'rows'` (the default) weighs terms by
+   * their frequencies among these papers (min_df 2, max_df 10% of them), as a tf-idf fitted on just them would:
+   * words common in this neighbourhood tell its papers apart no better than stop words; `df: 'corpus'` by the
+   * corpus's document frequencies.
    */
-  *fitSteps(seqs: ArrayLike<number>, { df = 'corpus' }: FitOptions = {}): Steps<TfidfFit> {
+  *fitSteps(seqs: ArrayLike<number>, { df = 'rows' }: FitOptions = {}): Steps<TfidfFit> {
     const n = seqs.length;
     const idfOfCol: number[] = [];
     const vocabulary: number[] = []; // the counted terms' ids, ascending (runs come in id order); column = position
-    const rows = yield* this.weighRows(
-      seqs,
-      (id, freq) => {
-        const idf = df === 'rows' ? (freq < LEXICON_MIN_DF || freq > LEXICON_MAX_DF * n ? 0 : Math.log((1 + n) / (1 + freq)) + 1) : this.idf(id);
-        if (idf === 0) return -1;
-        vocabulary.push(id);
-        return idfOfCol.push(idf) - 1;
-      },
-      () => Float64Array.from(idfOfCol),
-    );
-    const idf = Float64Array.from(idfOfCol);
+    const rows = yield* this.weighRows(seqs, idfOfCol, (id, freq) => {
+      const idf = df === 'rows' ? (freq < LEXICON_MIN_DF || freq > LEXICON_MAX_DF * n ? 0 : Math.log((1 + n) / (1 + freq)) + 1) : this.idf(id);
+      if (idf === 0) return -1;
+      vocabulary.push(id);
+      return idfOfCol.push(idf) - 1;
+    });
     const ids = Uint32Array.from(vocabulary);
     const transform = (others: ArrayLike<number>): SparseRows => {
       let at = 0; // a merge walk: both the runs and the vocabulary ascend
-      return runAtOnce(this.weighRows(
-        others,
-        (id) => {
+      return runAtOnce(
+        this.weighRows(others, idfOfCol, (id) => {
           while (at < ids.length && ids[at] < id) at++;
           return at < ids.length && ids[at] === id ? at : -1;
-        },
-        () => idf,
-      ));
+        }),
+      );
     };
     return { rows, transform };
   }
 
   /**
    * The l2-normalised rows of these papers over the columns `columnFor` gives each distinct term (-1: not counted),
-   * weighed by sublinear tf × the column's idf. The occurrences are sorted by term id (a radix sort: a hash probe
+   * weighed by sublinear tf × the column's idf (`idf[column]`: columnFor may add columns to it as it goes). The occurrences are sorted by term id (a radix sort: a hash probe
    * per occurrence misses the cache at ~100 ns), so each distinct term is one run, handed to `columnFor` in
    * ascending id order with its frequency among the rows (a paper holds a term once). Yields between its three
    * passes (5,000 papers hold ~900k occurrences: ~15 ms a pass).
    */
-  private *weighRows(seqs: ArrayLike<number>, columnFor: (id: number, freq: number) => number, idfOfColumn: () => Float64Array): Steps<SparseRows> {
+  private *weighRows(seqs: ArrayLike<number>, idf: ArrayLike<number>, columnFor: (id: number, freq: number) => number): Steps<SparseRows> {
     const n = seqs.length;
     const rowPtr = new Int32Array(n + 1);
     for (let s = 0; s < n; s++) rowPtr[s + 1] = rowPtr[s] + (this.docs.get(seqs[s])?.length ?? 0);
@@ -260,7 +258,6 @@ export class Lexicon {
       const col = columnFor(id, b - a);
       for (; a < b; a++) cols[positions[a]] = col;
     }
-    const idf = idfOfColumn();
     yield;
     // The weights, compacted in place (counted terms only) and l2-normalised per row.
     const vals = new Float32Array(nnz);
@@ -298,9 +295,7 @@ export class Lexicon {
     lex.tfNorms = new Float32Array(snap.seqs.reduce((m, seq) => Math.max(m, seq + 1), 1024));
     snap.seqs.forEach((seq, i) => {
       const view = snap.terms.subarray(snap.offsets[i], snap.offsets[i + 1]);
-      let sq = 0;
-      for (let j = 0; j < view.length; j++) sq += TF[view[j] & 0xff] ** 2;
-      lex.tfNorms[seq] = Math.sqrt(sq);
+      lex.tfNorms[seq] = tfNorm(view);
       lex.docs.set(seq, view);
     });
     return lex;

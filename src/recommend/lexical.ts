@@ -92,7 +92,6 @@ export function feedSignalsYielding(input: SignalInput): Promise<FeedContentSign
   return runYielding(feedSignalSteps(input));
 }
 
-
 /**
  * feedSignals' steps: the model's rows, its training (a yield every few thousand steps) and its scores; or the
  * lexical signal by slices of candidates. A feed over 20,000 candidates then never holds the event loop for 100+ ms.
@@ -103,7 +102,7 @@ function* feedSignalSteps(input: SignalInput): Steps<FeedContentSignals> {
   const model = yield* userModel(input);
   if (model) {
     yield;
-    const w = yield* pegasosSteps(model.rows, model.positives, model.negatives, { lambda: 1e-2, epochs: 10, seed: 1, dense: model.dense });
+    const w = yield* pegasosSteps(model.fit.rows, model.positives, model.negatives, { lambda: 1e-2, epochs: 10, seed: 1, dense: model.dense });
     const userModel = new Float64Array(n);
     const userModelPopularity = new Float64Array(n);
     for (let from = 0; from < n; from += MODEL_ROWS_PER_TURN) {
@@ -112,7 +111,7 @@ function* feedSignalSteps(input: SignalInput): Steps<FeedContentSignals> {
       const seqs = slice(from, MODEL_ROWS_PER_TURN);
       const inputRows = Int32Array.from(seqs, (_, i) => input.liked.length + from + i);
       const [rows, docs, dense] = model.allFitted
-        ? [model.rows, inputRows, model.dense]
+        ? [model.fit.rows, inputRows, model.dense]
         : [model.fit.transform(seqs), [...seqs.keys()], userModelFeatures(input, inputRows)];
       userModel.set(scoreLinear(rows, w, docs, dense), from);
       // The popularity feature's share: its weight × its value (the last dense column, before the bias).
@@ -147,10 +146,10 @@ function* userModel(input: SignalInput) {
   for (let i = 0; i < liked.length; i++) sampled.push(i);
   for (let i = 0; i < candidates.length; i += step) sampled.push(liked.length + i);
   const seqOf = (row: number) => (row < liked.length ? liked[row] : candidates[row - liked.length]);
-  const fit = yield* lexicon.fitSteps(sampled.map(seqOf), { df: input.modelDf ?? 'rows' });
+  const fit = yield* lexicon.fitSteps(sampled.map(seqOf), { df: input.modelDf });
   const positives = Array.from({ length: liked.length }, (_, i) => i);
   const negatives = Array.from({ length: sampled.length - liked.length }, (_, i) => liked.length + i);
-  return { fit, rows: fit.rows, positives, negatives, dense: userModelFeatures(input, sampled), allFitted: step === 1 };
+  return { fit, positives, negatives, dense: userModelFeatures(input, sampled), allFitted: step === 1 };
 }
 
 /** For these input rows: EMBEDDING_SCALE × the embedding, then POPULARITY_SCALE × log1p(popularity)/log1p(100). */
