@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { curatorPicks, curatorUsers } from '../src/eval/curators.js';
 import type { EvalData, EvalPaper } from '../src/eval/data.js';
-import { productionPool, rankFeed } from '../src/eval/rankers.js';
-import { feedReason, feedScoreParts, feedScores, POPULAR_CANDIDATES } from '../src/recommend/feed.js';
+import { rankFeed } from '../src/eval/rankers.js';
+import { feedReason, feedScoreParts, feedScores } from '../src/recommend/feed.js';
 import { learnMix, MIN_STARS_FOR_MIX, POPULARITY_PRIOR, PRIOR_STRENGTH } from '../src/eval/learned-mix.js';
 import { rng } from '../src/util/random.js';
 
@@ -85,23 +85,7 @@ describe('feed score parts and reasons', () => {
   });
 });
 
-describe('candidates of a big window', () => {
-  it('add the popular papers outside every star’s neighbourhood', () => {
-    const { r, topic } = world(23);
-    const n = 20_100; // above the exhaustive limit
-    const candidates = Array.from({ length: n }, (_, i) => topic(1 + (i % 3)));
-    const popularity = Array.from({ length: n }, () => 0);
-    const popular = [5, 77, 20_000];
-    for (const i of popular) popularity[i] = 50 + Math.floor(r() * 10);
-    const liked = [topic(0)];
-    const nn = productionPool(liked, candidates, 50);
-    const withPopular = productionPool(liked, candidates, 50, popularity);
-    expect(nn.length).toBeLessThan(withPopular.length);
-    for (const i of popular) expect(withPopular).toContain(i);
-    // Zero-popularity papers are not added, and the head is capped.
-    expect(withPopular.length - nn.length).toBeLessThanOrEqual(Math.min(POPULAR_CANDIDATES, popular.length));
-  });
-
+describe('rankFeed', () => {
   it('rankFeed with the learned mix ranks a popular candidate above an equally close one for a curator', () => {
     const { topic } = world(5);
     const liked = Array.from({ length: 40 }, (_, i) => topic(i % 4));

@@ -6,7 +6,7 @@
  */
 import { diversify } from '../recommend/affinity.js';
 import { dot } from '../recommend/stats.js';
-import { feedScores, MAX_STARS_USED, POPULAR_CANDIDATES, POPULARITY_WEIGHT } from '../recommend/feed.js';
+import { feedScores, MAX_STARS_USED, POPULARITY_WEIGHT } from '../recommend/feed.js';
 import { learnMix } from './learned-mix.js';
 import { topK } from './util.js';
 
@@ -35,10 +35,9 @@ export function maxAffinity(liked: Float32Array[], candidates: Float32Array[]): 
 /**
  * What the served feed scores: every candidate of a window up to FEED_EXHAUSTIVE_MAX papers, otherwise the union of
  * the `perSeed` nearest candidates of each of the last FEED_MAX_SEEDS liked papers (candidateSeqs; exact here, HNSW
- * in production) and, when `popularity` is given, the POPULAR_CANDIDATES most popular candidates with any popularity
- * (an evaluated variant, not served). Returns candidate positions.
+ * in production). Returns candidate positions.
  */
-export function productionPool(liked: Float32Array[], candidates: Float32Array[], k: number, popularity?: ArrayLike<number>): number[] {
+export function productionPool(liked: Float32Array[], candidates: Float32Array[], k: number): number[] {
   if (candidates.length <= FEED_EXHAUSTIVE_MAX) return candidates.map((_, i) => i);
   const perSeed = Math.max(2 * k, 50);
   const pool = new Set<number>();
@@ -48,7 +47,6 @@ export function productionPool(liked: Float32Array[], candidates: Float32Array[]
     for (let i = 0; i < candidates.length; i++) sims[i] = dot(candidates[i], l);
     for (const i of topK(candidates.length, perSeed, sims, byPosition)) pool.add(i);
   }
-  if (popularity) for (const i of topK(candidates.length, POPULAR_CANDIDATES, popularity, byPosition)) if (popularity[i] > 0) pool.add(i);
   return [...pool].sort((a, b) => a - b);
 }
 

@@ -52,9 +52,6 @@ export interface FeedSignals {
 /** Candidates whose popularity is read (one statement) between two turns of the event loop. */
 const SLICE = 2000;
 
-/** Popular papers of the window added to the nearest-neighbour candidates (papers with upvotes or stars only). */
-export const POPULAR_CANDIDATES = 200;
-
 /** Upvotes and our own users' stars on one scale, as trending counts them. */
 export const popularityOf = (upvotes: number, stars: number) => upvotes + STAR_WEIGHT * stars;
 
@@ -175,8 +172,8 @@ async function computeUserFeed(input: FeedInput, userId: string, window: DatedWi
   // Every step below works on seqs, vectors and term vectors held in memory; only the k papers answered are read.
   // Between steps the event loop answers other requests.
   const disliked = (await withVectors(input, stored(dismissedIds))).map((d) => d.vec);
-  // A big window is scored on its stars' nearest neighbours only. Adding the window's POPULAR_CANDIDATES most popular
-  // papers was measured (issue 17, EVAL.md) and not kept: no gain for curators, HF submitters −1.3 % / −3.8 %.
+  // A big window is scored on its stars' nearest neighbours only. Adding the window's 200 most popular papers was
+  // measured (issue 17, EVAL.md) and not kept: no gain for curators, HF submitters −1.3 % / −3.8 %.
   const [seqs, likedStars] = await Promise.all([
     candidateSeqs(input, liked, window, exclude, Math.max(2 * k, 50)),
     store.starCounts(liked.map((l) => l.paper.id)),
