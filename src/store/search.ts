@@ -29,12 +29,12 @@ export interface KeywordRanking {
 export const TITLE_TIER_BONUS = 1000;
 /** At most this many title-tier papers are ordered (the newest, when more hold every word: then none is special). */
 export const TITLE_TIER_CAP = 2000;
-/** A word in more than this share of the papers (and more than COMMON_WORD_MIN of them) never makes a fallback match alone. */
+/** A word in more than this share of the papers (and, in SQLite, more than COMMON_WORD_MIN of them) never makes a fallback match alone: both engines. */
 export const COMMON_WORD_SHARE = 0.05;
 export const COMMON_WORD_MIN = 1000;
 
 /**
- * Served: title tier ordered by fit, then AND-first by bm25 (title weight 2). EVAL.md, task 4 (dev / test), and
+ * Served: title tier ordered by fit, then rare-or by bm25 (title weight 2). EVAL.md, task 4 (dev / test), and
  * BENCHMARKS.md (an OR over common words scores most of the corpus: 26 ms of 32 ms per hybrid search).
  */
 export const SERVED_KEYWORD_RANKING: KeywordRanking = { titleWeight: 2, titleFirst: true, tierOrder: 'fit', rest: 'rare-or' };

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { KeywordHit, KeywordOptions, Window } from '../ports.js';
-import { queryTerms, STOP_WORDS, TITLE_TIER_BONUS, TITLE_TIER_CAP } from '../search.js';
+import { COMMON_WORD_SHARE, queryTerms, STOP_WORDS, TITLE_TIER_BONUS, TITLE_TIER_CAP } from '../search.js';
 import { orderTitleTier } from '../title-match.js';
 import { pgTermStats, type TermStats } from './term-stats.js';
 
@@ -9,8 +9,6 @@ import { pgTermStats, type TermStats } from './term-stats.js';
  * cap only bites on huge candidate sets (then the rows kept are arbitrary among them, in GIN order).
  */
 export const FALLBACK_CANDIDATE_CAP = 4000;
-/** A word in more than this share of the papers never makes a paper a fallback candidate by itself (it still scores). */
-export const COMMON_WORD_SHARE = 0.05;
 
 /** A query word as PostgreSQL's english configuration stems it, with its inverse document frequency. */
 interface Term {
