@@ -10,7 +10,6 @@ import { Lexicon } from './lexicon.js';
  * whose header or size does not add up is ignored (the store rebuilds it).
  */
 export const LEXICON_FILE = 'lexicon.bin';
-const FILE = LEXICON_FILE;
 const MAGIC = 0x4c455832; // "LEX2"
 const HEADER_WORDS = 7; // magic, id bits, version (2 words: lo, hi), papers, terms, document frequencies kept
 
@@ -28,7 +27,7 @@ export async function saveLexicon(dir: string, lexicon: Lexicon, version: number
     dfCounts[k++] = df[id];
   }
   const header = Uint32Array.from([MAGIC, TERM_ID_BITS, version % 2 ** 32, Math.floor(version / 2 ** 32), seqs.length, terms.length, kept]);
-  const tmp = path.join(dir, `${FILE}.${process.pid}.tmp`);
+  const tmp = path.join(dir, `${LEXICON_FILE}.${process.pid}.tmp`);
   const file = await fs.promises.open(tmp, 'w');
   try {
     for (const part of [header, seqs, offsets, dfIds, dfCounts, terms]) await file.write(new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
@@ -39,23 +38,28 @@ export async function saveLexicon(dir: string, lexicon: Lexicon, version: number
     throw err;
   }
   await file.close();
-  await fs.promises.rename(tmp, path.join(dir, FILE));
+  await fs.promises.rename(tmp, path.join(dir, LEXICON_FILE));
 }
 
-/** The change-log version whose lexicon these bytes hold (a whole lexicon file's), or null when they are not one. */
-export function lexiconBytesVersion(bytes: Buffer): number | null {
+/** The header of a whole lexicon file in `bytes`: its version and counts, or null when the bytes are not one. */
+function header(bytes: Buffer): { version: number; papers: number; total: number; kept: number } | null {
   if (bytes.byteLength < HEADER_WORDS * 4 || bytes.byteLength % 4 !== 0) return null;
   const word = (i: number) => bytes.readUInt32LE(4 * i);
   const [papers, total, kept] = [word(4), word(5), word(6)];
   if (word(0) !== MAGIC || word(1) !== TERM_ID_BITS || bytes.byteLength !== 4 * (HEADER_WORDS + papers + papers + 1 + 2 * kept + total)) return null;
-  return word(2) + word(3) * 2 ** 32;
+  return { version: word(2) + word(3) * 2 ** 32, papers, total, kept };
+}
+
+/** The change-log version whose lexicon these bytes hold (a whole lexicon file's), or null when they are not one. */
+export function lexiconBytesVersion(bytes: Buffer): number | null {
+  return header(bytes)?.version ?? null;
 }
 
 /** The version of the lexicon file saved in `dir` (its header only is read), or null when there is none. */
 export function savedLexiconVersion(dir: string): number | null {
   let fd: number;
   try {
-    fd = fs.openSync(path.join(dir, FILE), 'r');
+    fd = fs.openSync(path.join(dir, LEXICON_FILE), 'r');
   } catch {
     return null;
   }
@@ -72,14 +76,15 @@ export function savedLexiconVersion(dir: string): number | null {
 export function loadLexiconFile(dir: string): { lexicon: Lexicon; version: number } | null {
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(path.join(dir, FILE));
+    bytes = fs.readFileSync(path.join(dir, LEXICON_FILE));
   } catch {
     return null;
   }
-  if (bytes.byteLength < HEADER_WORDS * 4 || bytes.byteOffset % 4 !== 0) bytes = Buffer.from(bytes); // aligned copy
-  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 4));
-  const [magic, bits, lo, hi, papers, total, kept] = words;
-  if (magic !== MAGIC || bits !== TERM_ID_BITS || words.length !== HEADER_WORDS + papers + papers + 1 + 2 * kept + total) return null;
+  const h = header(bytes);
+  if (!h) return null;
+  const { version, papers, total, kept } = h;
+  if (bytes.byteOffset % 4 !== 0) bytes = Buffer.from(bytes); // aligned copy
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   let at = HEADER_WORDS;
   const take = (n: number) => words.subarray(at, (at += n));
   const seqs = new Int32Array(take(papers).slice().buffer);
@@ -92,5 +97,5 @@ export function loadLexiconFile(dir: string): { lexicon: Lexicon; version: numbe
   }
   const terms = take(total).slice(); // its own buffer: the file's can go
   if (offsets[papers] !== total) return null;
-  return { lexicon: Lexicon.fromSnapshot({ seqs, offsets, terms, df }), version: lo + hi * 2 ** 32 };
+  return { lexicon: Lexicon.fromSnapshot({ seqs, offsets, terms, df }), version };
 }
