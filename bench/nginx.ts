@@ -2,9 +2,9 @@
 // prefix in a temp dir, in the foreground (daemon off), the upstream servers and listen address replaced.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../test/free-port.js';
 import { PROJECT_ROOT } from '../src/config.js';
 import { sleep } from './serve-lib.js';
 
@@ -15,17 +15,6 @@ export interface RunningNginx {
   base: string;
   pid: number;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** The committed config with `upstreams` (host:port) and a free loopback port; the rest as committed. */

@@ -1,8 +1,6 @@
 // The arXiv OAI-PMH source against a local fake h.upstream serving real OAI-PMH 2.0 / arXivRaw XML: paging by
 // resumption token, politeness, deleted and malformed records, a v2, category filters, and every way the h.upstream
 // can fail (each a clear error, a checkpoint to resume from, no partial writes beyond committed pages).
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ArxivSource } from '../src/ingest/sources/arxiv.js';
 import { parseArxivSets, type ArxivSelection } from '../src/ingest/sources/config.js';
@@ -10,6 +8,7 @@ import { PoliteHttp, type PoliteHttpOptions } from '../src/ingest/sources/polite
 import { runSource } from '../src/ingest/sources/run.js';
 import { oaiList, oaiPage, seedPapers, toArxivRecord, type ArxivRecord, type Handler } from './fake-upstream.js';
 import { sourceHarness } from './source-harness.js';
+import { freePort } from './free-port.js';
 
 const SEED = seedPapers('arxiv');
 const NOW = new Date('2026-08-05T12:00:00Z');
@@ -193,10 +192,7 @@ describe('arXiv source failures: each a clear error, nothing half-written', () =
   };
 
   it('connection refused', async () => {
-    const closed = http.createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
+    const port = await freePort(); // nothing listens there: connections are refused
     await fails(/ECONNREFUSED.*gave up after 3 attempts/, { url: `http://127.0.0.1:${port}/oai` });
   });
 

@@ -1,14 +1,13 @@
 // The server runs its sources on SYNC_SCHEDULE: a short interval fires in the test (waited on through the
 // scheduler's events, no sleeps), papers with their extras reach the API and the Atom feeds, the status shows in an
 // admin route and in /metrics; and offline, every failed run is one log line while the server keeps serving.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent, SourceScheduler } from '../src/ingest/sources/scheduler.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { FakeUpstream, oaiList, seedPapers, toArxivRecord, toHfEntry } from './fake-upstream.js';
 import { testConfig } from './engines.js';
 import { expectProblem, tempDir } from './helpers.js';
+import { freePort } from './free-port.js';
 
 const ADMIN = 'admin-token-for-sources-tests';
 const TODAY = new Date().toISOString().slice(0, 10);
@@ -136,10 +135,7 @@ describe('offline', () => {
   });
 
   it('logs one line per failed run, no retries or stack traces, and keeps serving', async () => {
-    const closed = http.createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
+    const port = await freePort(); // nothing listens there: connections are refused
     server = await startServer(
       await testConfig({
         DATA_DIR: tempDir(), PORT: '0', SEED_ON_EMPTY: 'false', SYNC_SCHEDULE: '1s', SYNC_ATTEMPTS: '3', SYNC_BACKOFF_MS: '10',
