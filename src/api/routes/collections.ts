@@ -170,14 +170,26 @@ const deleteShareKey = createRoute({
   responses: { 200: json(z.object({ revoked: z.literal(true) }), 'Revoked'), ...problems },
 });
 
-/** The collection's feed: userFeed with the collection's papers as the stars, cached per collection and access. */
-async function collectionFeed(d: Deps, collection: Collection, shared: boolean, window: DatedWindow, k: number): Promise<FeedItem[]> {
+/**
+ * A collection's feed (its JSON and Atom routes): userFeed with the collection's papers as the stars, over the window
+ * asked for (default: the last DEFAULT_FEED_DAYS days of the store), cached per collection and access.
+ */
+async function collectionFeed(
+  d: Deps,
+  uid: string,
+  cid: string,
+  query: Parameters<typeof defaultWindow>[0],
+  k: number,
+  shared: boolean,
+): Promise<{ collection: Collection; window: DatedWindow; items: FeedItem[] }> {
+  const collection = await collectionOf(d.library, uid, cid);
+  const window = defaultWindow(query, DEFAULT_FEED_DAYS, await d.papers.newestPublished());
   const input = ownerFeedInput(feedInputOf(d), d.library, collection.userId, {
     starIds: () => d.library.collectionPaperIds(collection.id),
     includeOwn: !shared,
   });
   const items = await userFeed(input, `collection:${collection.id}${shared ? ':shared' : ''}`, window, k);
-  return items.map((i) => ({ ...i, reason: i.reason.replace(', which you starred', ` in “${collection.name}”`) }));
+  return { collection, window, items: items.map((i) => ({ ...i, reason: i.reason.replace(', which you starred', ` in “${collection.name}”`) })) };
 }
 
 export function collectionsRoutes(app: OpenAPIHono<AppEnv>, d: Deps): void {
@@ -245,18 +257,14 @@ export function collectionsRoutes(app: OpenAPIHono<AppEnv>, d: Deps): void {
   app.openapi(feedRoute, async (c) => {
     const { uid, cid } = c.req.valid('param');
     const { k, key: _key, ...query } = c.req.valid('query');
-    const collection = await collectionOf(d.library, uid, cid);
-    const window = defaultWindow(query, DEFAULT_FEED_DAYS, await d.papers.newestPublished());
-    const items = await collectionFeed(d, collection, viaShareKey(c), window, k);
+    const { items } = await collectionFeed(d, uid, cid, query, k, viaShareKey(c));
     return c.json({ items: items.map((i) => ({ paper: toApiPaper(i.paper), score: i.score, reason: i.reason })) }, 200);
   });
 
   app.openapi(atomRoute, async (c) => {
     const { uid, cid } = c.req.valid('param');
     const { k, key: _key, ...query } = c.req.valid('query');
-    const collection = await collectionOf(d.library, uid, cid);
-    const window = defaultWindow(query, DEFAULT_FEED_DAYS, await d.papers.newestPublished());
-    const items = await collectionFeed(d, collection, viaShareKey(c), window, k);
+    const { collection, window, items } = await collectionFeed(d, uid, cid, query, k, viaShareKey(c));
     return atomResponseFor(d, c.req.url, {
       id: `urn:paperfeed:collection:${encodeURIComponent(cid)}:feed`,
       title: `paperfeed: ${collection.name}`,
