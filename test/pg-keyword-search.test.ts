@@ -32,4 +32,20 @@ describe('PostgreSQL keyword search', () => {
     // A query of common words alone still finds their papers.
     expect(await ids('model', 5)).toHaveLength(5);
   });
+
+  it('lists title matches first (the tier, read while the first step runs) and every paper once', async () => {
+    // 60 titles hold both words; the first step (every word) finds them too and must not repeat them.
+    for (const k of [5, 70]) {
+      const hits = await engine.papers.keywordSearch('thing model', k, {});
+      expect(hits).toHaveLength(Math.min(k, 60));
+      expect(new Set(hits.map((h) => h.seq)).size).toBe(hits.length);
+      expect(hits.every((h) => h.title === true)).toBe(true);
+      expect(hits.map((h) => h.score)).toEqual([...hits.map((h) => h.score)].sort((a, b) => b - a));
+    }
+    // A title holding the words beats an abstract holding them; then the papers holding them elsewhere, once each.
+    const hits = await engine.papers.keywordSearch('sparse attention', 10, {});
+    const ids = (await engine.papers.bySeqs(hits.map((h) => h.seq))).map((p) => p.id);
+    expect(ids).toEqual(['r1', 'r2']);
+    expect(hits.map((h) => h.title)).toEqual([true, true]);
+  });
 });

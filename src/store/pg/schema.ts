@@ -278,6 +278,16 @@ export const PG_MIGRATIONS: string[] = [
     EXECUTE 'ALTER TABLE index_snapshot_chunks ALTER COLUMN data SET STORAGE EXTERNAL';
   END $$;
   `,
+  // Keyword search (pg/search.ts): the title tier reads a GIN index on the titles' own tsvector (paper_search's
+  // weight-A lexemes, which its index cannot tell from the abstract's). Both GIN indexes keep at most 256 kB of
+  // entries pending (default 4 MB): every search scans the whole pending list, ~1.2 ms per tsquery when full on 125k
+  // papers, while a write pays ~0.1 ms more per paper (BENCHMARKS.md, bench:replicas eighth run).
+  `
+  CREATE INDEX papers_title_words ON papers USING gin (to_tsvector('english'::regconfig, title)) WITH (gin_pending_list_limit = 256);
+  ALTER INDEX paper_search_doc SET (gin_pending_list_limit = 256);
+  SELECT gin_clean_pending_list('paper_search_doc'::regclass);
+  ANALYZE papers;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -31,7 +31,8 @@ interface Term {
  * them. An OR over every word would make PostgreSQL read and score most of the corpus for any query with a common
  * word in it (hundreds of ms). Query words go through queryTerms (letters and digits only) and then through
  * plainto_tsquery one by one; the tsquery text is built only from the lexemes PostgreSQL returned (quoted), so no
- * user input is ever parsed as tsquery syntax. The window (dates, category) is a join, not a list of seqs.
+ * user input is ever parsed as tsquery syntax. The window (dates, category) is a condition on papers (joined for the
+ * steps), not a list of seqs.
  */
 export class PgKeywordSearch {
   private readonly stats: TermStats;
@@ -45,28 +46,40 @@ export class PgKeywordSearch {
     if (words.length === 0 || limit <= 0) return [];
     const terms = await this.terms(words);
     if (terms.length === 0) return [];
-    const hits = await this.titleTier(words, terms, limit, window);
-    for (const step of options.candidates ? this.steps(terms).slice(0, 1) : this.steps(terms)) {
-      if (hits.length >= limit) break;
+    const [first, ...rest] = options.candidates ? this.steps(terms).slice(0, 1) : this.steps(terms);
+    // The title tier and the first step at once (two connections): one round trip of waiting instead of two. The
+    // first step cannot exclude the tier's papers it does not know yet; every tier paper holds every word, so it
+    // asks for `limit` more than needed and drops them here.
+    const [hits, all] = await Promise.all([this.titleTier(words, terms, limit, window), this.scored(terms, first, 2 * limit, window, null, true)]);
+    const add = (more: (KeywordHit & { title?: boolean })[]) => {
+      const seen = new Set(hits.map((h) => h.seq));
       // Title matches beyond the tier's cap come here as ordinary hits (as on SQLite), so scores keep falling.
-      const more = await this.scored(terms, step, limit - hits.length, window, hits.length ? hits.map((h) => h.seq) : null);
-      hits.push(...more.map((h) => (h.title ? { seq: h.seq, score: h.score - TITLE_TIER_BONUS } : h)));
+      for (const h of more) if (hits.length < limit && !seen.has(h.seq)) hits.push(h.title ? { seq: h.seq, score: h.score - TITLE_TIER_BONUS } : h);
+    };
+    add(all);
+    for (const step of rest) {
+      if (hits.length >= limit) break;
+      add(await this.scored(terms, step, limit - hits.length, window, hits.length ? hits.map((h) => h.seq) : null));
     }
     return hits;
   }
 
   /**
-   * The title tier as on SQLite: the newest TITLE_TIER_CAP papers whose title (weight A) holds every word, ordered
-   * by how well the title fits the words (title-match.ts), flagged `title`.
+   * The title tier as on SQLite: the newest TITLE_TIER_CAP papers whose title holds every word, ordered by how well
+   * the title fits the words (title-match.ts), flagged `title`. Read through the GIN index on the titles' tsvector
+   * (migration 10): the same lexemes as paper_search's weight-A part, but a weighted query on paper_search cannot be
+   * answered by its index alone (every paper holding the words anywhere is read and rechecked: 100–250 ms for two
+   * common words on 125k papers). MATERIALIZED keeps the planner from walking the primary key backwards for the
+   * ORDER BY and testing every title on the way.
    */
   private async titleTier(words: string[], terms: Term[], limit: number, w: Window): Promise<KeywordHit[]> {
-    const params: unknown[] = [terms.map((t) => `${quote(t.lexeme)}:A`).join(' & ')];
+    const params: unknown[] = [and(terms)];
     const $ = (value: unknown) => `$${params.push(value)}`;
-    const where = [`s.doc @@ $1::tsquery`];
+    const where = [`to_tsvector('english'::regconfig, p.title) @@ $1::tsquery`];
     if (w.since) where.push(`p.published >= ${$(w.since)}::text`);
     if (w.until) where.push(`p.published < ${$(w.until)}::text`);
     if (w.category) where.push(`${$(w.category)}::text = ANY (p.categories)`);
-    const sql = `SELECT s.seq, p.title FROM paper_search s JOIN papers p ON p.seq = s.seq WHERE ${where.join(' AND ')} ORDER BY s.seq DESC LIMIT ${TITLE_TIER_CAP}`;
+    const sql = `WITH m AS MATERIALIZED (SELECT p.seq, p.title FROM papers p WHERE ${where.join(' AND ')}) SELECT seq, title FROM m ORDER BY seq DESC LIMIT ${TITLE_TIER_CAP}`;
     const rows = (await this.pool.query<{ seq: number; title: string }>(sql, params)).rows;
     return orderTitleTier(words, rows, STOP_WORDS).slice(0, limit).map((h) => ({ seq: h.seq, score: TITLE_TIER_BONUS + h.fit, title: true }));
   }
@@ -89,7 +102,8 @@ export class PgKeywordSearch {
     return [...new Set(lexemes)].map((lexeme) => ({ lexeme, idf: idf(lexeme) })).sort((a, b) => b.idf - a.idf);
   }
 
-  private async scored(terms: Term[], tsquery: string, limit: number, w: Window, exclude: number[] | null): Promise<KeywordHit[]> {
+  /** One step's papers, best first; at most FALLBACK_CANDIDATE_CAP candidates scored when `exclude` is given or `capped`. */
+  private async scored(terms: Term[], tsquery: string, limit: number, w: Window, exclude: number[] | null, capped = false): Promise<(KeywordHit & { title?: boolean })[]> {
     const params: unknown[] = [terms.map((t) => quote(t.lexeme)), terms.map((t) => t.idf), tsquery, limit];
     const $ = (value: unknown) => `$${params.push(value)}`;
     const where = [`s.doc @@ $3::tsquery`];
@@ -104,7 +118,7 @@ export class PgKeywordSearch {
       ), hits AS (
         SELECT s.seq, s.doc FROM paper_search s ${windowed ? 'JOIN papers p ON p.seq = s.seq' : ''}
          WHERE ${where.join(' AND ')}
-         ${exclude ? `LIMIT ${FALLBACK_CANDIDATE_CAP}` : ''}
+         ${exclude || capped ? `LIMIT ${FALLBACK_CANDIDATE_CAP}` : ''}
       ), ranked AS (
         SELECT h.seq,
                (SELECT bool_and(h.doc @@ t.title) FROM t) AS title,
