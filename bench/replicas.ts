@@ -114,7 +114,8 @@ try {
   // The same snapshot without its lexicon, as snapshots were before it travelled with them: the replica rebuilds the
   // lexicon from paper_terms. Then the full one again, so the order does not decide.
   const latest = (await snapshots.latest(model))!;
-  const full = (await snapshots.read(latest.id))!;
+  const stored = (await snapshots.read(latest.id))!;
+  const full = { manifest: stored.manifest, data: Buffer.concat(stored.parts) };
   const { lexicon, ...indexOnly } = JSON.parse(full.manifest) as { lexicon?: { bytes: number } };
   if (!lexicon) throw new Error('the stored snapshot has no lexicon');
   const storeSnapshot = async (manifest: string, data: Buffer) => {

@@ -25,7 +25,8 @@ export function replicaSync(runtime: Runtime): ReplicaSync {
   return {
     async beforeIndexLoad() {
       if (!snapshots) return;
-      await restoreSnapshot(snapshots, dir, embedder.modelKey, log).catch((err) => log(`index snapshot not used: ${err.message}`));
+      const restored = await restoreSnapshot(snapshots, dir, embedder.modelKey, log).catch((err) => log(`index snapshot not used: ${err.message}`));
+      if (restored && typeof restored === 'object') index.useRestoredLexicon(restored);
     },
     start() {
       const catchUp = coalescing(() => index.catchUp(), (err) => log(`index catch-up failed: ${err.message}`));

@@ -80,22 +80,33 @@ export function loadLexiconFile(dir: string): { lexicon: Lexicon; version: numbe
   } catch {
     return null;
   }
+  return lexiconFromBytes(bytes);
+}
+
+/**
+ * The lexicon in the bytes of a whole lexicon file and its version, or null when they are not one. Its arrays are
+ * views into `bytes` (copied only when misaligned), so the caller hands them over: they must not change after.
+ */
+export function lexiconFromBytes(bytes: Buffer): { lexicon: Lexicon; version: number } | null {
   const h = header(bytes);
   if (!h) return null;
   const { version, papers, total, kept } = h;
   if (bytes.byteOffset % 4 !== 0) bytes = Buffer.from(bytes); // aligned copy
-  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-  let at = HEADER_WORDS;
-  const take = (n: number) => words.subarray(at, (at += n));
-  const seqs = new Int32Array(take(papers).slice().buffer);
-  const offsets = new Int32Array(take(papers + 1).slice().buffer);
+  let at = bytes.byteOffset + 4 * HEADER_WORDS;
+  const take = <T>(View: new (buffer: ArrayBufferLike, offset: number, length: number) => T, n: number): T => {
+    const view = new View(bytes.buffer, at, n);
+    at += 4 * n;
+    return view;
+  };
+  const seqs = take(Int32Array, papers);
+  const offsets = take(Int32Array, papers + 1);
   const df = new Uint32Array(1 << TERM_ID_BITS);
-  const [dfIds, dfCounts] = [take(kept), take(kept)];
+  const [dfIds, dfCounts] = [take(Uint32Array, kept), take(Uint32Array, kept)];
   for (let k = 0; k < kept; k++) {
     if (dfIds[k] >= df.length) return null;
     df[dfIds[k]] = dfCounts[k];
   }
-  const terms = take(total).slice(); // its own buffer: the file's can go
+  const terms = take(Uint32Array, total);
   if (offsets[papers] !== total) return null;
   return { lexicon: Lexicon.fromSnapshot({ seqs, offsets, terms, df }), version };
 }

@@ -39,38 +39,62 @@ function writeAtomically(file: string, data: Buffer | string): void {
   fs.renameSync(tmp, file);
 }
 
+/** writeAtomically off the main thread (libuv's pool): the event loop stays free, and two files go at once. */
+async function writeAtomicallyAsync(file: string, data: Buffer | string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.promises.writeFile(tmp, data);
+  await fs.promises.rename(tmp, file);
+}
+
+/** The lexicon a restored snapshot brought, to load from memory rather than from the file just written. */
+export interface RestoredLexicon {
+  bytes: Buffer;
+  version: number;
+}
+
 /**
  * Before the index loads: if the shared snapshot covers more of the change log than this process's own saved
  * index (or there is none), puts the snapshot in its place (file first, manifest last). The normal load then checks
  * it (checksum, model, parameters) like any saved index and replays the change log after it. The lexicon stored with
  * it goes beside it (unless ours is newer), so a new replica neither rebuilds the index nor the lexicon from the
- * database: ~2 s of CPU at 125k papers for the lexicon (BENCHMARKS.md, bench:replicas). True if restored.
+ * database: ~2 s of CPU at 125k papers for the lexicon (BENCHMARKS.md, bench:replicas). Returns false when nothing
+ * was restored, else the lexicon's bytes when it was (they are also in the lexicon file by then), else true.
+ *
+ * The bytes stream from the database straight into one buffer per file, and both files are written at once off the
+ * main thread: collecting the stream, cutting the files out of it and writing them synchronously cost ~0.9 s of
+ * the main thread's time at 125k papers (BENCHMARKS.md, bench:replicas eighth run).
  */
-export async function restoreSnapshot(snapshots: IndexSnapshots, dir: string, model: string, log: (m: string) => void): Promise<boolean> {
+export async function restoreSnapshot(snapshots: IndexSnapshots, dir: string, model: string, log: (m: string) => void): Promise<RestoredLexicon | boolean> {
   const latest = await snapshots.latest(model);
   const local = readLocalManifest(dir, model);
   if (!latest || (local && local.version >= latest.version)) return false;
   const started = Date.now();
-  const snap = await snapshots.read(latest.id);
+  // The index's bytes, then the lexicon's (when the snapshot has one): a buffer each.
+  const lexiconOf = (m: string) => (JSON.parse(m) as SnapshotManifest).lexicon;
+  const snap = await snapshots.read(latest.id, (m, bytes) => (lexiconOf(m) ? [bytes - lexiconOf(m)!.bytes] : []));
   if (!snap) return false;
   const { lexicon, ...manifest } = JSON.parse(snap.manifest) as SnapshotManifest;
-  const indexBytes = snap.data.length - (lexicon?.bytes ?? 0);
+  const [indexBytes, lexiconBytes] = snap.parts;
   fs.mkdirSync(dir, { recursive: true });
-  writeAtomically(path.join(dir, path.basename(manifest.file)), snap.data.subarray(0, indexBytes));
-  writeAtomically(path.join(dir, MANIFEST), JSON.stringify(manifest));
+  const writes: Promise<void>[] = [
+    writeAtomicallyAsync(path.join(dir, path.basename(manifest.file)), indexBytes).then(() => writeAtomicallyAsync(path.join(dir, MANIFEST), JSON.stringify(manifest))),
+  ];
+  let restored: RestoredLexicon | true = true;
   let lexiconNote = ', without a lexicon';
   if (lexicon) {
-    const bytes = snap.data.subarray(indexBytes);
     const local = savedLexiconVersion(dir);
-    if (lexiconBytesVersion(bytes) !== lexicon.version) lexiconNote = ', its lexicon damaged (rebuilt from the database)';
+    if (lexiconBytesVersion(lexiconBytes) !== lexicon.version) lexiconNote = ', its lexicon damaged (rebuilt from the database)';
     else if (local !== null && local >= lexicon.version) lexiconNote = ', our own lexicon kept (as new)';
     else {
-      writeAtomically(path.join(dir, LEXICON_FILE), bytes);
+      writes.push(writeAtomicallyAsync(path.join(dir, LEXICON_FILE), lexiconBytes));
+      restored = { bytes: lexiconBytes, version: lexicon.version };
       lexiconNote = ` with the lexicon at v${lexicon.version}`;
     }
   }
-  log(`index: snapshot v${manifest.version} (${(snap.data.length / 1e6).toFixed(1)} MB${lexiconNote}) fetched from the database in ${Date.now() - started} ms`);
-  return true;
+  await Promise.all(writes);
+  const total = snap.parts.reduce((sum, p) => sum + p.length, 0);
+  log(`index: snapshot v${manifest.version} (${(total / 1e6).toFixed(1)} MB${lexiconNote}) fetched from the database in ${Date.now() - started} ms`);
+  return restored;
 }
 
 /**

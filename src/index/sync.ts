@@ -1,6 +1,6 @@
 import { HnswIndex, type HnswParams, type VectorSource } from './hnsw-index.js';
 import type { Lexicon } from './lexicon.js';
-import { loadLexiconFile, saveLexicon } from './lexicon-file.js';
+import { lexiconFromBytes, loadLexiconFile, saveLexicon } from './lexicon-file.js';
 import { catchUpLexicon, loadLexicon, type TermBackfill, type TermSource } from './lexicon-sync.js';
 
 /** While papers keep being written, the index is saved at most this often (see follow()). */
@@ -36,6 +36,8 @@ export class IndexSync {
   private lexiconVersion = 0;
   private lexiconSaved = -1;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The lexicon file's bytes a restored snapshot brought (snapshot-sync.ts), for the next load() to use. */
+  private restoredLexicon: { bytes: Buffer; version: number } | null = null;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: IndexSyncOptions) {}
@@ -80,10 +82,20 @@ export class IndexSync {
     });
   }
 
+  /**
+   * The next load() takes the lexicon from these bytes (the lexicon file's, just written by a snapshot restore)
+   * instead of reading the file back: ~0.1 s of the main thread less at 125k papers.
+   */
+  useRestoredLexicon(restored: { bytes: Buffer; version: number }): void {
+    this.restoredLexicon = restored;
+  }
+
   /** The saved lexicon if it is usable for this store (not ahead of its change log), else one built from the store. */
   private async openLexicon(): Promise<{ lexicon: Lexicon; version: number }> {
     const { dir, changes, log } = this.opts;
-    const saved = loadLexiconFile(dir);
+    const restored = this.restoredLexicon;
+    this.restoredLexicon = null;
+    const saved = (restored && lexiconFromBytes(restored.bytes)) || loadLexiconFile(dir);
     if (saved && saved.version <= (await changes.head())) {
       this.lexiconSaved = saved.version;
       return saved;

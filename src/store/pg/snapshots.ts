@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { binaryCopyColumn } from './binary-copy.js';
+import { binaryCopyColumnInto } from './binary-copy.js';
 import { inTransaction } from './pool.js';
 import { LOCKS } from './schema.js';
 
@@ -9,8 +9,11 @@ const CHUNK_BYTES = 8 * 1024 * 1024;
 /** Index snapshots kept in the database: the newest per model, written by one process at a time. */
 export interface IndexSnapshots {
   latest(model: string): Promise<{ id: number; version: number } | null>;
-  /** The snapshot's manifest (JSON) and file bytes, or null if it was replaced meanwhile. */
-  read(id: number): Promise<{ manifest: string; data: Buffer } | null>;
+  /**
+   * The snapshot's manifest (JSON) and file bytes, or null if it was replaced meanwhile. The bytes come in parts:
+   * `split(manifest, bytes)` gives the sizes of the leading ones (say, of files stored back to back), the rest is the last.
+   */
+  read(id: number, split?: (manifest: string, bytes: number) => number[]): Promise<{ manifest: string; parts: Buffer[] } | null>;
   /**
    * Stores a snapshot covering change-log `version` and drops older ones of the model; false (nothing written) when
    * another process is writing one right now or a snapshot at least as new exists.
@@ -27,23 +30,26 @@ export function pgIndexSnapshots(pool: pg.Pool): IndexSnapshots {
       );
       return rows[0] ?? null;
     },
-    // The chunks as a binary COPY: the bytes arrive as they are stored. Read as query rows, node-postgres turns each
-    // into hex text and back on the main thread, which a replica starting up needs for other work (BENCHMARKS.md).
-    async read(id) {
+    // The chunks as a binary COPY, copied into the parts as they arrive: the bytes come as they are stored. Read as
+    // query rows, node-postgres turns each into hex text and back on the main thread, which a replica starting up
+    // needs for other work (BENCHMARKS.md).
+    async read(id, split = () => []) {
       const head = (await pool.query<{ manifest: string; bytes: number }>('SELECT manifest, bytes FROM index_snapshots WHERE id = $1', [id])).rows[0];
       if (!head) return null;
+      const sizes = split(head.manifest, head.bytes);
+      const rest = head.bytes - sizes.reduce((sum, n) => sum + n, 0);
+      if (rest < 0 || sizes.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`snapshot ${id}: its parts do not fit its ${head.bytes} bytes`);
+      // allocUnsafeSlow: each part its own memory (not a slice of a pooled one), so a part kept does not keep others.
+      const parts = [...sizes, rest].map((n) => Buffer.allocUnsafeSlow(n));
       const client = await pool.connect();
-      let copied: Buffer;
+      let whole = false; // read to its end: else the connection is mid-COPY, and closed rather than reused
       try {
-        const parts: Buffer[] = [];
         const stream = client.query(copyTo(`COPY (SELECT data FROM index_snapshot_chunks WHERE snapshot_id = ${Number(id)} ORDER BY n) TO STDOUT (FORMAT binary)`));
-        for await (const part of stream) parts.push(part as Buffer);
-        copied = Buffer.concat(parts);
+        whole = await binaryCopyColumnInto(stream, parts);
+        return whole ? { manifest: head.manifest, parts } : null;
       } finally {
-        client.release();
+        client.release(!whole);
       }
-      const data = binaryCopyColumn(copied, head.bytes);
-      return data ? { manifest: head.manifest, data } : null;
     },
     async write(model, version, manifest, data) {
       return inTransaction(pool, async (c) => {
