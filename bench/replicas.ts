@@ -1,4 +1,4 @@
-// npm run bench:replicas [-- --store <dir> --queries 300 --ingest 20000 --writes 30 --seconds 10 --connections 8]
+// npm run bench:replicas [-- --store <dir> --queries 300 --ingest 20000 --writes 30 --seconds 10 --connections 8 --through 7]
 // PostgreSQL engine and replicas, on the full-corpus store (prepare-store) copied into a throwaway cluster; servers
 // run the built dist/main.js as `npm start` does (built first):
 // (1) migrate-store time; (2) keyword search latency and known-item quality, SQLite vs PostgreSQL, on the same
@@ -8,6 +8,7 @@
 // (5) staleness: a paper written through replica A appears in /similar and keyword search on replica B;
 // (6) /similar and feed throughput through nginx (deploy/nginx-replicas.conf) with 1 vs 2 replicas, CPU per request;
 // memory per replica and its extrapolation; (7) ingest of the same N papers with the CLI, SQLite vs PostgreSQL.
+// --through 2 or 3 stops after that section (the later ones need the replicas of (3) and the queries of (2)).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +34,7 @@ const WRITES = intArg('writes', 30);
 const SEED = intArg('seed', 20261204);
 const SECONDS = intArg('seconds', 10);
 const CONNECTIONS = intArg('connections', 8);
+const THROUGH = intArg('through', 7);
 /** hnswlib's memory per 100-d point at M=16 (BENCHMARKS.md, index parameters): what grows with the corpus. */
 const INDEX_KB_PER_POINT = 0.9;
 const rows: (string | number)[][] = [];
@@ -94,149 +96,157 @@ try {
   await sqlite.close();
   await pg.close();
 
-  // (3) replicas: cold start (no local index), a second replica from the shared snapshot, warm restart
-  const env = { DATABASE_URL: url, INDEX_SYNC_MS: '600000' };
-  const dirA = fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-replica-a-'));
-  const dirB = fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-replica-b-'));
-  const started = (s: ChildServer) => `${fmt(s.readyMs / 1000, 1)} s (CPU ${fmt(procCpuMs(s.pid) / 1000, 1)} s)`;
-  let a = await startServer(dirA, { env, built: true, readyTimeoutMs: 1_800_000 }); // a cold build takes minutes on a loaded box
-  add('replica cold start to ready (index built from Postgres)', '—', started(a), `RSS ${fmt(procRssMb(a.pid))} MB`);
-  // The first replica stores its index as the shared snapshot once ready; a second one starts from it.
-  const watcher = await PostgresEngine.open(url);
-  const model = (await watcher.model.info())!.model;
-  const snapshots = pgIndexSnapshots(watcher.pool);
-  for (const deadline = Date.now() + 120_000; !(await snapshots.latest(model)); ) {
-    if (Date.now() > deadline) throw new Error('no index snapshot stored within 120 s');
-    await sleep(100);
-  }
-  const b = await startServer(dirB, { env, built: true });
-  add('replica start to ready from the shared snapshot (index + lexicon)', '—', started(b), `RSS ${fmt(procRssMb(b.pid))} MB`);
-  // The same snapshot without its lexicon, as snapshots were before it travelled with them: the replica rebuilds the
-  // lexicon from paper_terms. Then the full one again, so the order does not decide.
-  const latest = (await snapshots.latest(model))!;
-  const stored = (await snapshots.read(latest.id))!;
-  const full = { manifest: stored.manifest, data: Buffer.concat(stored.parts) };
-  const { lexicon, ...indexOnly } = JSON.parse(full.manifest) as { lexicon?: { bytes: number } };
-  if (!lexicon) throw new Error('the stored snapshot has no lexicon');
-  const storeSnapshot = async (manifest: string, data: Buffer) => {
-    await watcher.pool.query('DELETE FROM index_snapshots');
-    if (!(await snapshots.write(model, latest.version, manifest, data))) throw new Error('snapshot not written');
-  };
-  await storeSnapshot(JSON.stringify(indexOnly), full.data.subarray(0, full.data.length - lexicon.bytes));
-  for (const [what, withLexicon] of [['without its lexicon (rebuilt from Postgres)', false], ['index + lexicon, again', true]] as const) {
-    if (withLexicon) await storeSnapshot(full.manifest, full.data);
-    const c = await startServer(fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-replica-c-')), { env, built: true });
-    add(`replica start to ready from the shared snapshot (${what})`, '—', started(c), `RSS ${fmt(procRssMb(c.pid))} MB; snapshot ${fmt((withLexicon ? full.data.length : full.data.length - lexicon.bytes) / 1e6)} MB`);
-    await c.stop();
-  }
-  await watcher.close();
-  await a.stop();
-  a = await startServer(dirA, { env, built: true });
-  add('replica warm start to ready (its local index cache)', '—', started(a), `RSS ${fmt(procRssMb(a.pid))} MB`);
-
-  // (4) hybrid search over HTTP: a SQLite server on the same store vs replica A, the same queries interleaved
-  const s = await startServer(dataDir, { built: true });
-  const hybrid = { sqlite: [] as number[], postgres: [] as number[] };
-  const timedGet = async (base: string, q: string) => {
-    const t0 = performance.now();
-    const r = await fetch(`${base}/v1/search?mode=hybrid&k=10&q=${encodeURIComponent(q)}`);
-    await r.arrayBuffer();
-    if (r.status !== 200) throw new Error(`hybrid search: ${r.status}`);
-    return performance.now() - t0;
-  };
-  for (const { q } of queries.slice(0, 20)) await Promise.all([timedGet(s.base, q), timedGet(a.base, q)]); // warm-up
-  for (const { q } of queries) {
-    hybrid.sqlite.push(await timedGet(s.base, q));
-    hybrid.postgres.push(await timedGet(a.base, q));
-  }
-  const [hs, hp] = [hybrid.sqlite, hybrid.postgres];
-  add('hybrid search p50 / p99 (HTTP, k=10)', `${fmt(median(hs), 1)} / ${fmt(quantile(hs, 0.99), 1)} ms`, `${fmt(median(hp), 1)} / ${fmt(quantile(hp, 0.99), 1)} ms`, `${queries.length} queries, interleaved; PG/SQLite p50 ${fmt(median(hp) / median(hs), 2)}×`);
-  await s.stop();
-
-  // (5) staleness: write through A, poll B's /similar (the index, via NOTIFY) and keyword search (Postgres)
-  const lag: number[] = [];
-  const searchLag: number[] = [];
-  for (let i = 0; i < WRITES; i++) {
-    const src = sample[i];
-    const id = `bench-replica-${i}-${Date.now()}`;
-    const body = { papers: [{ id, title: src.title, abstract: src.abstract, published: '2026-08-20' }] };
-    const res = await fetch(`${a.base}/v1/papers`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (res.status !== 200) throw new Error(`write through A: ${res.status} ${await res.text()}`);
-    const written = performance.now();
-    // Two pollers at once, so a slow search request does not delay noticing the index update (and vice versa).
-    const poll = async (url: string) => {
-      for (;;) {
-        if (performance.now() - written > 30_000) throw new Error(`not visible on B within 30 s: ${url}`);
-        const body = await (await fetch(url)).json();
-        if (body.items?.some((x: { paper: { id: string } }) => x.paper.id === id)) return performance.now() - written;
-      }
-    };
-    const [seenSimilar, seenSearch] = await Promise.all([
-      poll(`${b.base}/v1/papers/${encodeURIComponent(src.id)}/similar?k=3`),
-      poll(`${b.base}/v1/search?mode=keyword&k=20&q=${encodeURIComponent(src.title)}`),
-    ]);
-    lag.push(seenSimilar);
-    searchLag.push(seenSearch);
-  }
-  add('write on A → in /similar on B, p50 / p99', '—', `${fmt(median(lag))} / ${fmt(quantile(lag, 0.99))} ms`, `${WRITES} writes`);
-  add('write on A → in keyword search on B, p50 / p99', '—', `${fmt(median(searchLag))} / ${fmt(quantile(searchLag, 0.99))} ms`, 'includes the search request itself');
-
-  // (6) throughput through nginx (the committed config), 1 vs 2 replicas; CPU per request over all replica processes
-  const user = await createUserWithStars(a.base, sample.slice(0, 50).map((p) => p.id));
-  const similarIds = sample.slice(0, 200).map((p) => p.id);
-  const routes = {
-    similar: { title: '/similar', next: ((n) => () => ({ path: `/v1/papers/${encodeURIComponent(n())}/similar?k=10` }))(rotate(similarIds)) },
-    feed: { title: 'feed', headers: { authorization: `Bearer ${user.token}` }, next: () => ({ path: `/v1/users/${user.id}/feed?k=10` }) },
-  };
-  for (const replicas of [[a], [a, b]]) {
-    const nginx = await startNginx(replicas.map((r) => new URL(r.base).host));
-    try {
-      await load({ ...routes.similar, base: nginx.base, durationS: 2, connections: CONNECTIONS }); // warm-up
-      for (const [name, spec] of Object.entries(routes)) {
-        const cpu0 = replicas.map((r) => procCpuMs(r.pid));
-        const ng0 = nginxCpuMs(nginx.pid, procCpuMs);
-        const r = await load({ ...spec, base: nginx.base, durationS: SECONDS, connections: CONNECTIONS });
-        const cpu = replicas.reduce((sum, x, i) => sum + procCpuMs(x.pid) - cpu0[i], 0);
-        const ng = nginxCpuMs(nginx.pid, procCpuMs) - ng0;
-        add(
-          `${name} through nginx, ${replicas.length} replica${replicas.length > 1 ? 's' : ''}`,
-          '—',
-          `${fmt(r.rps, 1)} req/s, p50 ${fmt(r.p50, 1)} ms`,
-          `replica CPU ${fmt(cpu / Math.max(1, r.requests), 2)} ms/req, nginx ${fmt(ng / Math.max(1, r.requests), 2)} ms/req, ${r.errors} errors`,
-        );
-      }
-    } finally {
-      await nginx.stop();
+  sections: {
+    if (THROUGH < 3) break sections;
+    // (3) replicas: cold start (no local index), a second replica from the shared snapshot, warm restart
+    const env = { DATABASE_URL: url, INDEX_SYNC_MS: '600000' };
+    const dirA = fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-replica-a-'));
+    const dirB = fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-replica-b-'));
+    const started = (s: ChildServer) => `${fmt(s.readyMs / 1000, 1)} s (CPU ${fmt(procCpuMs(s.pid) / 1000, 1)} s)`;
+    let a = await startServer(dirA, { env, built: true, readyTimeoutMs: 1_800_000 }); // a cold build takes minutes on a loaded box
+    add('replica cold start to ready (index built from Postgres)', '—', started(a), `RSS ${fmt(procRssMb(a.pid))} MB`);
+    // The first replica stores its index as the shared snapshot once ready; a second one starts from it.
+    const watcher = await PostgresEngine.open(url);
+    const model = (await watcher.model.info())!.model;
+    const snapshots = pgIndexSnapshots(watcher.pool);
+    for (const deadline = Date.now() + 120_000; !(await snapshots.latest(model)); ) {
+      if (Date.now() > deadline) throw new Error('no index snapshot stored within 120 s');
+      await sleep(100);
     }
-  }
-  // Memory: what each replica holds at this corpus size; the index is what grows with it.
-  const papers = copied.papers;
-  for (const [name, r] of [['A', a], ['B', b]] as const) {
-    const rss = procRssMb(r.pid);
-    const at = (n: number) => fmt((rss + ((n - papers) * INDEX_KB_PER_POINT) / 1024) / 1024, 1);
-    add(`replica ${name} RSS after the runs`, '—', `${fmt(rss)} MB`, `extrapolated (+${INDEX_KB_PER_POINT} KB per paper): 1M ≈ ${at(1_000_000)} GB, 2.5M ≈ ${at(2_500_000)} GB`);
-  }
-  await a.stop();
-  await b.stop();
+    const b = await startServer(dirB, { env, built: true });
+    add('replica start to ready from the shared snapshot (index + lexicon)', '—', started(b), `RSS ${fmt(procRssMb(b.pid))} MB`);
+    // The same snapshot without its lexicon, as snapshots were before it travelled with them: the replica rebuilds the
+    // lexicon from paper_terms. Then the full one again, so the order does not decide.
+    const latest = (await snapshots.latest(model))!;
+    const stored = (await snapshots.read(latest.id))!;
+    const full = { manifest: stored.manifest, data: Buffer.concat(stored.parts) };
+    const { lexicon, ...indexOnly } = JSON.parse(full.manifest) as { lexicon?: { bytes: number } };
+    if (!lexicon) throw new Error('the stored snapshot has no lexicon');
+    const storeSnapshot = async (manifest: string, data: Buffer) => {
+      await watcher.pool.query('DELETE FROM index_snapshots');
+      if (!(await snapshots.write(model, latest.version, manifest, data))) throw new Error('snapshot not written');
+    };
+    await storeSnapshot(JSON.stringify(indexOnly), full.data.subarray(0, full.data.length - lexicon.bytes));
+    for (const [what, withLexicon] of [['without its lexicon (rebuilt from Postgres)', false], ['index + lexicon, again', true]] as const) {
+      if (withLexicon) await storeSnapshot(full.manifest, full.data);
+      const c = await startServer(fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-replica-c-')), { env, built: true });
+      add(`replica start to ready from the shared snapshot (${what})`, '—', started(c), `RSS ${fmt(procRssMb(c.pid))} MB; snapshot ${fmt((withLexicon ? full.data.length : full.data.length - lexicon.bytes) / 1e6)} MB`);
+      await c.stop();
+    }
+    await watcher.close();
+    await a.stop();
+    a = await startServer(dirA, { env, built: true });
+    add('replica warm start to ready (its local index cache)', '—', started(a), `RSS ${fmt(procRssMb(a.pid))} MB`);
 
-  // (7) ingest of the same N papers with the CLI
-  const source = path.resolve(PROJECT_ROOT, '..', 'shared', 'data', 'arxiv-cs-daily', 'papers-2026.jsonl.gz');
-  const jsonl = path.join(work, 'ingest.jsonl');
-  fs.writeFileSync(jsonl, `${(await firstLines(source, INGEST_N)).join('\n')}\n`);
-  const cli = path.join(PROJECT_ROOT, 'src', 'ingest', 'cli.ts');
-  const ingest = (extra: Record<string, string>) => {
-    const t0 = performance.now();
-    const r = spawnSync(process.execPath, ['--import', 'tsx', cli, jsonl], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, EMBED_MODEL, ADMIN_TOKEN, SEED_ON_EMPTY: 'false', ...extra },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    if (r.status !== 0) throw new Error(`ingest failed: ${r.stderr}`);
-    return (performance.now() - t0) / 1000;
-  };
-  const sqliteS = ingest({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-ingest-')) });
-  const pgS = ingest({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-ingest-')), DATABASE_URL: await new PgAdmin(cluster.url()).createDatabase() });
-  add(`CLI ingest of ${INGEST_N} papers (new store)`, `${fmt(sqliteS, 1)} s`, `${fmt(pgS, 1)} s`, `Postgres/SQLite throughput ${fmt(sqliteS / pgS, 2)}×`);
+    if (THROUGH < 4) {
+      await a.stop();
+      await b.stop();
+      break sections;
+    }
+    // (4) hybrid search over HTTP: a SQLite server on the same store vs replica A, the same queries interleaved
+    const s = await startServer(dataDir, { built: true });
+    const hybrid = { sqlite: [] as number[], postgres: [] as number[] };
+    const timedGet = async (base: string, q: string) => {
+      const t0 = performance.now();
+      const r = await fetch(`${base}/v1/search?mode=hybrid&k=10&q=${encodeURIComponent(q)}`);
+      await r.arrayBuffer();
+      if (r.status !== 200) throw new Error(`hybrid search: ${r.status}`);
+      return performance.now() - t0;
+    };
+    for (const { q } of queries.slice(0, 20)) await Promise.all([timedGet(s.base, q), timedGet(a.base, q)]); // warm-up
+    for (const { q } of queries) {
+      hybrid.sqlite.push(await timedGet(s.base, q));
+      hybrid.postgres.push(await timedGet(a.base, q));
+    }
+    const [hs, hp] = [hybrid.sqlite, hybrid.postgres];
+    add('hybrid search p50 / p99 (HTTP, k=10)', `${fmt(median(hs), 1)} / ${fmt(quantile(hs, 0.99), 1)} ms`, `${fmt(median(hp), 1)} / ${fmt(quantile(hp, 0.99), 1)} ms`, `${queries.length} queries, interleaved; PG/SQLite p50 ${fmt(median(hp) / median(hs), 2)}×`);
+    await s.stop();
+
+    // (5) staleness: write through A, poll B's /similar (the index, via NOTIFY) and keyword search (Postgres)
+    const lag: number[] = [];
+    const searchLag: number[] = [];
+    for (let i = 0; i < WRITES; i++) {
+      const src = sample[i];
+      const id = `bench-replica-${i}-${Date.now()}`;
+      const body = { papers: [{ id, title: src.title, abstract: src.abstract, published: '2026-08-20' }] };
+      const res = await fetch(`${a.base}/v1/papers`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (res.status !== 200) throw new Error(`write through A: ${res.status} ${await res.text()}`);
+      const written = performance.now();
+      // Two pollers at once, so a slow search request does not delay noticing the index update (and vice versa).
+      const poll = async (url: string) => {
+        for (;;) {
+          if (performance.now() - written > 30_000) throw new Error(`not visible on B within 30 s: ${url}`);
+          const body = await (await fetch(url)).json();
+          if (body.items?.some((x: { paper: { id: string } }) => x.paper.id === id)) return performance.now() - written;
+        }
+      };
+      const [seenSimilar, seenSearch] = await Promise.all([
+        poll(`${b.base}/v1/papers/${encodeURIComponent(src.id)}/similar?k=3`),
+        poll(`${b.base}/v1/search?mode=keyword&k=20&q=${encodeURIComponent(src.title)}`),
+      ]);
+      lag.push(seenSimilar);
+      searchLag.push(seenSearch);
+    }
+    add('write on A → in /similar on B, p50 / p99', '—', `${fmt(median(lag))} / ${fmt(quantile(lag, 0.99))} ms`, `${WRITES} writes`);
+    add('write on A → in keyword search on B, p50 / p99', '—', `${fmt(median(searchLag))} / ${fmt(quantile(searchLag, 0.99))} ms`, 'includes the search request itself');
+
+    // (6) throughput through nginx (the committed config), 1 vs 2 replicas; CPU per request over all replica processes
+    const user = await createUserWithStars(a.base, sample.slice(0, 50).map((p) => p.id));
+    const similarIds = sample.slice(0, 200).map((p) => p.id);
+    const routes = {
+      similar: { title: '/similar', next: ((n) => () => ({ path: `/v1/papers/${encodeURIComponent(n())}/similar?k=10` }))(rotate(similarIds)) },
+      feed: { title: 'feed', headers: { authorization: `Bearer ${user.token}` }, next: () => ({ path: `/v1/users/${user.id}/feed?k=10` }) },
+    };
+    for (const replicas of [[a], [a, b]]) {
+      const nginx = await startNginx(replicas.map((r) => new URL(r.base).host));
+      try {
+        await load({ ...routes.similar, base: nginx.base, durationS: 2, connections: CONNECTIONS }); // warm-up
+        for (const [name, spec] of Object.entries(routes)) {
+          const cpu0 = replicas.map((r) => procCpuMs(r.pid));
+          const ng0 = nginxCpuMs(nginx.pid, procCpuMs);
+          const r = await load({ ...spec, base: nginx.base, durationS: SECONDS, connections: CONNECTIONS });
+          const cpu = replicas.reduce((sum, x, i) => sum + procCpuMs(x.pid) - cpu0[i], 0);
+          const ng = nginxCpuMs(nginx.pid, procCpuMs) - ng0;
+          add(
+            `${name} through nginx, ${replicas.length} replica${replicas.length > 1 ? 's' : ''}`,
+            '—',
+            `${fmt(r.rps, 1)} req/s, p50 ${fmt(r.p50, 1)} ms`,
+            `replica CPU ${fmt(cpu / Math.max(1, r.requests), 2)} ms/req, nginx ${fmt(ng / Math.max(1, r.requests), 2)} ms/req, ${r.errors} errors`,
+          );
+        }
+      } finally {
+        await nginx.stop();
+      }
+    }
+    // Memory: what each replica holds at this corpus size; the index is what grows with it.
+    const papers = copied.papers;
+    for (const [name, r] of [['A', a], ['B', b]] as const) {
+      const rss = procRssMb(r.pid);
+      const at = (n: number) => fmt((rss + ((n - papers) * INDEX_KB_PER_POINT) / 1024) / 1024, 1);
+      add(`replica ${name} RSS after the runs`, '—', `${fmt(rss)} MB`, `extrapolated (+${INDEX_KB_PER_POINT} KB per paper): 1M ≈ ${at(1_000_000)} GB, 2.5M ≈ ${at(2_500_000)} GB`);
+    }
+    await a.stop();
+    await b.stop();
+
+    // (7) ingest of the same N papers with the CLI
+    const source = path.resolve(PROJECT_ROOT, '..', 'shared', 'data', 'arxiv-cs-daily', 'papers-2026.jsonl.gz');
+    const jsonl = path.join(work, 'ingest.jsonl');
+    fs.writeFileSync(jsonl, `${(await firstLines(source, INGEST_N)).join('\n')}\n`);
+    const cli = path.join(PROJECT_ROOT, 'src', 'ingest', 'cli.ts');
+    const ingest = (extra: Record<string, string>) => {
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, ['--import', 'tsx', cli, jsonl], {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, EMBED_MODEL, ADMIN_TOKEN, SEED_ON_EMPTY: 'false', ...extra },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      if (r.status !== 0) throw new Error(`ingest failed: ${r.stderr}`);
+      return (performance.now() - t0) / 1000;
+    };
+    const sqliteS = ingest({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-ingest-')) });
+    const pgS = ingest({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'paperfeed-ingest-')), DATABASE_URL: await new PgAdmin(cluster.url()).createDatabase() });
+    add(`CLI ingest of ${INGEST_N} papers (new store)`, `${fmt(sqliteS, 1)} s`, `${fmt(pgS, 1)} s`, `Postgres/SQLite throughput ${fmt(sqliteS / pgS, 2)}×`);
+  }
 } finally {
   await cluster.destroy();
   fs.rmSync(work, { recursive: true, force: true });
