@@ -26,7 +26,7 @@ export function replicaSync(runtime: Runtime): ReplicaSync {
     async beforeIndexLoad() {
       if (!snapshots) return;
       const restored = await restoreSnapshot(snapshots, dir, embedder.modelKey, log).catch((err) => log(`index snapshot not used: ${err.message}`));
-      if (restored && typeof restored === 'object') index.useRestoredLexicon(restored);
+      if (restored) index.useRestored(restored);
     },
     start() {
       const catchUp = coalescing(() => index.catchUp(), (err) => log(`index catch-up failed: ${err.message}`));

@@ -138,14 +138,23 @@ export class HnswIndex {
   }
 
   static async open(
-    opts: { dir: string; model: string; dim: number; params: HnswParams; source: VectorSource; log?: (msg: string) => void },
+    opts: {
+      dir: string;
+      model: string;
+      dim: number;
+      params: HnswParams;
+      source: VectorSource;
+      log?: (msg: string) => void;
+      /** The checksum of the saved file's bytes as the caller just wrote them (a restored snapshot): not read again. */
+      writtenSha256?: string;
+    },
   ): Promise<{ index: HnswIndex; outcome: LoadOutcome; reason?: string }> {
     const index = new HnswIndex(opts.dir, opts.model, opts.dim, opts.params);
     const log = opts.log ?? (() => {});
     fs.mkdirSync(opts.dir, { recursive: true });
     let reason: string | undefined;
     try {
-      await index.loadSaved();
+      await index.loadSaved(opts.writtenSha256);
       await index.catchUp(opts.source);
       const expected = await opts.source.countVectors(opts.model);
       if (index.size !== expected) throw new Error(`it holds ${index.size} vectors but the store has ${expected}`);
@@ -175,7 +184,7 @@ export class HnswIndex {
     return h;
   }
 
-  private async loadSaved(): Promise<void> {
+  private async loadSaved(writtenSha256?: string): Promise<void> {
     const manifestPath = path.join(this.dir, MANIFEST);
     if (!fs.existsSync(manifestPath)) throw new Error('no saved index');
     let m: Manifest;
@@ -193,7 +202,7 @@ export class HnswIndex {
     }
     const file = path.join(this.dir, path.basename(m.file));
     if (!fs.existsSync(file)) throw new Error(`the index file ${m.file} is missing`);
-    if ((await sha256File(file)) !== m.sha256) throw new Error(`the index file ${m.file} does not match its checksum`);
+    if ((writtenSha256 ?? (await sha256File(file))) !== m.sha256) throw new Error(`the index file ${m.file} does not match its checksum`);
     checkHnswHeader(file, this.dim, this.params.M); // dimension and M, before the native reader trusts the file
     const h = new HierarchicalNSW('cosine', this.dim);
     await h.readIndex(file, false);

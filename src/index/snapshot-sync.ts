@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { IndexSnapshots } from '../store/pg/snapshots.js';
 import { LEXICON_FILE, lexiconBytesVersion, savedLexiconVersion } from './lexicon-file.js';
 
@@ -39,17 +40,22 @@ function writeAtomically(file: string, data: Buffer | string): void {
   fs.renameSync(tmp, file);
 }
 
-/** writeAtomically off the main thread (libuv's pool): the event loop stays free, and two files go at once. */
+/**
+ * writeAtomically off the main thread (libuv's pool), two files at once. The callback fs.writeFile: it hands the
+ * whole buffer to one write, where fs.promises' writes 512 KiB at a time, each started from the main thread.
+ */
+const writeFile = promisify(fs.writeFile);
 async function writeAtomicallyAsync(file: string, data: Buffer | string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
-  await fs.promises.writeFile(tmp, data);
+  await writeFile(tmp, data);
   await fs.promises.rename(tmp, file);
 }
 
-/** The lexicon a restored snapshot brought, to load from memory rather than from the file just written. */
-export interface RestoredLexicon {
-  bytes: Buffer;
-  version: number;
+/** What a restore wrote, for the load to take from memory rather than read back: the index file's checksum, the lexicon. */
+export interface RestoredSnapshot {
+  indexSha256: string;
+  /** The lexicon file's bytes, when it came with the snapshot and was written. */
+  lexicon?: Buffer;
 }
 
 /**
@@ -57,29 +63,34 @@ export interface RestoredLexicon {
  * index (or there is none), puts the snapshot in its place (file first, manifest last). The normal load then checks
  * it (checksum, model, parameters) like any saved index and replays the change log after it. The lexicon stored with
  * it goes beside it (unless ours is newer), so a new replica neither rebuilds the index nor the lexicon from the
- * database: ~2 s of CPU at 125k papers for the lexicon (BENCHMARKS.md, bench:replicas). Returns false when nothing
- * was restored, else the lexicon's bytes when it was (they are also in the lexicon file by then), else true.
+ * database: ~2 s of CPU at 125k papers for the lexicon (BENCHMARKS.md, bench:replicas). Null when nothing was restored.
  *
- * The bytes stream from the database straight into one buffer per file, and both files are written at once off the
- * main thread: collecting the stream, cutting the files out of it and writing them synchronously cost ~0.9 s of
- * the main thread's time at 125k papers (BENCHMARKS.md, bench:replicas eighth run).
+ * The bytes stream from the database straight into one buffer per file; the files are written off the main thread
+ * (libuv's pool) while it hashes the index, and the load takes both from memory: collecting the stream, cutting the
+ * files out of it, writing them synchronously and reading them back cost ~1 s of the main thread at 125k papers
+ * (BENCHMARKS.md, bench:replicas eighth run).
  */
-export async function restoreSnapshot(snapshots: IndexSnapshots, dir: string, model: string, log: (m: string) => void): Promise<RestoredLexicon | boolean> {
+export async function restoreSnapshot(snapshots: IndexSnapshots, dir: string, model: string, log: (m: string) => void): Promise<RestoredSnapshot | null> {
   const latest = await snapshots.latest(model);
   const local = readLocalManifest(dir, model);
-  if (!latest || (local && local.version >= latest.version)) return false;
+  if (!latest || (local && local.version >= latest.version)) return null;
   const started = Date.now();
   // The index's bytes, then the lexicon's (when the snapshot has one): a buffer each.
   const lexiconOf = (m: string) => (JSON.parse(m) as SnapshotManifest).lexicon;
   const snap = await snapshots.read(latest.id, (m, bytes) => (lexiconOf(m) ? [bytes - lexiconOf(m)!.bytes] : []));
-  if (!snap) return false;
+  if (!snap) return null;
   const { lexicon, ...manifest } = JSON.parse(snap.manifest) as SnapshotManifest;
   const [indexBytes, lexiconBytes] = snap.parts;
   fs.mkdirSync(dir, { recursive: true });
-  const writes: Promise<void>[] = [
-    writeAtomicallyAsync(path.join(dir, path.basename(manifest.file)), indexBytes).then(() => writeAtomicallyAsync(path.join(dir, MANIFEST), JSON.stringify(manifest))),
-  ];
-  let restored: RestoredLexicon | true = true;
+  const indexWritten = writeAtomicallyAsync(path.join(dir, path.basename(manifest.file)), indexBytes);
+  const indexSha256 = crypto.createHash('sha256').update(indexBytes).digest('hex'); // while the file is written
+  if (indexSha256 !== manifest.sha256) {
+    await indexWritten;
+    log(`index: snapshot v${manifest.version} does not match its checksum; not used`);
+    return null;
+  }
+  const writes = [indexWritten.then(() => writeAtomicallyAsync(path.join(dir, MANIFEST), JSON.stringify(manifest)))];
+  const restored: RestoredSnapshot = { indexSha256 };
   let lexiconNote = ', without a lexicon';
   if (lexicon) {
     const local = savedLexiconVersion(dir);
@@ -87,7 +98,7 @@ export async function restoreSnapshot(snapshots: IndexSnapshots, dir: string, mo
     else if (local !== null && local >= lexicon.version) lexiconNote = ', our own lexicon kept (as new)';
     else {
       writes.push(writeAtomicallyAsync(path.join(dir, LEXICON_FILE), lexiconBytes));
-      restored = { bytes: lexiconBytes, version: lexicon.version };
+      restored.lexicon = lexiconBytes;
       lexiconNote = ` with the lexicon at v${lexicon.version}`;
     }
   }
