@@ -1,6 +1,6 @@
 import { HnswIndex, type HnswParams, type VectorSource } from './hnsw-index.js';
 import type { Lexicon } from './lexicon.js';
-import { lexiconFromBytes, loadLexiconFile, saveLexicon } from './lexicon-file.js';
+import { lexiconBytesVersion, lexiconFromBytes, loadLexiconFile, saveLexicon } from './lexicon-file.js';
 import { catchUpLexicon, loadLexicon, type TermBackfill, type TermSource } from './lexicon-sync.js';
 import type { RestoredSnapshot } from './snapshot-sync.js';
 
@@ -39,6 +39,8 @@ export class IndexSync {
   private queue: Promise<unknown> = Promise.resolve();
   /** What a snapshot restore just wrote (snapshot-sync.ts), for the next load() to use. */
   private restored: RestoredSnapshot | null = null;
+  /** The restore's lexicon file being written: a save waits for it (both write the same file). */
+  private restoredLexiconWrite: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: IndexSyncOptions) {}
@@ -91,15 +93,21 @@ export class IndexSync {
    */
   useRestored(restored: RestoredSnapshot): void {
     this.restored = restored;
+    if (!restored.lexiconWritten) return;
+    const version = lexiconBytesVersion(restored.lexicon!) ?? -1;
+    this.restoredLexiconWrite = restored.lexiconWritten.then(
+      () => void (this.lexiconSaved = version),
+      (err) => this.opts.log(`lexicon: the snapshot's not saved (${(err as Error).message}); the next save writes it`),
+    );
   }
 
   /** The saved lexicon if it is usable for this store (not ahead of its change log), else one built from the store. */
   private async openLexicon(): Promise<{ lexicon: Lexicon; version: number }> {
     const { dir, changes, log } = this.opts;
-    const restored = this.restored?.lexicon;
-    const saved = (restored && lexiconFromBytes(restored)) || loadLexiconFile(dir);
+    const restored = this.restored?.lexicon && lexiconFromBytes(this.restored.lexicon);
+    const saved = restored || loadLexiconFile(dir);
     if (saved && saved.version <= (await changes.head())) {
-      this.lexiconSaved = saved.version;
+      if (!restored) this.lexiconSaved = saved.version; // else once its file is written (useRestored)
       return saved;
     }
     return loadLexicon(changes, this.opts.terms, log);
@@ -119,6 +127,7 @@ export class IndexSync {
   /** Saves the index if it changed since the last save, and the lexicon beside it. */
   save(): Promise<void> {
     return this.serial(async () => {
+      await this.restoredLexiconWrite;
       if (this.index?.dirty) await this.index.save();
       if (this.lexicon && this.lexiconVersion !== this.lexiconSaved) {
         // A cache: if it cannot be written (a full disk), the next start rebuilds it from the store.
