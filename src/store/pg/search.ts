@@ -5,8 +5,10 @@ import { orderTitleTier } from '../title-match.js';
 import { pgTermStats, type TermStats } from './term-stats.js';
 
 /**
- * The most fallback candidates scored per query. A candidate has a rare query word, or all but one of them; the
- * cap only bites on huge candidate sets (then the rows kept are arbitrary among them, in GIN order).
+ * The most candidates a step scores: the first step's (every word), which runs beside the title tier, and the
+ * fallbacks' (a rare query word, or all but one of them). The cap only bites on huge candidate sets (then the rows
+ * kept are arbitrary among them, in GIN order); before the first step ran beside the tier it was uncapped when the
+ * tier was empty.
  */
 export const FALLBACK_CANDIDATE_CAP = 4000;
 
@@ -46,16 +48,12 @@ export class PgKeywordSearch {
     if (words.length === 0 || limit <= 0) return [];
     const terms = await this.terms(words);
     if (terms.length === 0) return [];
-    const steps = options.candidates ? this.steps(terms).slice(0, 1) : this.steps(terms);
+    const [first, ...rest] = options.candidates ? this.steps(terms).slice(0, 1) : this.steps(terms);
     // The title tier and the first step at once (two connections): one round trip of waiting instead of two. The
     // first step cannot exclude the tier's papers it does not know yet; every tier paper holds every word, so it
     // asks for `limit` more than needed and drops them here. (Running the later steps beside them too, when the
     // words look rare together, made the median query slower: 5.5 → 9–10 ms, two cores shared by four queries.)
-    const ahead = 1;
-    const [hits, ...early] = await Promise.all([
-      this.titleTier(words, terms, limit, window),
-      ...steps.slice(0, ahead).map((step) => this.scored(terms, step, 2 * limit, window, null, true)),
-    ]);
+    const [hits, found] = await Promise.all([this.titleTier(words, terms, limit, window), this.scored(terms, first, 2 * limit, window, null, true)]);
     const add = (more: (KeywordHit & { title?: boolean })[]) => {
       const seen = new Set(hits.map((h) => h.seq));
       // Title matches beyond the tier's cap come here as ordinary hits (as on SQLite), so scores keep falling.
@@ -65,8 +63,8 @@ export class PgKeywordSearch {
         seen.add(h.seq);
       }
     };
-    for (const found of early) add(found);
-    for (const step of steps.slice(ahead)) {
+    add(found);
+    for (const step of rest) {
       if (hits.length >= limit) break;
       add(await this.scored(terms, step, limit - hits.length, window, hits.length ? hits.map((h) => h.seq) : null));
     }
