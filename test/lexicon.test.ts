@@ -63,6 +63,12 @@ describe('Lexicon', () => {
     for (const q of [0, 9, 17, 30]) {
       const got = lex.cosines(termVector(texts[q]), seqs);
       seqs.forEach((s) => expect(got[s]).toBeCloseTo(referenceCosine(texts, q, s), 5));
+      // One liked vector takes its own path: the same cosines as among several, `closest` 0 wherever one counts.
+      const one = lex.maxCosines([termVector(texts[q])], seqs);
+      const amongTwo = lex.maxCosines([termVector(texts[q]), new Uint32Array(0)], seqs);
+      seqs.forEach((s) => expect(one.best[s]).toBeCloseTo(amongTwo.best[s], 6));
+      expect(Array.from(one.closest)).toEqual(Array.from(amongTwo.closest));
+      expect(one.closest.filter((c) => c === 0).length).toBeGreaterThan(2);
     }
     // maxCosines over several liked papers: the largest reference cosine, and which one it was.
     const liked = [0, 9];

@@ -2,6 +2,7 @@
 // per address, absolute links from PUBLIC_URL whatever the Host header says, the authors list capped, a malformed
 // Host header answered with problem+json, and CORS from an allow-list (none by default).
 import http from 'node:http';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
@@ -73,6 +74,41 @@ describe('security headers on every response (finding 3)', () => {
       expect(res.headers.get('referrer-policy'), where).toBe('no-referrer');
       expect(res.headers.get('x-frame-options'), where).toBe('DENY');
     }
+  });
+});
+
+describe('JSON answers gzipped when asked for', () => {
+  it('gzips for a client that accepts it and answers plainly otherwise, with Vary: Accept-Encoding either way', async () => {
+    const long = paper('p-long', { abstract: 'A long abstract about sparse retrieval. '.repeat(80) });
+    const posted = await fetch(`${server.url}/v1/papers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ papers: [long] }),
+    });
+    expect(posted.status).toBe(200);
+    const host = new URL(server.url).host;
+    const plainAnswer = await raw(server.url, '/v1/papers/p-long', { host });
+    expect(plainAnswer.status).toBe(200);
+    expect(plainAnswer.headers['content-encoding']).toBeUndefined();
+    expect(plainAnswer.headers.vary).toMatch(/accept-encoding/i);
+    expect(Number(plainAnswer.headers['content-length'])).toBe(Buffer.byteLength(plainAnswer.body));
+    expect(JSON.parse(plainAnswer.body).abstract).toBe(long.abstract.trim());
+
+    const gzipped = await new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      http.get(`${server.url}/v1/papers/p-long`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d) => parts.push(d));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(parts) }));
+      }).on('error', reject);
+    });
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(gzipped.headers.vary).toMatch(/accept-encoding/i);
+    expect(gzipped.body.length).toBeLessThan(Buffer.byteLength(plainAnswer.body) / 4);
+    expect(JSON.parse(zlib.gunzipSync(gzipped.body).toString('utf8'))).toEqual(JSON.parse(plainAnswer.body));
+
+    const refused = await raw(server.url, '/v1/papers/p-long', { host, 'accept-encoding': 'gzip;q=0' });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    expect(JSON.parse(refused.body)).toEqual(JSON.parse(plainAnswer.body));
   });
 });
 

@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { except } from 'hono/combine';
-import { compress } from 'hono/compress';
 import { requestId } from 'hono/request-id';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -13,6 +12,7 @@ import { jsonRoutes } from './json-routes.js';
 import { finishForClients } from './openapi-doc.js';
 import { absoluteUrl } from './public-url.js';
 import { accessLog } from './middleware/access-log.js';
+import { compressJson } from './middleware/compress-json.js';
 import { closeUnreadBodies } from './middleware/close-unread.js';
 import { corsFor } from './middleware/cors.js';
 import { rateLimit } from './middleware/limits.js';
@@ -60,7 +60,7 @@ export function createApp(d: ApiDeps) {
   app.use('*', closeUnreadBodies());
   // JSON answers gzipped when the client accepts it (/v1/topics is ~270 KB of points, ~20% of that gzipped); the
   // dashboard's files are gzipped once when loaded (dashboard.ts), so they already carry Content-Encoding.
-  app.use('/v1/*', compress({ encoding: 'gzip', contentTypeFilter: /^application\/(json|problem\+json)\b/ }));
+  app.use('/v1/*', compressJson());
   // /embed.js is readable by every origin (its route says so); CORS_ORIGINS governs the API.
   app.use('*', except('/embed.js', corsFor(d.config.CORS_ORIGINS)));
   app.use('*', loginFailureLimit(d.config.LOGIN_FAILURES_PER_MINUTE, d.config.TRUST_PROXY));

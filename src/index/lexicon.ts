@@ -148,6 +148,7 @@ export class Lexicon {
    * vector, and the filter rejects them with one load from L1. So a candidate costs its own terms.
    */
   maxCosines(liked: Uint32Array[], seqs: ArrayLike<number>): { best: Float32Array; closest: Int32Array } {
+    if (liked.length === 1) return this.cosinesToOne(liked[0], seqs);
     const postings = new Postings(liked.reduce((n, l) => n + l.length, 0));
     const filter = new Int32Array(FILTER_WORDS);
     liked.forEach((terms, li) => {
@@ -167,8 +168,9 @@ export class Lexicon {
     const closest = new Int32Array(seqs.length).fill(-1);
     const acc = new Float64Array(liked.length);
     const touched = new Int32Array(liked.length);
+    const docs = this.touchAll(seqs);
     for (let s = 0; s < seqs.length; s++) {
-      const terms = this.docs.get(seqs[s]);
+      const terms = docs[s];
       if (!terms) continue;
       let nTouched = 0;
       for (let i = 0; i < terms.length; i++) {
@@ -192,6 +194,64 @@ export class Lexicon {
       for (let t = 0; t < nTouched; t++) acc[touched[t]] = 0;
     }
     return { best, closest };
+  }
+
+  /**
+   * maxCosines for one liked vector (similar papers, recommend from one paper): a weight per term instead of
+   * postings lists, and one sum per paper instead of one per liked vector. The same numbers.
+   */
+  private cosinesToOne(query: Uint32Array, seqs: ArrayLike<number>): { best: Float32Array; closest: Int32Array } {
+    const slots = new TermTable(query.length);
+    const weight = new Float64Array(query.length);
+    const filter = new Int32Array(FILTER_WORDS);
+    let used = 0;
+    let norm = 0;
+    for (let i = 0; i < query.length; i++) {
+      const id = termIdOf(query[i]);
+      const idf = this.idf(id);
+      if (idf === 0) continue;
+      const w = TF[countOf(query[i])] * idf;
+      norm += w * w;
+      let slot = slots.get(id);
+      if (slot === TermTable.ABSENT) slots.set(id, (slot = used++));
+      weight[slot] += w * idf;
+      filter[(id >>> 5) & (FILTER_WORDS - 1)] |= 1 << (id & 31);
+    }
+    const inverseNorm = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    const best = new Float32Array(seqs.length);
+    const closest = new Int32Array(seqs.length).fill(-1);
+    const docs = this.touchAll(seqs);
+    for (let s = 0; s < seqs.length; s++) {
+      const terms = docs[s];
+      if (!terms) continue;
+      let dot = 0;
+      for (let i = 0; i < terms.length; i++) {
+        const id = terms[i] >>> 8;
+        if ((filter[(id >>> 5) & (FILTER_WORDS - 1)] & (1 << (id & 31))) === 0) continue;
+        const slot = slots.get(id);
+        if (slot !== TermTable.ABSENT) dot += weight[slot] * TF[terms[i] & 0xff];
+      }
+      if (dot === 0) continue;
+      best[s] = (dot * inverseNorm) / this.norm(seqs[s]);
+      closest[s] = 0;
+    }
+    return { best, closest };
+  }
+
+  /**
+   * The papers' term vectors, each read once at its start and middle first: candidates lie anywhere in the arena,
+   * and one loop issuing all these cache misses together, before the scan needs them, makes maxCosines ~30% faster
+   * than missing paper by paper (BENCHMARKS.md, index speed).
+   */
+  private touchAll(seqs: ArrayLike<number>): (Uint32Array | undefined)[] {
+    const docs = new Array<Uint32Array | undefined>(seqs.length);
+    let sink = 0;
+    for (let s = 0; s < seqs.length; s++) {
+      const terms = (docs[s] = this.docs.get(seqs[s]));
+      if (terms && terms.length) sink |= terms[0] | terms[terms.length >> 1];
+    }
+    touchSink = sink;
+    return docs;
   }
 
   /** fitSteps in one go. */
@@ -399,6 +459,9 @@ class TermTable {
     }
   }
 }
+
+/** Where touchAll leaves what it read, so the reads are not optimised away. */
+let touchSink = 0;
 
 /** Term id → a linked list of (liked paper, weight): maxCosines' inverted table. */
 class Postings {

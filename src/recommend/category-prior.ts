@@ -41,19 +41,22 @@ export async function topWithCategoryPrior<P extends { seq: number; categories: 
   read: (seqs: number[]) => Promise<P[]>,
   penalty = CATEGORY_PENALTY,
 ): Promise<{ paper: P; score: number }[]> {
-  const score = new Map(ranked.map((r) => [r.seq, r.score]));
   const byOrder = (a: { paper: P; score: number }, b: { paper: P; score: number }) => b.score - a.score || a.paper.seq - b.paper.seq;
-  if (query.length === 0 || penalty === 0) {
-    return (await read(ranked.slice(0, k).map((r) => r.seq))).map((paper) => ({ paper, score: score.get(paper.seq)! })).sort(byOrder);
-  }
+  /** The papers of ranked[from, from + n) with their scores (a paper the store no longer has is left out). */
+  const readScored = async (from: number, n: number) => {
+    const part = ranked.slice(from, from + n);
+    const score = new Map(part.map((r) => [r.seq, r.score]));
+    return (await read(part.map((r) => r.seq))).map((paper) => ({ paper, score: score.get(paper.seq)! }));
+  };
+  if (query.length === 0 || penalty === 0) return (await readScored(0, k)).sort(byOrder);
   const batch = Math.min(Math.max(2 * k, 10), MAX_BATCH); // a read per turn of the event loop: k = 1000 reads ~2,000
   const kept: { paper: P; score: number }[] = [];
   let next = 0;
   while (next < ranked.length) {
-    const seqs = ranked.slice(next, next + batch).map((r) => r.seq);
-    next += seqs.length;
-    for (const paper of await read(seqs)) {
-      kept.push({ paper, score: score.get(paper.seq)! - (sharesCategory(query, paper.categories) ? 0 : penalty) });
+    const scored = await readScored(next, batch);
+    next = Math.min(next + batch, ranked.length);
+    for (const s of scored) {
+      kept.push(sharesCategory(query, s.paper.categories) ? s : { paper: s.paper, score: s.score - penalty });
     }
     kept.sort(byOrder);
     if (kept.length >= k && next < ranked.length && kept[k - 1].score > ranked[next].score) break;

@@ -39,7 +39,9 @@ export function meanStd(xs: ArrayLike<number>): { mean: number; std: number } {
 /** Each value in standard deviations from the list's mean. */
 export function zScores(xs: ArrayLike<number>): Float64Array {
   const { mean, std } = meanStd(xs);
-  return Float64Array.from(xs, (x) => (x - mean) / std);
+  const z = new Float64Array(xs.length); // a loop: Float64Array.from with a callback is several times slower
+  for (let i = 0; i < xs.length; i++) z[i] = (xs[i] - mean) / std;
+  return z;
 }
 
 /** Calibrated fusion: the per-list z-scores of each signal, summed (weights 1 unless given). */

@@ -391,6 +391,7 @@ export class SqliteStore {
 
   /** Papers by external id, aligned with `ids`. */
   getPapersByIds(ids: readonly string[]): (StoredPaper | undefined)[] {
+    if (ids.length === 1) return [this.getPaper(ids[0])]; // every /similar and paper page: half json_each's cost
     const byId = new Map<string, StoredPaper>();
     for (const chunk of chunks(ids)) for (const row of this.stmt.byIds.all(JSON.stringify(chunk))) byId.set(row.id, rowToPaper(row));
     return ids.map((id) => byId.get(id));
