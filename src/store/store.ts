@@ -29,6 +29,9 @@ const TRENDING_CANDIDATES = `
 /** Seqs or ids passed as one JSON array parameter: one statement for a whole batch, whatever its size. */
 const IN_JSON = (column: string) => `${column} IN (SELECT value FROM json_each(?))`;
 
+/** The columns a StoredPaper is made of (not the row's timestamps): reads of papers by id or seq create no more strings. */
+const PAPER_COLUMNS = 'seq, id, title, abstract, authors, published, categories, upvotes, source, meta, content_hash';
+
 interface PaperRow {
   seq: number;
   id: string;
@@ -117,8 +120,8 @@ export class SqliteStore {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       countPapers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM papers'),
-      byId: db.prepare<[string], PaperRow>('SELECT * FROM papers WHERE id = ?'),
-      bySeq: db.prepare<[number], PaperRow>('SELECT * FROM papers WHERE seq = ?'),
+      byId: db.prepare<[string], PaperRow>(`SELECT ${PAPER_COLUMNS} FROM papers WHERE id = ?`),
+      bySeq: db.prepare<[number], PaperRow>(`SELECT ${PAPER_COLUMNS} FROM papers WHERE seq = ?`),
       insertPaper: db.prepare(
         `INSERT INTO papers (id, title, abstract, authors, published, categories, upvotes, source, meta, content_hash, created_at, updated_at)
          VALUES (@id, @title, @abstract, @authors, @published, @categories, @upvotes, @source, @meta, @content_hash, @now, @now)`,
@@ -164,8 +167,8 @@ export class SqliteStore {
         `SELECT p.seq AS seq, coalesce(p.upvotes, 0) + ? * (SELECT count(*) FROM stars s WHERE s.paper_id = p.id) AS pop
            FROM papers p WHERE ${IN_JSON('p.seq')}`,
       ),
-      byIds: db.prepare<[string], PaperRow>(`SELECT * FROM papers WHERE ${IN_JSON('id')}`),
-      bySeqs: db.prepare<[string], PaperRow>(`SELECT * FROM papers WHERE ${IN_JSON('seq')}`),
+      byIds: db.prepare<[string], PaperRow>(`SELECT ${PAPER_COLUMNS} FROM papers WHERE ${IN_JSON('id')}`),
+      bySeqs: db.prepare<[string], PaperRow>(`SELECT ${PAPER_COLUMNS} FROM papers WHERE ${IN_JSON('seq')}`),
       ingestLookup: db.prepare<[string, string], PaperRow & { vector_hash: string | null }>(
         `SELECT p.*, v.content_hash AS vector_hash FROM papers p LEFT JOIN vectors v ON v.paper_seq = p.seq AND v.model = ?
           WHERE ${IN_JSON('p.id')}`,
