@@ -1,6 +1,6 @@
 import type { HnswIndex } from '../index/hnsw-index.js';
 import type { LexicalSource } from './lexical.js';
-import type { PaperReads, StoredPaper, Window } from '../store/ports.js';
+import type { PaperReads, Ranked, StoredPaper, Window } from '../store/ports.js';
 
 /** What the rankers read: the index's neighbours and vectors, and the store's papers. */
 export type VectorIndex = Pick<HnswIndex, 'search' | 'vector' | 'size'>;
@@ -36,9 +36,13 @@ export function nearestSeqs(index: VectorIndex, vec: Float32Array, k: number, wi
 
 /** The k papers nearest to a vector within a window, skipping `exclude` (the query paper, a user's stars …). */
 export async function nearest(c: Catalog, vec: Float32Array, k: number, window: Window = {}, exclude = new Set<number>()): Promise<Scored[]> {
-  const hits = nearestSeqs(c.index, vec, k, await c.papers.seqsInWindow(window), exclude);
-  const score = new Map(hits.map((h) => [h.seq, h.score]));
-  return (await c.papers.bySeqs(hits.map((h) => h.seq))).map((paper) => ({ paper, score: score.get(paper.seq)! }));
+  return withPapers(nearestSeqs(c.index, vec, k, await c.papers.seqsInWindow(window), exclude), (seqs) => c.papers.bySeqs(seqs));
+}
+
+/** The papers of a ranked list with their scores, in its order; a paper the store no longer has is left out. */
+export async function withPapers<P extends { seq: number }>(ranked: readonly Ranked[], read: (seqs: number[]) => Promise<P[]>): Promise<{ paper: P; score: number }[]> {
+  const score = new Map(ranked.map((r) => [r.seq, r.score]));
+  return (await read(ranked.map((r) => r.seq))).map((paper) => ({ paper, score: score.get(paper.seq)! }));
 }
 
 /** Papers with their vectors, in the order given; papers without a vector yet are left out. */

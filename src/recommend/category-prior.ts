@@ -1,3 +1,5 @@
+import { withPapers } from './catalog.js';
+
 /**
  * A category-agreement prior for similar papers: a neighbour sharing no arXiv category with the query paper is
  * pushed down by `CATEGORY_PENALTY` (in the standard deviations of the fused dense + lexical score). Embedding and
@@ -42,18 +44,12 @@ export async function topWithCategoryPrior<P extends { seq: number; categories: 
   penalty = CATEGORY_PENALTY,
 ): Promise<{ paper: P; score: number }[]> {
   const byOrder = (a: { paper: P; score: number }, b: { paper: P; score: number }) => b.score - a.score || a.paper.seq - b.paper.seq;
-  /** The papers of ranked[from, from + n) with their scores (a paper the store no longer has is left out). */
-  const readScored = async (from: number, n: number) => {
-    const part = ranked.slice(from, from + n);
-    const score = new Map(part.map((r) => [r.seq, r.score]));
-    return (await read(part.map((r) => r.seq))).map((paper) => ({ paper, score: score.get(paper.seq)! }));
-  };
-  if (query.length === 0 || penalty === 0) return (await readScored(0, k)).sort(byOrder);
+  if (query.length === 0 || penalty === 0) return (await withPapers(ranked.slice(0, k), read)).sort(byOrder);
   const batch = Math.min(Math.max(2 * k, 10), MAX_BATCH); // a read per turn of the event loop: k = 1000 reads ~2,000
   const kept: { paper: P; score: number }[] = [];
   let next = 0;
   while (next < ranked.length) {
-    const scored = await readScored(next, batch);
+    const scored = await withPapers(ranked.slice(next, next + batch), read);
     next = Math.min(next + batch, ranked.length);
     for (const s of scored) {
       kept.push(sharesCategory(query, s.paper.categories) ? s : { paper: s.paper, score: s.score - penalty });

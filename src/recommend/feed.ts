@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { DatedWindow, StoredPaper, Users, Window } from '../store/ports.js';
 import { candidateSeqs, diversify, scoreAffinity } from './affinity.js';
-import { withVectors, type Catalog } from './catalog.js';
+import { withPapers, withVectors, type Catalog } from './catalog.js';
 import { paperTerms } from '../text/terms.js';
 import { feedSignalsYielding, fuseWithLexiconSteps } from './lexical.js';
 import { runYielding } from '../util/steps.js';
@@ -244,6 +244,5 @@ export async function recommendFromSet(
     .map((a, i) => ({ seq: a.seq, score: fused[i] }))
     .sort((a, b) => b.score - a.score || a.seq - b.seq)
     .slice(0, k);
-  const score = new Map(top.map((t) => [t.seq, t.score]));
-  return (await c.papers.bySeqs(top.map((t) => t.seq))).map((paper) => ({ paper, score: score.get(paper.seq)! }));
+  return withPapers(top, (seqs) => c.papers.bySeqs(seqs));
 }

@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { DatedWindow, PaperReads, StoredPaper } from '../store/ports.js';
+import { withPapers } from './catalog.js';
 import type { ResultCache } from './result-cache.js';
 
 export const DEFAULT_TRENDING_DAYS = 7;
@@ -39,14 +40,12 @@ export async function trending({ papers, cache }: TrendingInput, window: Trendin
   const key = JSON.stringify([window.since, window.until, window.category ?? null, k]);
   const items = await cache.get(key, async () => {
     const ranked = await papers.trending(window, k, { starWeight: STAR_WEIGHT, gravity: GRAVITY });
-    const score = new Map(ranked.map((r) => [r.seq, r.score]));
     // The ranking statement (~30 ms for the whole corpus) and the papers in slices each get their own turn of the
     // event loop: with k = 1000 the three together blocked it for ~50 ms (BENCHMARKS.md, k = 1000).
     const items: TrendingItem[] = [];
     for (let from = 0; from < ranked.length; from += READ_SLICE) {
       await yieldToEventLoop();
-      const slice = ranked.slice(from, from + READ_SLICE).map((r) => r.seq);
-      for (const paper of await papers.bySeqs(slice)) items.push({ paper, score: score.get(paper.seq)! });
+      items.push(...(await withPapers(ranked.slice(from, from + READ_SLICE), (seqs) => papers.bySeqs(seqs))));
     }
     return items;
   });

@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { nearest } from '../../recommend/catalog.js';
+import { nearest, withPapers } from '../../recommend/catalog.js';
 import { hybridFusion, lexicalList, RRF_K } from '../../recommend/hybrid-search.js';
 import type { Ranked } from '../../store/ports.js';
 import type { AppEnv } from '../auth.js';
@@ -74,8 +74,7 @@ export function searchRoutes(app: OpenAPIHono<AppEnv>, d: Pick<ApiDeps, 'papers'
       const semantic = within?.size === 0 ? [] : index.search(vec, depth, within);
       ranked = hybridFusion(semantic, lexicalList(keyword, semantic, lexicon, q, depth), k);
     }
-    const score = new Map(ranked.map((r) => [r.seq, r.score]));
-    const items = (await d.papers.bySeqs(ranked.map((r) => r.seq))).map((p) => ({ paper: toApiPaper(p), score: score.get(p.seq)! }));
+    const items = (await withPapers(ranked, (seqs) => d.papers.bySeqs(seqs))).map((r) => ({ paper: toApiPaper(r.paper), score: r.score }));
     return c.json({ items }, 200);
   });
 }
