@@ -150,19 +150,14 @@ export class Lexicon {
   maxCosines(liked: Uint32Array[], seqs: ArrayLike<number>): { best: Float32Array; closest: Int32Array } {
     if (liked.length === 1) return this.cosinesToOne(liked[0], seqs);
     const postings = new Postings(liked.reduce((n, l) => n + l.length, 0));
-    const filter = new Int32Array(FILTER_WORDS);
+    const filter = new TermFilter();
     liked.forEach((terms, li) => {
-      let norm = 0;
       const start = postings.size;
-      for (let i = 0; i < terms.length; i++) {
-        const idf = this.idf(termIdOf(terms[i]));
-        if (idf === 0) continue;
-        const w = TF[countOf(terms[i])] * idf;
-        norm += w * w;
-        postings.add(termIdOf(terms[i]), li, w * idf);
-        filter[(termIdOf(terms[i]) >>> 5) & (FILTER_WORDS - 1)] |= 1 << (terms[i] >>> 8 & 31);
-      }
-      postings.scale(start, norm > 0 ? 1 / Math.sqrt(norm) : 0);
+      const norm = this.weighQuery(terms, (id, weight) => {
+        postings.add(id, li, weight);
+        filter.add(id);
+      });
+      postings.scale(start, norm > 0 ? 1 / norm : 0);
     });
     const best = new Float32Array(seqs.length);
     const closest = new Int32Array(seqs.length).fill(-1);
@@ -174,9 +169,9 @@ export class Lexicon {
       if (!terms) continue;
       let nTouched = 0;
       for (let i = 0; i < terms.length; i++) {
-        const id = terms[i] >>> 8;
-        if ((filter[(id >>> 5) & (FILTER_WORDS - 1)] & (1 << (id & 31))) === 0) continue;
-        const tf = TF[terms[i] & 0xff];
+        const id = termIdOf(terms[i]);
+        if (!filter.mayHave(id)) continue;
+        const tf = TF[countOf(terms[i])];
         for (let p = postings.first(id); p >= 0; p = postings.next[p]) {
           const li = postings.liked[p];
           if (acc[li] === 0) touched[nTouched++] = li;
@@ -198,26 +193,21 @@ export class Lexicon {
 
   /**
    * maxCosines for one liked vector (similar papers, recommend from one paper): a weight per term instead of
-   * postings lists, and one sum per paper instead of one per liked vector. The same numbers.
+   * postings lists, and one sum per paper instead of one per liked vector. The same numbers. Its scan stays its own
+   * loop: through a shared scan with a callback per hit it was ~10% slower (200 real candidates, 0.26–0.29 vs 0.23–0.26 ms).
    */
   private cosinesToOne(query: Uint32Array, seqs: ArrayLike<number>): { best: Float32Array; closest: Int32Array } {
     const slots = new TermTable(query.length);
-    const weight = new Float64Array(query.length);
-    const filter = new Int32Array(FILTER_WORDS);
+    const weights = new Float64Array(query.length);
+    const filter = new TermFilter();
     let used = 0;
-    let norm = 0;
-    for (let i = 0; i < query.length; i++) {
-      const id = termIdOf(query[i]);
-      const idf = this.idf(id);
-      if (idf === 0) continue;
-      const w = TF[countOf(query[i])] * idf;
-      norm += w * w;
+    const norm = this.weighQuery(query, (id, weight) => {
       let slot = slots.get(id);
       if (slot === TermTable.ABSENT) slots.set(id, (slot = used++));
-      weight[slot] += w * idf;
-      filter[(id >>> 5) & (FILTER_WORDS - 1)] |= 1 << (id & 31);
-    }
-    const inverseNorm = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+      weights[slot] += weight;
+      filter.add(id);
+    });
+    const inverseNorm = norm > 0 ? 1 / norm : 0;
     const best = new Float32Array(seqs.length);
     const closest = new Int32Array(seqs.length).fill(-1);
     const docs = this.touchAll(seqs);
@@ -226,16 +216,33 @@ export class Lexicon {
       if (!terms) continue;
       let dot = 0;
       for (let i = 0; i < terms.length; i++) {
-        const id = terms[i] >>> 8;
-        if ((filter[(id >>> 5) & (FILTER_WORDS - 1)] & (1 << (id & 31))) === 0) continue;
+        const id = termIdOf(terms[i]);
+        if (!filter.mayHave(id)) continue;
         const slot = slots.get(id);
-        if (slot !== TermTable.ABSENT) dot += weight[slot] * TF[terms[i] & 0xff];
+        if (slot !== TermTable.ABSENT) dot += weights[slot] * TF[countOf(terms[i])];
       }
       if (dot === 0) continue;
       best[s] = (dot * inverseNorm) / this.norm(seqs[s]);
       closest[s] = 0;
     }
     return { best, closest };
+  }
+
+  /**
+   * Calls `each` with every counted term of a query's term vector and its weight w · idf, w its tf-idf (× a paper's
+   * tf gives w · w_paper); returns ‖w‖.
+   */
+  private weighQuery(terms: Uint32Array, each: (id: number, weight: number) => void): number {
+    let sq = 0;
+    for (let i = 0; i < terms.length; i++) {
+      const id = termIdOf(terms[i]);
+      const idf = this.idf(id);
+      if (idf === 0) continue;
+      const w = TF[countOf(terms[i])] * idf;
+      sq += w * w;
+      each(id, w * idf);
+    }
+    return Math.sqrt(sq);
   }
 
   /**
@@ -405,18 +412,14 @@ function* byTermId(packed: Uint32Array): Steps<{ sorted: Uint32Array; positions:
   return { sorted: keys, positions: from };
 }
 
-/**
- * An open-addressing map from term id to a non-negative integer, (id, value) side by side: one cache line a probe.
- * It doubles when half full, so it can start small: a table sized for the worst case misses the cache on every probe.
- */
+/** An open-addressing map from term id to a non-negative integer, (id, value) side by side: one cache line a probe. */
 class TermTable {
   static readonly ABSENT = -1;
-  private slots: Int32Array;
-  private mask: number;
-  private count = 0;
+  private readonly slots: Int32Array;
+  private readonly mask: number;
 
-  /** Room for `n` entries before the first doubling. */
-  constructor(n = 1 << 12) {
+  /** Room for `n` entries at load ≤ 1/2. */
+  constructor(n: number) {
     let cap = 16;
     while (cap < 2 * n) cap <<= 1;
     this.slots = new Int32Array(2 * cap).fill(-1);
@@ -430,14 +433,8 @@ class TermTable {
   }
 
   set(id: number, value: number): void {
-    let i = this.slot(id);
-    if (this.slots[i] !== id) {
-      if (2 * ++this.count > this.mask + 1) {
-        this.grow();
-        i = this.slot(id);
-      }
-      this.slots[i] = id;
-    }
+    const i = this.slot(id);
+    this.slots[i] = id;
     this.slots[i + 1] = value;
   }
 
@@ -446,17 +443,21 @@ class TermTable {
     const i = this.slot(id);
     return this.slots[i] === id ? this.slots[i + 1] : TermTable.ABSENT;
   }
+}
 
-  private grow(): void {
-    const old = this.slots;
-    this.slots = new Int32Array(2 * old.length).fill(-1);
-    this.mask = old.length - 1;
-    for (let i = 0; i < old.length; i += 2) {
-      if (old[i] === -1) continue;
-      const j = this.slot(old[i]);
-      this.slots[j] = old[i];
-      this.slots[j + 1] = old[i + 1];
-    }
+/**
+ * A bit per term id's low 16 bits (8 KB, in L1), in front of a query's term table: most of a paper's terms are in
+ * no query, and one load rejects them.
+ */
+class TermFilter {
+  private readonly words = new Int32Array(FILTER_WORDS);
+
+  add(id: number): void {
+    this.words[(id >>> 5) & (FILTER_WORDS - 1)] |= 1 << (id & 31);
+  }
+
+  mayHave(id: number): boolean {
+    return (this.words[(id >>> 5) & (FILTER_WORDS - 1)] & (1 << (id & 31))) !== 0;
   }
 }
 
