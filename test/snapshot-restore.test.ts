@@ -74,7 +74,7 @@ describe('restoring the shared index snapshot', () => {
 
     const logs: string[] = [];
     const restored = await restoreSnapshot(snapshots, dirB, 'm', (m) => logs.push(m));
-    expect(restored?.lexicon).toBeInstanceOf(Buffer);
+    expect(restored?.lexicon?.bytes).toBeInstanceOf(Buffer);
     const b = indexSync(engine, dirB, (m) => logs.push(m));
     b.useRestored(restored!);
     await b.load();

@@ -33,19 +33,13 @@ function readLocalManifest(dir: string, model: string): LocalManifest | null {
   }
 }
 
-/** Writes a file under a temp name and renames it in, so a reader never sees half of it. */
-function writeAtomically(file: string, data: Buffer | string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}
-
 /**
- * writeAtomically off the main thread (libuv's pool), two files at once. The callback fs.writeFile: it hands the
- * whole buffer to one write, where fs.promises' writes 512 KiB at a time, each started from the main thread.
+ * Writes a file under a temp name and renames it in, so a reader never sees half of it; off the main thread
+ * (libuv's pool). The callback fs.writeFile: it hands the whole buffer to one write, where fs.promises' writes
+ * 512 KiB at a time, each started from the main thread.
  */
 const writeFile = promisify(fs.writeFile);
-async function writeAtomicallyAsync(file: string, data: Buffer | string): Promise<void> {
+async function writeAtomically(file: string, data: Buffer | string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, data);
   await fs.promises.rename(tmp, file);
@@ -54,9 +48,8 @@ async function writeAtomicallyAsync(file: string, data: Buffer | string): Promis
 /** What a restore wrote, for the load to take from memory rather than read back: the index file's checksum, the lexicon. */
 export interface RestoredSnapshot {
   indexSha256: string;
-  /** The lexicon file's bytes, when it came with the snapshot, and its writing (a save must wait for it). */
-  lexicon?: Buffer;
-  lexiconWritten?: Promise<void>;
+  /** The lexicon file's bytes and version, when it came with the snapshot, and its writing (a save waits for it). */
+  lexicon?: { bytes: Buffer; version: number; written: Promise<void> };
 }
 
 /**
@@ -85,7 +78,7 @@ export async function restoreSnapshot(snapshots: IndexSnapshots, dir: string, mo
   const { lexicon, ...manifest } = JSON.parse(snap.manifest) as SnapshotManifest;
   const [indexBytes, lexiconBytes] = snap.parts;
   fs.mkdirSync(dir, { recursive: true });
-  const indexWritten = writeAtomicallyAsync(path.join(dir, path.basename(manifest.file)), indexBytes);
+  const indexWritten = writeAtomically(path.join(dir, path.basename(manifest.file)), indexBytes);
   // The lexicon file stands on its own (its header has its version), so it goes at once, whatever the index's fate.
   let lexiconNote = ', without a lexicon';
   let lexiconWritten: Promise<void> | undefined;
@@ -94,14 +87,14 @@ export async function restoreSnapshot(snapshots: IndexSnapshots, dir: string, mo
     if (lexiconBytesVersion(lexiconBytes) !== lexicon.version) lexiconNote = ', its lexicon damaged (rebuilt from the database)';
     else if (local !== null && local >= lexicon.version) lexiconNote = ', our own lexicon kept (as new)';
     else {
-      lexiconWritten = writeAtomicallyAsync(path.join(dir, LEXICON_FILE), lexiconBytes);
+      lexiconWritten = writeAtomically(path.join(dir, LEXICON_FILE), lexiconBytes);
       lexiconNote = ` with the lexicon at v${lexicon.version}`;
     }
   }
   const indexSha256 = crypto.createHash('sha256').update(indexBytes).digest('hex'); // while the files are written
   const indexOk = indexSha256 === manifest.sha256;
   await indexWritten;
-  if (indexOk) await writeAtomicallyAsync(path.join(dir, MANIFEST), JSON.stringify(manifest));
+  if (indexOk) await writeAtomically(path.join(dir, MANIFEST), JSON.stringify(manifest));
   const total = snap.parts.reduce((sum, p) => sum + p.length, 0);
   const note = indexOk ? lexiconNote : ', its index damaged (rebuilt from the database)';
   log(`index: snapshot v${manifest.version} (${(total / 1e6).toFixed(1)} MB${note}) fetched from the database in ${Date.now() - started} ms (read ${read - started} ms, index checked and written ${Date.now() - read} ms)`);
@@ -110,7 +103,7 @@ export async function restoreSnapshot(snapshots: IndexSnapshots, dir: string, mo
     return null;
   }
   // The lexicon file may still be being written: the load takes the bytes, the next save waits for the file.
-  return { indexSha256, ...(lexiconWritten && { lexicon: lexiconBytes, lexiconWritten }) };
+  return { indexSha256, ...(lexiconWritten && { lexicon: { bytes: lexiconBytes, version: lexicon!.version, written: lexiconWritten } }) };
 }
 
 /**

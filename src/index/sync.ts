@@ -1,6 +1,6 @@
 import { HnswIndex, type HnswParams, type VectorSource } from './hnsw-index.js';
 import type { Lexicon } from './lexicon.js';
-import { lexiconBytesVersion, lexiconFromBytes, loadLexiconFile, saveLexicon } from './lexicon-file.js';
+import { lexiconFromBytes, loadLexiconFile, saveLexicon } from './lexicon-file.js';
 import { catchUpLexicon, loadLexicon, type TermBackfill, type TermSource } from './lexicon-sync.js';
 import type { RestoredSnapshot } from './snapshot-sync.js';
 
@@ -93,10 +93,10 @@ export class IndexSync {
    */
   useRestored(restored: RestoredSnapshot): void {
     this.restored = restored;
-    if (!restored.lexiconWritten) return;
-    const version = lexiconBytesVersion(restored.lexicon!) ?? -1;
-    this.restoredLexiconWrite = restored.lexiconWritten.then(
-      () => void (this.lexiconSaved = version),
+    const { lexicon } = restored;
+    if (!lexicon) return;
+    this.restoredLexiconWrite = lexicon.written.then(
+      () => void (this.lexiconSaved = lexicon.version),
       (err) => this.opts.log(`lexicon: the snapshot's not saved (${(err as Error).message}); the next save writes it`),
     );
   }
@@ -104,7 +104,7 @@ export class IndexSync {
   /** The saved lexicon if it is usable for this store (not ahead of its change log), else one built from the store. */
   private async openLexicon(): Promise<{ lexicon: Lexicon; version: number }> {
     const { dir, changes, log } = this.opts;
-    const restored = this.restored?.lexicon && lexiconFromBytes(this.restored.lexicon);
+    const restored = this.restored?.lexicon && lexiconFromBytes(this.restored.lexicon.bytes);
     const saved = restored || loadLexiconFile(dir);
     if (saved && saved.version <= (await changes.head())) {
       if (!restored) this.lexiconSaved = saved.version; // else once its file is written (useRestored)
