@@ -1,13 +1,16 @@
 // Bundles the dashboard (web/src → web/dist): index.html, the embeddable widget embed.js, assets/app.js (TypeScript + Chart.js + KaTeX, minified),
 // assets/app.css, the paper page's assets/paper.js and paper.css, and KaTeX's stylesheet and woff2 fonts. Run by `npm run build:web`, postinstall and prestart; it takes well under a second.
 // Type-checking the front end is separate: `tsc --noEmit -p web` (web/ has its own tsconfig with DOM types).
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const WEB = fileURLToPath(new URL('../web', import.meta.url));
-const KATEX_DIST = path.join(path.dirname(fileURLToPath(import.meta.resolve('katex/package.json'))), 'dist');
+// createRequire, not import.meta.resolve: vitest's global setup (which builds web/dist once for the tests) lacks the latter.
+const KATEX_DIST = path.join(path.dirname(createRequire(import.meta.url).resolve('katex/package.json')), 'dist');
 
 /**
  * KaTeX's stylesheet (the font-display: swap variant) with its fonts beside it in assets/: woff2 only (every browser
@@ -28,10 +31,12 @@ export const WEB_DIST = path.join(WEB, 'dist');
 /** The widget's file in web/dist, served at /embed.js (src/api/routes/widget.ts). */
 export const EMBED_FILE = 'embed.js';
 
-/** Builds web/dist from scratch (into a temp folder, swapped in by rename: a running server never sees half a build). */
+/**
+ * Builds web/dist from scratch, into a temp folder swapped in by two renames (the old build moved aside, then the new
+ * one in), so a running server never sees half a build, and no file is missing for longer than between two renames.
+ */
 export async function buildWeb(): Promise<{ files: string[]; bytes: number }> {
-  const tmp = `${WEB_DIST}.tmp-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
+  const tmp = `${WEB_DIST}.tmp-${process.pid}-${randomUUID()}`;
   await build({
     entryPoints: { app: path.join(WEB, 'src/main.ts') },
     outdir: path.join(tmp, 'assets'),
@@ -68,8 +73,10 @@ export async function buildWeb(): Promise<{ files: string[]; bytes: number }> {
   fs.copyFileSync(path.join(WEB, 'src/index.html'), path.join(tmp, 'index.html'));
   fs.copyFileSync(path.join(WEB, 'src/favicon.svg'), path.join(tmp, 'assets/favicon.svg'));
   copyKatex(path.join(tmp, 'assets'));
-  fs.rmSync(WEB_DIST, { recursive: true, force: true });
+  const old = `${WEB_DIST}.old-${process.pid}-${randomUUID()}`;
+  if (fs.existsSync(WEB_DIST)) fs.renameSync(WEB_DIST, old);
   fs.renameSync(tmp, WEB_DIST);
+  fs.rmSync(old, { recursive: true, force: true });
   const files = [...fs.readdirSync(WEB_DIST), ...fs.readdirSync(path.join(WEB_DIST, 'assets')).map((f) => `assets/${f}`)].filter((f) => f !== 'assets');
   const bytes = files.reduce((sum, f) => sum + fs.statSync(path.join(WEB_DIST, f)).size, 0);
   return { files, bytes };

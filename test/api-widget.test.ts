@@ -1,7 +1,6 @@
 // What the widget (/embed.js) relies on over HTTP: the script's headers, CORS for its calls (preflight for POST JSON),
 // and the JSON feed behind the read-only feed key — which reads that feed and nothing else.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../scripts/build-web.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { testConfig } from './engines.js';
 import { expectProblem, paper, tempDir } from './helpers.js';
@@ -22,7 +21,6 @@ describe('the widget over HTTP: /embed.js, CORS, GET /v1/users/{uid}/feed.json?k
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
-    await buildWeb();
     server = await startServer(await testConfig({ DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', ADMIN_TOKEN: ADMIN, CORS_ORIGINS: APP }), () => {});
     await server.ready;
     const papers = ['w1', 'w2', 'w3', 'w4'].map((id, i) => paper(id, { title: `Graph neural networks for molecules ${i}`, abstract: `Message passing on molecular graphs, variant ${i}.` }));

@@ -3,7 +3,6 @@
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../scripts/build-web.js';
 import { loadConfig, PROJECT_ROOT } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { hasChromium, horizontalOverflow, launchChromium, offlinePage, PHONE } from './browser.js';
@@ -22,7 +21,6 @@ describe.skipIf(!hasChromium)('collections and library import in the dashboard (
   const errors: string[] = [];
 
   beforeAll(async () => {
-    await buildWeb();
     server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', ADMIN_TOKEN: ADMIN }), () => {});
     await server.ready;
     const res = await fetch(`${server.url}/v1/users`, { method: 'POST', headers: { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'e2e' }) });

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../scripts/build-web.js';
 import { loadConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { tempDir } from './helpers.js';
@@ -20,7 +19,6 @@ describe.skipIf(!hasChromium)('dashboard in a real browser (seeded server, Chrom
   const errors: string[] = [];
 
   beforeAll(async () => {
-    await buildWeb();
     server = await startServer(loadConfig({ SYNC_SCHEDULE: 'off', DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', ADMIN_TOKEN: ADMIN }), () => {});
     await server.ready;
     const res = await fetch(`${server.url}/v1/users`, {

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../scripts/build-web.js';
 import { loadConfig } from '../src/config.js';
 import { PROJECT_ROOT } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
@@ -21,7 +20,6 @@ describe.skipIf(!hasChromium)('date pages and a URL that holds the view (seeded 
   const errors: string[] = [];
 
   beforeAll(async () => {
-    await buildWeb();
     server = await startServer(loadConfig({ DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0' }), () => {});
     await server.ready;
     days = (await (await fetch(`${server.url}/v1/calendar`)).json()).days.map((d: { date: string }) => d.date);

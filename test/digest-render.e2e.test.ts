@@ -5,7 +5,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../scripts/build-web.js';
 import { loadConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { tempDir, sqliteOf } from './helpers.js';
@@ -24,7 +23,6 @@ describe.skipIf(!hasChromium)('digests in Chromium', () => {
   let firstPaper: string;
 
   beforeAll(async () => {
-    await buildWeb();
     box = await startMailbox();
     server = await startServer(
       loadConfig({ DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', SMTP_URL: box.url, DIGEST_SCHEDULE: 'off', PUBLIC_URL: 'https://papers.example.org' }),

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../scripts/build-web.js';
 import { loadConfig, PROJECT_ROOT } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { hasChromium, horizontalOverflow, launchChromium, offlinePage, PHONE } from './browser.js';
@@ -33,7 +32,6 @@ describe.skipIf(!hasChromium)('the paper page /papers/{id} (seeded server, Chrom
   const errors: string[] = [];
 
   beforeAll(async () => {
-    await buildWeb();
     server = await startServer(loadConfig({ DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', ADMIN_TOKEN: ADMIN }), () => {});
     await server.ready;
     const res = await fetch(`${server.url}/v1/papers`, {

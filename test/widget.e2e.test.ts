@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../scripts/build-web.js';
 import { loadConfig, PROJECT_ROOT } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { hasChromium, launchChromium } from './browser.js';
@@ -98,7 +97,6 @@ describe.skipIf(!hasChromium)('the widget /embed.js on another origin (seeded se
   beforeAll(async () => {
     allowed = await hostSite(pages, csp);
     refused = await hostSite(pages, csp);
-    await buildWeb();
     server = await startServer(
       loadConfig({ DATA_DIR: tempDir(), PORT: '0', RATE_LIMIT_PER_MINUTE: '0', ADMIN_TOKEN: ADMIN, CORS_ORIGINS: allowed.origin, SYNC_SCHEDULE: 'off' }),
       () => {},
