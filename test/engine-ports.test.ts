@@ -51,18 +51,40 @@ describe.each<EngineName>(['sqlite', 'postgres'])('the %s engine', (name) => {
     await engine.writes.saveTerms([{ seq: t2!.seq, terms: Uint32Array.from([0x000301]) }, { seq: 999_999, terms }]); // unknown seq: skipped
     expect((await engine.writes.papersWithoutTerms(-1, 1000)).map((r) => r.seq)).not.toContain(t2!.seq);
     const since = await collect(engine.changes.termsSince(head0, await engine.changes.head()));
-    expect(since.map((r) => [r.seq, r.terms && Array.from(r.terms)])).toEqual([
-      [t1!.seq, Array.from(terms)],
-      [t2!.seq, [0x000301]],
+    expect(since.map((r) => [r.seq, r.terms && Array.from(r.terms), r.terms && r.categories])).toEqual([
+      [t1!.seq, Array.from(terms), ['cs.LG']],
+      [t2!.seq, [0x000301], ['cs.LG']],
     ]);
     const all = (await collect(engine.changes.allTerms())).flat();
     expect(all.find((r) => r.seq === t1!.seq)!.terms).toEqual(terms);
+    expect(all.find((r) => r.seq === t1!.seq)!.categories).toEqual(['cs.LG']);
     expect(all.some((r) => r.seq === 999_999)).toBe(false);
     expect(await engine.papers.popularityOf([t2!.seq, t1!.seq, 999_999], 3)).toEqual([0, 4, 0]);
     await engine.writes.deletePaper('t1');
     await engine.writes.deletePaper('t2');
     const gone = await collect(engine.changes.termsSince(head0, await engine.changes.head()));
     expect(gone.every((r) => r.terms === null)).toBe(true);
+  });
+
+  it('logs a change of categories alone (the lexicons hold them), and nothing for a write that changes neither', async () => {
+    const terms = Uint32Array.from([0x000101]);
+    await engine.writes.writeBatch([{ paper: paper('c1', { categories: ['cs.LG'] }), contentHash: 'c1', vector: vec(), terms }], 'm', 8);
+    const [c1] = await engine.papers.byIds(['c1']);
+    const head0 = await engine.changes.head();
+    // Same text (no new vector or terms), more upvotes: not a change the indexes follow.
+    await engine.writes.writeBatch([{ paper: paper('c1', { categories: ['cs.LG'], upvotes: 9 }), contentHash: 'c1' }], 'm', 8);
+    expect(await engine.changes.head()).toBe(head0);
+    // Same text, other categories (arXiv cross-listed it): logged, and replayed with the new categories.
+    await engine.writes.writeBatch([{ paper: paper('c1', { categories: ['cs.LG', 'cs.CL'], upvotes: 9 }), contentHash: 'c1' }], 'm', 8);
+    const head1 = await engine.changes.head();
+    expect(head1).toBeGreaterThan(head0);
+    const since = await collect(engine.changes.termsSince(head0, head1));
+    expect(since.map((r) => [r.seq, r.terms && Array.from(r.terms), r.terms && r.categories])).toEqual([[c1!.seq, [0x000101], ['cs.LG', 'cs.CL']]]);
+    // The index replays it too: the same vector as before.
+    const vecs = await collect(engine.changes.changesSince(head0, 'm', head1));
+    expect(vecs.map((r) => r.seq)).toEqual([c1!.seq]);
+    expect(vecs[0].vec).toEqual((await engine.papers.vectors([c1!.seq], 'm'))[0]);
+    await engine.writes.deletePaper('c1');
   });
 
   it('writes papers, vectors and the change log per batch; updates keep seq; deletes are logged', async () => {

@@ -176,7 +176,8 @@ describe('Lexicon', () => {
 describe('lexicon file', () => {
   it('reads back what it saved (same scores, same version), and ignores a file that does not add up', async () => {
     const lex = new Lexicon();
-    texts.forEach((t, i) => lex.set(3 * i, termVector(t)));
+    const cats = [['cs.LG'], ['cs.CL', 'cs.AI'], ['cs.RO']];
+    texts.forEach((t, i) => lex.set(3 * i, termVector(t), i === 4 ? undefined : cats[i % 3])); // paper 12: categories not known
     const dir = tempDir();
     expect(loadLexiconFile(dir)).toBeNull(); // none yet
     await saveLexicon(dir, lex, 2 ** 33 + 5);
@@ -185,11 +186,21 @@ describe('lexicon file', () => {
     const seqs = texts.map((_, i) => 3 * i);
     for (const q of [0, 9, 17]) expect(Array.from(back.lexicon.cosines(termVector(texts[q]), seqs))).toEqual(Array.from(lex.cosines(termVector(texts[q]), seqs)));
     expect(Array.from(back.lexicon.fit(seqs, { df: 'corpus' }).rows.vals)).toEqual(Array.from(lex.fit(seqs, { df: 'corpus' }).rows.vals));
+    expect(seqs.map((seq) => back.lexicon.categoriesOf(seq))).toEqual(seqs.map((seq) => lex.categoriesOf(seq)));
+    expect([back.lexicon.categoriesOf(3), back.lexicon.categoriesOf(12), back.lexicon.categoriesOf(1)]).toEqual([['cs.CL', 'cs.AI'], undefined, undefined]);
     // A later change applies on top of the loaded one as on the original.
     back.lexicon.delete(0);
     lex.delete(0);
+    expect(back.lexicon.categoriesOf(0)).toBeUndefined();
     expect(Array.from(back.lexicon.cosines(termVector(texts[1]), seqs))).toEqual(Array.from(lex.cosines(termVector(texts[1]), seqs)));
     const file = path.join(dir, 'lexicon.bin');
+    // A category list number that points at no list: not a file we wrote.
+    const bytes = fs.readFileSync(file);
+    const listOfAt = bytes.length - Math.ceil(bytes.readUInt32LE(28) / 4) * 4 - 4 * texts.length;
+    fs.writeFileSync(file, Buffer.concat([bytes.subarray(0, listOfAt), Buffer.from(Int32Array.of(99).buffer), bytes.subarray(listOfAt + 4)]));
+    expect(loadLexiconFile(dir)).toBeNull();
+    fs.writeFileSync(file, bytes);
+    expect(loadLexiconFile(dir)).not.toBeNull();
     fs.truncateSync(file, fs.statSync(file).size - 8);
     expect(loadLexiconFile(dir)).toBeNull();
   });
@@ -222,6 +233,12 @@ describe('lexicon sync', () => {
     const [c] = await engine.papers.byIds(['c']);
     expect(lexicon.size).toBe(2);
     expect(lexicon.has(c!.seq)).toBe(true);
+    expect(lexicon.categoriesOf(c!.seq)).toEqual(['cs.LG']); // the paper's categories come with its terms
+    // Other categories for the same text: the log names the paper, and the lexicon takes them.
+    const before = await engine.changes.head();
+    await engine.writes.writeBatch([{ paper: paper('c', { title: 'Robot grasping', abstract: 'tactile manipulation', categories: ['cs.RO'] }), contentHash: 'c' }], 'm', 4);
+    await catchUpLexicon(lexicon, engine.changes, before, await engine.changes.head());
+    expect(lexicon.categoriesOf(c!.seq)).toEqual(['cs.RO']);
     await engine.close();
   });
 });

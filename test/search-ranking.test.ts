@@ -150,40 +150,64 @@ describe('category prior for similar papers', () => {
   });
 });
 
-describe('category prior, reading papers lazily', () => {
-  it('gives exactly the order of applying the prior to the whole pool, reading far fewer papers', async () => {
+describe('category prior, categories from memory', () => {
+  const cats = ['cs.AI', 'cs.CL', 'cs.RO', 'cs.CV'];
+  type P = { seq: number; score: number; categories: string[] };
+  const makePool = (r: () => number, n: number): P[] =>
+    Array.from({ length: n }, (_, seq) => ({ seq, score: Math.round(r() * 40) / 10, categories: [cats[Math.floor(r() * 4)]] }));
+  const rankedOf = (pool: P[]) => [...pool].sort((a, b) => b.score - a.score || a.seq - b.seq).map(({ seq, score }) => ({ seq, score }));
+  /** The prior applied to the whole pool, then the top k: what the served order must equal. */
+  const expectedTop = (pool: P[], query: string[], k: number) => {
+    const all = applyCategoryPrior(Float64Array.from(pool, (p) => p.score), query, pool.map((p) => p.categories), 2);
+    return pool.map((p, i) => [p.seq, all[i]]).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k);
+  };
+
+  it('gives exactly the order of applying the prior to the whole pool, reading only the k papers returned', async () => {
     const seed = 20261204;
     console.log(`topWithCategoryPrior test: seed ${seed}`);
     const r = rng(seed);
-    const cats = ['cs.AI', 'cs.CL', 'cs.RO', 'cs.CV'];
     for (let trial = 0; trial < 50; trial++) {
-      const pool = Array.from({ length: 200 }, (_, seq) => ({ seq, score: Math.round(r() * 40) / 10, categories: [cats[Math.floor(r() * 4)]] }));
-      const ranked = [...pool].sort((a, b) => b.score - a.score || a.seq - b.seq).map(({ seq, score }) => ({ seq, score }));
+      const pool = makePool(r, 200);
       const query = [cats[trial % 4]];
       const k = 1 + (trial % 20);
-      let read = 0;
-      const got = await topWithCategoryPrior(ranked, k, query, async (seqs) => ((read += seqs.length), seqs.map((s) => pool[s])), 2);
-      const all = applyCategoryPrior(Float64Array.from(pool, (p) => p.score), query, pool.map((p) => p.categories), 2);
-      const expected = pool.map((p) => ({ seq: p.seq, score: all[p.seq] })).sort((a, b) => b.score - a.score || a.seq - b.seq).slice(0, k);
-      expect(got.map((g) => [g.paper.seq, g.score]), `trial ${trial}`).toEqual(expected.map((e) => [e.seq, e.score]));
-      expect(read).toBeLessThan(200);
+      const reads: number[][] = [];
+      const got = await topWithCategoryPrior(rankedOf(pool), k, query, (s) => pool[s].categories, async (seqs) => (reads.push(seqs), seqs.map((s) => pool[s])), 2);
+      const expected = expectedTop(pool, query, k);
+      expect(got.map((g) => [g.paper.seq, g.score]), `trial ${trial}`).toEqual(expected);
+      expect(reads, `trial ${trial}`).toEqual([expected.map((e) => e[0])]);
     }
   });
 
-  it('reads a large k in batches of at most 500, to the same order', async () => {
+  it('reads the categories memory does not hold, and leaves out a paper the store no longer has', async () => {
+    const seed = 20261206;
+    console.log(`topWithCategoryPrior unknown-categories test: seed ${seed}`);
+    const r = rng(seed);
+    const pool = makePool(r, 200);
+    const unknown = new Set(pool.filter(() => r() < 0.1).map((p) => p.seq));
+    const query = ['cs.AI'];
+    const expected = expectedTop(pool, query, 10);
+    const gone = expected[3][0]; // deleted after the index gave it
+    let read = 0;
+    const got = await topWithCategoryPrior(
+      rankedOf(pool),
+      10,
+      query,
+      (s) => (unknown.has(s) ? undefined : pool[s].categories),
+      async (seqs) => ((read += seqs.length), seqs.filter((s) => s !== gone).map((s) => pool[s])),
+      2,
+    );
+    expect(got.map((g) => [g.paper.seq, g.score])).toEqual(expectedTop(pool.filter((p) => p.seq !== gone), query, 10));
+    expect(read).toBe(unknown.size + 10 + 1); // the unknown ones, the first ten (one gone), the one in its place
+  });
+
+  it('reads a large k in statements of at most 500, to the same order', async () => {
     const seed = 20261205;
     console.log(`topWithCategoryPrior large-k test: seed ${seed}`);
-    const r = rng(seed);
-    const cats = ['cs.AI', 'cs.CL', 'cs.RO', 'cs.CV'];
-    const pool = Array.from({ length: 3000 }, (_, seq) => ({ seq, score: Math.round(r() * 400) / 100, categories: [cats[Math.floor(r() * 4)]] }));
-    const ranked = [...pool].sort((a, b) => b.score - a.score || a.seq - b.seq).map(({ seq, score }) => ({ seq, score }));
+    const pool = makePool(rng(seed), 3000);
     const batches: number[] = [];
-    const got = await topWithCategoryPrior(ranked, 1000, ['cs.AI'], async (seqs) => (batches.push(seqs.length), seqs.map((s) => pool[s])), 2);
-    const all = applyCategoryPrior(Float64Array.from(pool, (p) => p.score), ['cs.AI'], pool.map((p) => p.categories), 2);
-    const expected = pool.map((p) => ({ seq: p.seq, score: all[p.seq] })).sort((a, b) => b.score - a.score || a.seq - b.seq).slice(0, 1000);
-    expect(got.map((g) => [g.paper.seq, g.score])).toEqual(expected.map((e) => [e.seq, e.score]));
-    expect(Math.max(...batches)).toBe(500);
-    expect(batches.length).toBeGreaterThan(2);
+    const got = await topWithCategoryPrior(rankedOf(pool), 1000, ['cs.AI'], (s) => pool[s].categories, async (seqs) => (batches.push(seqs.length), seqs.map((s) => pool[s])), 2);
+    expect(got.map((g) => [g.paper.seq, g.score])).toEqual(expectedTop(pool, ['cs.AI'], 1000));
+    expect(batches).toEqual([500, 500]);
   });
 });
 

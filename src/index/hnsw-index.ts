@@ -250,6 +250,8 @@ export class HnswIndex {
 
   upsert(seq: number, vec: Float32Array): void {
     if (vec.length !== this.dim) throw new Error(`vector has dim ${vec.length}, the index ${this.dim}`);
+    // The change log also names papers whose categories alone changed: their vector is the one held, nothing to relink.
+    if (this.live.has(seq) && nearlyEqual(this.vector(seq)!, vec)) return;
     const max = this.hnsw.getMaxElements();
     if (!this.live.has(seq) && !this.deleted.has(seq) && this.hnsw.getCurrentCount() >= max) {
       this.hnsw.resizeIndex(Math.max(1024, max * 2));
@@ -357,4 +359,10 @@ export class HnswIndex {
       if (!otherProcessAlive(Number(owner[1] ?? owner[2]))) fs.rmSync(path.join(this.dir, f), { force: true });
     }
   }
+}
+
+/** Equal up to float rounding (hnswlib stores cosine points normalised again, so ours may come back off in the last bit). */
+function nearlyEqual(a: Float32Array, b: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > 1e-6) return false;
+  return true;
 }

@@ -10,12 +10,16 @@ import { Lexicon } from './lexicon.js';
  * whose header or size does not add up is ignored (the store rebuilds it).
  */
 export const LEXICON_FILE = 'lexicon.bin';
-const MAGIC = 0x4c455832; // "LEX2"
-const HEADER_WORDS = 7; // magic, id bits, version (2 words: lo, hi), papers, terms, document frequencies kept
+const MAGIC = 0x4c455833; // "LEX3" (LEX2 had no categories: such a file is rebuilt from the store, once)
+// magic, id bits, version (2 words: lo, hi), papers, terms, document frequencies kept, bytes of the category lists' JSON
+const HEADER_WORDS = 8;
 
 /** Writes the lexicon at `version`; the file I/O is asynchronous (a full corpus is ~150 MB), the event loop stays free. */
 export async function saveLexicon(dir: string, lexicon: Lexicon, version: number): Promise<void> {
-  const { seqs, offsets, terms, df } = lexicon.snapshot();
+  const { seqs, offsets, terms, df, categories } = lexicon.snapshot();
+  const lists = Buffer.from(JSON.stringify(categories.lists));
+  const listsPadded = new Uint8Array(Math.ceil(lists.length / 4) * 4); // the file stays in whole words
+  listsPadded.set(lists);
   // Only the non-zero document frequencies (ids, then counts): a small store writes kilobytes, not the 64 MB table.
   let kept = 0;
   for (let id = 0; id < df.length; id++) if (df[id] !== 0) kept++;
@@ -26,11 +30,11 @@ export async function saveLexicon(dir: string, lexicon: Lexicon, version: number
     dfIds[k] = id;
     dfCounts[k++] = df[id];
   }
-  const header = Uint32Array.from([MAGIC, TERM_ID_BITS, version % 2 ** 32, Math.floor(version / 2 ** 32), seqs.length, terms.length, kept]);
+  const header = Uint32Array.from([MAGIC, TERM_ID_BITS, version % 2 ** 32, Math.floor(version / 2 ** 32), seqs.length, terms.length, kept, lists.length]);
   const tmp = path.join(dir, `${LEXICON_FILE}.${process.pid}.tmp`);
   const file = await fs.promises.open(tmp, 'w');
   try {
-    for (const part of [header, seqs, offsets, dfIds, dfCounts, terms]) await file.write(new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+    for (const part of [header, seqs, offsets, dfIds, dfCounts, terms, categories.listOf, listsPadded]) await file.write(new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
     await file.sync();
   } catch (err) {
     await file.close();
@@ -42,12 +46,13 @@ export async function saveLexicon(dir: string, lexicon: Lexicon, version: number
 }
 
 /** The header of a whole lexicon file in `bytes`: its version and counts, or null when the bytes are not one. */
-function header(bytes: Buffer): { version: number; papers: number; total: number; kept: number } | null {
+function header(bytes: Buffer): { version: number; papers: number; total: number; kept: number; listBytes: number } | null {
   if (bytes.byteLength < HEADER_WORDS * 4 || bytes.byteLength % 4 !== 0) return null;
   const word = (i: number) => bytes.readUInt32LE(4 * i);
-  const [papers, total, kept] = [word(4), word(5), word(6)];
-  if (word(0) !== MAGIC || word(1) !== TERM_ID_BITS || bytes.byteLength !== 4 * (HEADER_WORDS + papers + papers + 1 + 2 * kept + total)) return null;
-  return { version: word(2) + word(3) * 2 ** 32, papers, total, kept };
+  const [papers, total, kept, listBytes] = [word(4), word(5), word(6), word(7)];
+  const words = HEADER_WORDS + papers + papers + 1 + 2 * kept + total + papers + Math.ceil(listBytes / 4);
+  if (word(0) !== MAGIC || word(1) !== TERM_ID_BITS || bytes.byteLength !== 4 * words) return null;
+  return { version: word(2) + word(3) * 2 ** 32, papers, total, kept, listBytes };
 }
 
 /** The change-log version whose lexicon these bytes hold (a whole lexicon file's), or null when they are not one. */
@@ -90,7 +95,7 @@ export function loadLexiconFile(dir: string): { lexicon: Lexicon; version: numbe
 export function lexiconFromBytes(bytes: Buffer): { lexicon: Lexicon; version: number } | null {
   const h = header(bytes);
   if (!h) return null;
-  const { version, papers, total, kept } = h;
+  const { version, papers, total, kept, listBytes } = h;
   if (bytes.byteOffset % 4 !== 0) bytes = Buffer.from(bytes); // aligned copy
   let at = bytes.byteOffset + 4 * HEADER_WORDS;
   const take = <T>(View: new (buffer: ArrayBufferLike, offset: number, length: number) => T, n: number): T => {
@@ -108,5 +113,14 @@ export function lexiconFromBytes(bytes: Buffer): { lexicon: Lexicon; version: nu
   }
   const terms = take(Uint32Array, total).slice();
   if (offsets[papers] !== total) return null;
-  return { lexicon: Lexicon.fromSnapshot({ seqs, offsets, terms, df }), version };
+  const listOf = take(Int32Array, papers).slice();
+  let lists: (readonly string[])[];
+  try {
+    lists = JSON.parse(bytes.toString('utf8', at - bytes.byteOffset, at - bytes.byteOffset + listBytes));
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(lists) || !lists.every((l) => Array.isArray(l) && l.every((c) => typeof c === 'string'))) return null;
+  const lexicon = Lexicon.fromSnapshot({ seqs, offsets, terms, df, categories: { lists, listOf } });
+  return lexicon && { lexicon, version };
 }

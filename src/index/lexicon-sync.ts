@@ -30,15 +30,15 @@ export async function loadLexicon(source: TermSource, store: TermBackfill, log: 
   const version = await source.head(); // first: whatever is written later is replayed by the next catch-up
   await backfill(store, log);
   const lexicon = new Lexicon();
-  for await (const page of source.allTerms()) for (const { seq, terms } of page) lexicon.set(seq, terms);
+  for await (const page of source.allTerms()) for (const { seq, terms, categories } of page) lexicon.set(seq, terms, categories);
   return { lexicon, version };
 }
 
-/** Replays the term vectors of the papers changed in (from, upTo]. */
+/** Replays the term vectors (and categories) of the papers changed in (from, upTo]. */
 export async function catchUpLexicon(lexicon: Lexicon, source: TermSource, from: number, upTo: number): Promise<void> {
   if (upTo <= from) return;
-  for await (const { seq, terms } of source.termsSince(from, upTo)) {
-    if (terms) lexicon.set(seq, terms);
-    else lexicon.delete(seq);
+  for await (const row of source.termsSince(from, upTo)) {
+    if (row.terms) lexicon.set(row.seq, row.terms, row.categories);
+    else lexicon.delete(row.seq);
   }
 }

@@ -1,5 +1,6 @@
 import { countOf, TERM_ID_BITS, termIdOf } from '../text/terms.js';
 import { runAtOnce, type Steps } from '../util/steps.js';
+import { PaperCategories } from './paper-categories.js';
 
 /** Terms in fewer documents carry nothing that two papers could share (sklearn's min_df). */
 export const LEXICON_MIN_DF = 2;
@@ -58,6 +59,16 @@ function normalise(vals: Float32Array, from: number, to: number): void {
  * A paper is normalised by its own tf (norm() says why), fixed at ingest, so every process holding the same papers
  * computes the same numbers.
  */
+/** A whole lexicon as arrays (lexicon-file.ts): papers, their term vectors by offset, document frequencies, categories. */
+export interface LexiconSnapshot {
+  seqs: Int32Array;
+  offsets: Int32Array;
+  terms: Uint32Array;
+  df: Uint32Array;
+  /** The distinct category lists, and each paper's list number (aligned with seqs; -1: not known). */
+  categories: { lists: (readonly string[])[]; listOf: Int32Array };
+}
+
 export class Lexicon {
   private readonly df = new Uint32Array(1 << TERM_ID_BITS);
   private readonly docs = new Map<number, Uint32Array>();
@@ -68,6 +79,8 @@ export class Lexicon {
   /** idf by df for df < 2^16, for the current paper count. */
   private idfByDf = new Float64Array(1 << 16);
   private idfFor = -1;
+  /** Each paper's arXiv categories (for the similar-papers category prior), kept with its term vector. */
+  private categories = new PaperCategories();
 
   get size(): number {
     return this.docs.size;
@@ -77,10 +90,11 @@ export class Lexicon {
     return this.docs.has(seq);
   }
 
-  /** Sets (or replaces) a paper's term vector. */
-  set(seq: number, terms: Uint32Array): void {
+  /** Sets (or replaces) a paper's term vector, and its categories (without them, categoriesOf() does not know them). */
+  set(seq: number, terms: Uint32Array, categories?: readonly string[]): void {
     this.delete(seq);
     this.store(seq, terms);
+    if (categories) this.categories.set(seq, categories);
     for (let i = 0; i < terms.length; i++) this.df[termIdOf(terms[i])]++;
   }
 
@@ -106,6 +120,7 @@ export class Lexicon {
   delete(seq: number): void {
     const old = this.docs.get(seq);
     if (!old) return;
+    this.categories.delete(seq);
     for (let i = 0; i < old.length; i++) this.df[termIdOf(old[i])]--;
     this.docs.delete(seq);
   }
@@ -346,18 +361,21 @@ export class Lexicon {
   }
 
   /** Everything needed to rebuild this lexicon without the store (lexicon-file.ts writes it to disk). */
-  snapshot(): { seqs: Int32Array; offsets: Int32Array; terms: Uint32Array; df: Uint32Array } {
+  snapshot(): LexiconSnapshot {
     const seqs = Int32Array.from(this.docs.keys());
     const offsets = new Int32Array(seqs.length + 1);
     seqs.forEach((seq, i) => (offsets[i + 1] = offsets[i] + this.docs.get(seq)!.length));
     const terms = new Uint32Array(offsets[seqs.length]);
     seqs.forEach((seq, i) => terms.set(this.docs.get(seq)!, offsets[i]));
-    return { seqs, offsets, terms, df: this.df };
+    return { seqs, offsets, terms, df: this.df, categories: this.categories.snapshot(seqs) };
   }
 
-  /** The lexicon a snapshot describes; its arrays are used in place, not copied. */
-  static fromSnapshot(snap: { seqs: Int32Array; offsets: Int32Array; terms: Uint32Array; df: Uint32Array }): Lexicon {
+  /** The lexicon a snapshot describes (its arrays used in place, not copied), or null when its categories do not add up. */
+  static fromSnapshot(snap: LexiconSnapshot): Lexicon | null {
     const lex = new Lexicon();
+    const categories = PaperCategories.fromSnapshot(snap.seqs, snap.categories.lists, snap.categories.listOf);
+    if (!categories) return null;
+    lex.categories = categories;
     lex.df.set(snap.df);
     lex.tfNorms = new Float32Array(snap.seqs.reduce((m, seq) => Math.max(m, seq + 1), 1024));
     snap.seqs.forEach((seq, i) => {
@@ -373,11 +391,16 @@ export class Lexicon {
     return this.docs.get(seq);
   }
 
+  /** A stored paper's arXiv categories, when they were set with its terms. */
+  categoriesOf(seq: number): readonly string[] | undefined {
+    return this.categories.of(seq);
+  }
+
   /** Bytes held: document frequencies, the arena's term vectors and the norms. */
   bytes(): number {
     let terms = 0;
     for (const v of this.docs.values()) terms += v.byteLength;
-    return this.df.byteLength + terms + this.tfNorms.byteLength;
+    return this.df.byteLength + terms + this.tfNorms.byteLength + this.categories.bytes();
   }
 }
 

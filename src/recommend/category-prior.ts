@@ -8,7 +8,7 @@ import { withPapers } from './catalog.js';
  */
 export const CATEGORY_PENALTY = 2;
 
-/** Papers read per batch at most (a batch is one statement). */
+/** Papers read per statement at most. */
 const MAX_BATCH = 500;
 
 /** True when the lists share a category, or when either has none (nothing to disagree with). */
@@ -32,30 +32,39 @@ export function applyCategoryPrior(
 }
 
 /**
- * The top k of `ranked` (best first) after the prior, reading papers (for their categories) only as far as needed:
- * batches from the top until the k-th adjusted score beats the best unread score, which the prior can only lower.
- * Exactly the order of applying the prior to the whole pool, at about 2k papers read instead of the pool.
+ * The top k of `ranked` after the prior, exactly as applying it to the whole pool: the categories come from memory
+ * (`categoriesOf`, the lexicon's), so only the k papers returned are read, at most MAX_BATCH per statement (and turn
+ * of the event loop). A candidate whose categories memory does not hold (written since the last catch-up) is read
+ * for them first.
  */
 export async function topWithCategoryPrior<P extends { seq: number; categories: readonly string[] }>(
   ranked: readonly { seq: number; score: number }[],
   k: number,
   query: readonly string[],
+  categoriesOf: (seq: number) => readonly string[] | undefined,
   read: (seqs: number[]) => Promise<P[]>,
   penalty = CATEGORY_PENALTY,
 ): Promise<{ paper: P; score: number }[]> {
-  const byOrder = (a: { paper: P; score: number }, b: { paper: P; score: number }) => b.score - a.score || a.paper.seq - b.paper.seq;
-  if (query.length === 0 || penalty === 0) return (await withPapers(ranked.slice(0, k), read)).sort(byOrder);
-  const batch = Math.min(Math.max(2 * k, 10), MAX_BATCH); // a read per turn of the event loop: k = 1000 reads ~2,000
-  const kept: { paper: P; score: number }[] = [];
-  let next = 0;
-  while (next < ranked.length) {
-    const scored = await withPapers(ranked.slice(next, next + batch), read);
-    next = Math.min(next + batch, ranked.length);
-    for (const s of scored) {
-      kept.push(sharesCategory(query, s.paper.categories) ? s : { paper: s.paper, score: s.score - penalty });
+  let adjusted: readonly { seq: number; score: number }[] = ranked;
+  if (query.length > 0 && penalty !== 0) {
+    const unknown = ranked.filter((r) => !categoriesOf(r.seq)).map((r) => r.seq);
+    const fromStore = new Map<number, readonly string[]>();
+    for (let from = 0; from < unknown.length; from += MAX_BATCH) {
+      for (const p of await read(unknown.slice(from, from + MAX_BATCH))) fromStore.set(p.seq, p.categories);
     }
-    kept.sort(byOrder);
-    if (kept.length >= k && next < ranked.length && kept[k - 1].score > ranked[next].score) break;
+    adjusted = ranked
+      .map(({ seq, score }) => {
+        const cats = categoriesOf(seq) ?? fromStore.get(seq);
+        return { seq, score: cats && !sharesCategory(query, cats) ? score - penalty : score };
+      })
+      .sort((a, b) => b.score - a.score || a.seq - b.seq);
   }
-  return kept.slice(0, k);
+  // Papers the store no longer has are left out, and the next ones read in their place.
+  const top: { paper: P; score: number }[] = [];
+  for (let next = 0; top.length < k && next < adjusted.length; ) {
+    const slice = adjusted.slice(next, next + Math.min(k - top.length, MAX_BATCH));
+    next += slice.length;
+    top.push(...(await withPapers(slice, read)));
+  }
+  return top;
 }

@@ -9,7 +9,7 @@ import { pegasosSteps, scoreLinear, type DenseFeatures } from './linear.js';
  * (method names, datasets, jargon) is what a small static embedding blurs; the evaluation (EVAL.md) measured this
  * signal as the strongest single one.
  */
-export type LexicalSource = Pick<Lexicon, 'maxCosines' | 'fitSteps' | 'termsOf'>;
+export type LexicalSource = Pick<Lexicon, 'maxCosines' | 'fitSteps' | 'termsOf' | 'categoriesOf'>;
 
 /** Candidates whose lexical signal (or, with a model, 1/5 as many: their rows and scores) is computed per turn. */
 const CANDIDATES_PER_TURN = 5000;

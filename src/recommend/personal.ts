@@ -49,6 +49,7 @@ export function ownerFeedInput(
       if (!ownTerms.has(seq)) ownTerms.set(seq, paperTerms(p));
       return ownTerms.get(seq);
     },
+    categoriesOf: (seq) => own.get(seq)?.categories ?? base.lexicon.categoriesOf(seq),
   };
   const users: FeedInput['users'] = {
     starredIds: options.starIds ? () => options.starIds!() : (userId) => base.users.starredIds(userId),

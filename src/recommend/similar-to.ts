@@ -8,7 +8,7 @@ import { topWithCategoryPrior } from './category-prior.js';
  * `exclude`: the max(RERANK_POOL, 2k) nearest by embedding, re-ranked by z(cosine) + z(tf-idf cosine to the paper's
  * terms) so exact shared terms count too (EVAL.md measures the gain), minus CATEGORY_PENALTY for a neighbour sharing
  * no arXiv category with the query when the query has categories (category-prior.ts). `score` is that value, in
- * standard deviations over the pool. Only the papers needed to settle the top k are read from the store (about 2k).
+ * standard deviations over the pool. Only the k papers returned are read from the store (the categories are the lexicon's).
  * `vector` is the embedding of paperText(title, abstract) and `terms` its termVector, as ingest computes them.
  */
 export async function similarToText(
@@ -23,7 +23,7 @@ export async function similarToText(
   const ranked = pool
     .map((h, i) => ({ seq: h.seq, score: fused[i] }))
     .sort((a, b) => b.score - a.score || a.seq - b.seq);
-  return topWithCategoryPrior(ranked, k, query.categories ?? [], (seqs) => c.papers.bySeqs(seqs));
+  return topWithCategoryPrior(ranked, k, query.categories ?? [], (seq) => c.lexicon.categoriesOf(seq), (seqs) => c.papers.bySeqs(seqs));
 }
 
 /** Similar papers for a bare vector (no text to match words against): cosine similarity alone. */

@@ -44,6 +44,11 @@ export interface TermRow {
   terms: Uint32Array;
 }
 
+/** What the in-memory lexicon holds of a paper: its term vector and its arXiv categories. */
+export interface LexiconRow extends TermRow {
+  categories: readonly string[];
+}
+
 /** A paper's text, for computing what was not stored with it. */
 export interface TextRow {
   seq: number;
@@ -134,7 +139,10 @@ export interface PaperWrites {
   saveTerms(rows: readonly TermRow[]): Promise<void>;
 }
 
-/** The append-only log of vector changes that every index follows, and the vectors themselves. */
+/**
+ * The append-only log of changes every index follows (a paper's vector, terms or categories written, or the paper
+ * deleted), and the vectors themselves.
+ */
 export interface ChangeLog {
   /** The newest change-log version (0 for an empty log). */
   head(): Promise<number>;
@@ -143,10 +151,10 @@ export interface ChangeLog {
   /** Every vector of a model, read in pages. */
   allVectors(model: string): AsyncIterable<{ seq: number; vec: Float32Array }>;
   countVectors(model: string): Promise<number>;
-  /** Term vectors of the papers changed in (`after`, `upTo`]: null when the paper is gone (or has none yet). */
-  termsSince(after: number, upTo: number): AsyncIterable<{ seq: number; terms: Uint32Array | null }>;
-  /** Every stored term vector, page by page (a whole corpus: one await per page, not per paper). */
-  allTerms(): AsyncIterable<TermRow[]>;
+  /** Term vectors and categories of the papers changed in (`after`, `upTo`]: terms null when the paper is gone (or has none yet). */
+  termsSince(after: number, upTo: number): AsyncIterable<LexiconRow | { seq: number; terms: null }>;
+  /** Every stored term vector with its paper's categories, page by page (a whole corpus: one await per page, not per paper). */
+  allTerms(): AsyncIterable<LexiconRow[]>;
   /**
    * A value that moves on every write by anyone (papers, upvotes, stars, feedback, users): results cached under
    * one fingerprint are still valid while it is unchanged.

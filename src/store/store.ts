@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
-import { ModelMismatchError, type DatedWindow, type DayCount, type IngestLookup, type ModelInfo, type PaperWrite, type Ranked, type StoredPaper, type TrendingFormula, type Window } from './ports.js';
+import { ModelMismatchError, type DatedWindow, type DayCount, type IngestLookup, type LexiconRow, type ModelInfo, type PaperWrite, type Ranked, type StoredPaper, type TrendingFormula, type Window } from './ports.js';
 import { TermStore } from './terms.js';
 import { KeywordSearch } from './search.js';
 import { fromBytes as fromBlob, toBytes as toBlob } from './vector-bytes.js';
@@ -313,6 +313,8 @@ export class SqliteStore {
           this.stmt.upsertVector.run(seq, model, dim, contentHash, toBlob(vector));
           this.stmt.logChange.run(seq);
           changed.push({ seq, vector });
+        } else if (existing && existing.categories !== params.categories) {
+          this.stmt.logChange.run(seq); // the lexicons hold each paper's categories: they follow the log too
         }
         if (terms) this.terms.put(seq, terms);
       }
@@ -346,9 +348,9 @@ export class SqliteStore {
     }
   }
 
-  /** Term vectors of the papers changed in (`after`, `upTo`]: null when gone (see changesSince). */
-  *termsSince(after: number, upTo = this.maxVersion()): IterableIterator<{ seq: number; terms: Uint32Array | null }> {
-    for (const seq of this.stmt.changedSince.all(after, upTo)) yield { seq, terms: this.terms.get(seq) };
+  /** Term vectors and categories of the papers changed in (`after`, `upTo`]: terms null when gone (see changesSince). */
+  *termsSince(after: number, upTo = this.maxVersion()): IterableIterator<LexiconRow | { seq: number; terms: null }> {
+    for (const seq of this.stmt.changedSince.all(after, upTo)) yield this.terms.get(seq) ?? { seq, terms: null };
   }
 
   /** Every vector of a model, read in pages (no statement stays open between pages). */

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { TermRow, TextRow } from './ports.js';
+import type { LexiconRow, TermRow, TextRow } from './ports.js';
 import { termsFromBytes, termsToBytes } from './vector-bytes.js';
 
 /** The papers' stored term vectors (table paper_terms) in the SQLite store. */
@@ -9,9 +9,12 @@ export class TermStore {
   constructor(private readonly db: Database.Database) {
     this.stmt = {
       put: db.prepare<[number, Buffer]>('INSERT INTO paper_terms (paper_seq, terms) VALUES (?, ?) ON CONFLICT(paper_seq) DO UPDATE SET terms = excluded.terms'),
-      get: db.prepare<[number], Buffer>('SELECT terms FROM paper_terms WHERE paper_seq = ?').pluck(),
-      page: db.prepare<[number, number], { seq: number; terms: Buffer }>(
-        'SELECT paper_seq AS seq, terms FROM paper_terms WHERE paper_seq > ? ORDER BY paper_seq LIMIT ?',
+      get: db.prepare<[number], { terms: Buffer; categories: string }>(
+        'SELECT t.terms, p.categories FROM paper_terms t JOIN papers p ON p.seq = t.paper_seq WHERE t.paper_seq = ?',
+      ),
+      page: db.prepare<[number, number], { seq: number; terms: Buffer; categories: string }>(
+        `SELECT t.paper_seq AS seq, t.terms, p.categories FROM paper_terms t JOIN papers p ON p.seq = t.paper_seq
+          WHERE t.paper_seq > ? ORDER BY t.paper_seq LIMIT ?`,
       ),
       allHaveTerms: db.prepare<[], number>('SELECT (SELECT count(*) FROM papers) = (SELECT count(*) FROM paper_terms)').pluck(),
       exists: db.prepare<[number], number>('SELECT 1 FROM papers WHERE seq = ?').pluck(),
@@ -27,16 +30,17 @@ export class TermStore {
     this.stmt.put.run(seq, termsToBytes(terms));
   }
 
-  get(seq: number): Uint32Array | null {
-    const b = this.stmt.get.get(seq);
-    return b ? termsFromBytes(b) : null;
+  /** A paper's term vector and categories, or null when it is gone (or has no term vector yet). */
+  get(seq: number): LexiconRow | null {
+    const row = this.stmt.get.get(seq);
+    return row ? { seq, terms: termsFromBytes(row.terms), categories: JSON.parse(row.categories) } : null;
   }
 
-  /** Every stored term vector, page by page (no statement stays open between pages). */
-  *all(pageSize = 4096): IterableIterator<TermRow[]> {
+  /** Every stored term vector with its paper's categories, page by page (no statement stays open between pages). */
+  *all(pageSize = 4096): IterableIterator<LexiconRow[]> {
     for (let after = -1; ; ) {
       const page = this.stmt.page.all(after, pageSize);
-      yield page.map((r) => ({ seq: r.seq, terms: termsFromBytes(r.terms) }));
+      yield page.map((r) => ({ seq: r.seq, terms: termsFromBytes(r.terms), categories: JSON.parse(r.categories) }));
       if (page.length < pageSize) return;
       after = page[page.length - 1].seq;
     }

@@ -41,26 +41,28 @@ export function pgChangeLog(pool: pg.Pool): ChangeLog {
     },
     async *termsSince(after, upTo) {
       for (let fromSeq = -1; ; ) {
-        const { rows } = await pool.query<{ seq: number; terms: Buffer | null }>(
-          `SELECT c.seq, t.terms
+        const { rows } = await pool.query<{ seq: number; terms: Buffer | null; categories: string[] | null }>(
+          `SELECT c.seq, t.terms, p.categories
              FROM (SELECT DISTINCT paper_seq AS seq FROM changes
                     WHERE version > $1 AND version <= $2 AND paper_seq > $3 ORDER BY 1 LIMIT ${PAGE}) c
              LEFT JOIN paper_terms t ON t.paper_seq = c.seq
+             LEFT JOIN papers p ON p.seq = c.seq
             ORDER BY c.seq`,
           [after, upTo, fromSeq],
         );
-        for (const r of rows) yield { seq: r.seq, terms: r.terms ? termsFromBytes(r.terms) : null };
+        for (const r of rows) yield r.terms && r.categories ? { seq: r.seq, terms: termsFromBytes(r.terms), categories: r.categories } : { seq: r.seq, terms: null };
         if (rows.length < PAGE) return;
         fromSeq = rows[rows.length - 1].seq;
       }
     },
     async *allTerms() {
       for (let fromSeq = -1; ; ) {
-        const { rows } = await pool.query<{ seq: number; terms: Buffer }>(
-          `SELECT paper_seq AS seq, terms FROM paper_terms WHERE paper_seq > $1 ORDER BY paper_seq LIMIT ${PAGE}`,
+        const { rows } = await pool.query<{ seq: number; terms: Buffer; categories: string[] }>(
+          `SELECT t.paper_seq AS seq, t.terms, p.categories FROM paper_terms t JOIN papers p ON p.seq = t.paper_seq
+            WHERE t.paper_seq > $1 ORDER BY t.paper_seq LIMIT ${PAGE}`,
           [fromSeq],
         );
-        yield rows.map((r) => ({ seq: r.seq, terms: termsFromBytes(r.terms) }));
+        yield rows.map((r) => ({ seq: r.seq, terms: termsFromBytes(r.terms), categories: r.categories }));
         if (rows.length < PAGE) return;
         fromSeq = rows[rows.length - 1].seq;
       }

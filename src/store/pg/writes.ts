@@ -51,15 +51,20 @@ const STAGE = `
   ) ON COMMIT DELETE ROWS`;
 const STAGE_COLUMNS = 'id, title, abstract, authors, published, categories, upvotes, source, content_hash, meta, vec, terms';
 
+// Also says which stored papers got other categories: `before` reads the rows as they were when the statement began.
 const UPSERT_PAPERS = `
-  INSERT INTO papers (id, title, abstract, authors, published, categories, upvotes, source, content_hash, meta, created_at, updated_at)
-  SELECT id, title, abstract, authors::jsonb, published, ARRAY(SELECT jsonb_array_elements_text(categories::jsonb)),
-         upvotes, source, content_hash, meta, $1, $1
-    FROM paper_stage
-  ON CONFLICT (id) DO UPDATE SET title = excluded.title, abstract = excluded.abstract, authors = excluded.authors,
-    published = excluded.published, categories = excluded.categories, upvotes = excluded.upvotes, source = excluded.source,
-    content_hash = excluded.content_hash, meta = excluded.meta, updated_at = excluded.updated_at
-  RETURNING seq, id`;
+  WITH before AS (SELECT p.seq, p.categories FROM papers p JOIN paper_stage s ON s.id = p.id),
+  upserted AS (
+    INSERT INTO papers (id, title, abstract, authors, published, categories, upvotes, source, content_hash, meta, created_at, updated_at)
+    SELECT id, title, abstract, authors::jsonb, published, ARRAY(SELECT jsonb_array_elements_text(categories::jsonb)),
+           upvotes, source, content_hash, meta, $1, $1
+      FROM paper_stage
+    ON CONFLICT (id) DO UPDATE SET title = excluded.title, abstract = excluded.abstract, authors = excluded.authors,
+      published = excluded.published, categories = excluded.categories, upvotes = excluded.upvotes, source = excluded.source,
+      content_hash = excluded.content_hash, meta = excluded.meta, updated_at = excluded.updated_at
+    RETURNING seq, id, categories)
+  SELECT u.seq, u.id, b.categories IS DISTINCT FROM u.categories AND b.seq IS NOT NULL AS recategorised
+    FROM upserted u LEFT JOIN before b ON b.seq = u.seq`;
 
 const UPSERT_VECTORS = `
   INSERT INTO vectors (paper_seq, model, dim, content_hash, vec)
@@ -71,7 +76,7 @@ const UPSERT_STAGED_TERMS = `
   SELECT p.seq, s.terms FROM paper_stage s JOIN papers p ON p.id = s.id WHERE s.terms IS NOT NULL
   ON CONFLICT (paper_seq) DO UPDATE SET terms = excluded.terms`;
 
-/** Writes one run of papers (distinct ids) and their new vectors; returns the seqs whose vectors changed. */
+/** Writes one run of papers (distinct ids) and their new vectors; returns the seqs whose vectors or categories changed. */
 async function writeRun(c: pg.PoolClient, run: PaperWrite[], model: string, dim: number, now: string): Promise<number[]> {
   await c.query(STAGE);
   await c.query('DELETE FROM paper_stage'); // an earlier run of this batch
@@ -92,12 +97,14 @@ async function writeRun(c: pg.PoolClient, run: PaperWrite[], model: string, dim:
     ]),
   );
   await pipeline(Readable.from([rows]), c.query(copyFrom(`COPY paper_stage (${STAGE_COLUMNS}) FROM STDIN (FORMAT binary)`)));
-  const seqOf = new Map((await c.query<{ seq: number; id: string }>(UPSERT_PAPERS, [now])).rows.map((r) => [r.id, r.seq]));
+  const upserted = (await c.query<{ seq: number; id: string; recategorised: boolean }>(UPSERT_PAPERS, [now])).rows;
+  const seqOf = new Map(upserted.map((r) => [r.id, r.seq]));
   await c.query(UPSERT_STAGED_TERMS);
   const withVector = run.filter((w) => w.vector);
-  if (withVector.length === 0) return [];
-  await c.query(UPSERT_VECTORS, [model, dim]);
-  return withVector.map((w) => seqOf.get(w.paper.id)!);
+  if (withVector.length) await c.query(UPSERT_VECTORS, [model, dim]);
+  const changed = new Set(withVector.map((w) => seqOf.get(w.paper.id)!));
+  for (const r of upserted) if (r.recategorised) changed.add(r.seq); // the lexicons hold categories: they follow the log too
+  return [...changed];
 }
 
 const UPSERT_TERMS = `
