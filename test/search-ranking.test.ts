@@ -153,13 +153,32 @@ describe('category prior for similar papers', () => {
 describe('category prior, categories from memory', () => {
   const cats = ['cs.AI', 'cs.CL', 'cs.RO', 'cs.CV'];
   type P = { seq: number; score: number; categories: string[] };
-  const makePool = (r: () => number, n: number): P[] =>
-    Array.from({ length: n }, (_, seq) => ({ seq, score: Math.round(r() * 40) / 10, categories: [cats[Math.floor(r() * 4)]] }));
-  const rankedOf = (pool: P[]) => [...pool].sort((a, b) => b.score - a.score || a.seq - b.seq).map(({ seq, score }) => ({ seq, score }));
+  /** A pool as the index gives it: seqs with scores in no particular order (shuffled here). */
+  const makePool = (r: () => number, n: number): P[] => {
+    const pool = Array.from({ length: n }, (_, seq) => ({ seq, score: Math.round(r() * 40) / 10, categories: [cats[Math.floor(r() * 4)]] }));
+    for (let i = pool.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [pool[i], pool[j]] = [pool[j], pool[i]];
+    }
+    return pool;
+  };
   /** The prior applied to the whole pool, then the top k: what the served order must equal. */
   const expectedTop = (pool: P[], query: string[], k: number) => {
     const all = applyCategoryPrior(Float64Array.from(pool, (p) => p.score), query, pool.map((p) => p.categories), 2);
     return pool.map((p, i) => [p.seq, all[i]]).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k);
+  };
+  /** topWithCategoryPrior over a pool, reading papers through `read` (which sees every statement's seqs). */
+  const top = (pool: P[], k: number, query: string[], known: (seq: number) => boolean, read: (seqs: number[]) => number[]) => {
+    const bySeq = new Map(pool.map((p) => [p.seq, p]));
+    return topWithCategoryPrior(
+      pool.map((p) => p.seq),
+      pool.map((p) => p.score),
+      k,
+      query,
+      (seq) => (known(seq) ? bySeq.get(seq)!.categories : undefined),
+      async (seqs) => read(seqs).map((seq) => bySeq.get(seq)!),
+      2,
+    );
   };
 
   it('gives exactly the order of applying the prior to the whole pool, reading only the k papers returned', async () => {
@@ -169,9 +188,9 @@ describe('category prior, categories from memory', () => {
     for (let trial = 0; trial < 50; trial++) {
       const pool = makePool(r, 200);
       const query = [cats[trial % 4]];
-      const k = 1 + (trial % 20);
+      const k = 1 + trial; // both ways of choosing: a short sorted list (k ≤ 25), a sort
       const reads: number[][] = [];
-      const got = await topWithCategoryPrior(rankedOf(pool), k, query, (s) => pool[s].categories, async (seqs) => (reads.push(seqs), seqs.map((s) => pool[s])), 2);
+      const got = await top(pool, k, query, () => true, (seqs) => (reads.push(seqs), seqs));
       const expected = expectedTop(pool, query, k);
       expect(got.map((g) => [g.paper.seq, g.score]), `trial ${trial}`).toEqual(expected);
       expect(reads, `trial ${trial}`).toEqual([expected.map((e) => e[0])]);
@@ -185,17 +204,9 @@ describe('category prior, categories from memory', () => {
     const pool = makePool(r, 200);
     const unknown = new Set(pool.filter(() => r() < 0.1).map((p) => p.seq));
     const query = ['cs.AI'];
-    const expected = expectedTop(pool, query, 10);
-    const gone = expected[3][0]; // deleted after the index gave it
+    const gone = expectedTop(pool, query, 10)[3][0]; // deleted after the index gave it
     let read = 0;
-    const got = await topWithCategoryPrior(
-      rankedOf(pool),
-      10,
-      query,
-      (s) => (unknown.has(s) ? undefined : pool[s].categories),
-      async (seqs) => ((read += seqs.length), seqs.filter((s) => s !== gone).map((s) => pool[s])),
-      2,
-    );
+    const got = await top(pool, 10, query, (seq) => !unknown.has(seq), (seqs) => ((read += seqs.length), seqs.filter((s) => s !== gone)));
     expect(got.map((g) => [g.paper.seq, g.score])).toEqual(expectedTop(pool.filter((p) => p.seq !== gone), query, 10));
     expect(read).toBe(unknown.size + 10 + 1); // the unknown ones, the first ten (one gone), the one in its place
   });
@@ -205,7 +216,7 @@ describe('category prior, categories from memory', () => {
     console.log(`topWithCategoryPrior large-k test: seed ${seed}`);
     const pool = makePool(rng(seed), 3000);
     const batches: number[] = [];
-    const got = await topWithCategoryPrior(rankedOf(pool), 1000, ['cs.AI'], (s) => pool[s].categories, async (seqs) => (batches.push(seqs.length), seqs.map((s) => pool[s])), 2);
+    const got = await top(pool, 1000, ['cs.AI'], () => true, (seqs) => (batches.push(seqs.length), seqs));
     expect(got.map((g) => [g.paper.seq, g.score])).toEqual(expectedTop(pool, ['cs.AI'], 1000));
     expect(batches).toEqual([500, 500]);
   });

@@ -14,57 +14,76 @@ const MAX_BATCH = 500;
 /** True when the lists share a category, or when either has none (nothing to disagree with). */
 export function sharesCategory(query: readonly string[], candidate: readonly string[]): boolean {
   if (query.length === 0 || candidate.length === 0) return true;
-  return candidate.some((c) => query.includes(c));
+  for (let i = 0; i < candidate.length; i++) if (query.includes(candidate[i])) return true;
+  return false;
 }
 
 /** `scores` with the penalty applied to each pool entry that shares no category with the query, in place. */
 export function applyCategoryPrior(
   scores: Float64Array,
   query: readonly string[],
-  pool: readonly (readonly string[])[],
+  pool: readonly (readonly string[] | undefined)[],
   penalty = CATEGORY_PENALTY,
 ): Float64Array {
   if (query.length === 0 || penalty === 0) return scores;
   pool.forEach((cats, i) => {
-    if (!sharesCategory(query, cats)) scores[i] -= penalty;
+    if (cats && !sharesCategory(query, cats)) scores[i] -= penalty;
   });
   return scores;
 }
 
 /**
- * The top k of `ranked` after the prior, exactly as applying it to the whole pool: the categories come from memory
- * (`categoriesOf`, the lexicon's), so only the k papers returned are read, at most MAX_BATCH per statement (and turn
- * of the event loop). A candidate whose categories memory does not hold (written since the last catch-up) is read
- * for them first.
+ * The top k of a pool (`seqs` with their `scores`) after the prior, best first (ties: lower seq), exactly as applying
+ * it to the whole pool: the categories come from memory (`categoriesOf`, the lexicon's), so only the k papers returned
+ * are read, at most MAX_BATCH per statement (and turn of the event loop). A candidate whose categories memory does not
+ * hold (written since the last catch-up) is read for them first; a paper the store no longer has is left out and the
+ * next one read in its place.
  */
 export async function topWithCategoryPrior<P extends { seq: number; categories: readonly string[] }>(
-  ranked: readonly { seq: number; score: number }[],
+  seqs: ArrayLike<number>,
+  scores: ArrayLike<number>,
   k: number,
   query: readonly string[],
   categoriesOf: (seq: number) => readonly string[] | undefined,
   read: (seqs: number[]) => Promise<P[]>,
   penalty = CATEGORY_PENALTY,
 ): Promise<{ paper: P; score: number }[]> {
-  let adjusted: readonly { seq: number; score: number }[] = ranked;
+  const adjusted = Float64Array.from(scores);
   if (query.length > 0 && penalty !== 0) {
-    const unknown = ranked.filter((r) => !categoriesOf(r.seq)).map((r) => r.seq);
-    const fromStore = new Map<number, readonly string[]>();
+    const cats = Array.from(seqs, (seq) => categoriesOf(seq));
+    const unknown = Array.from(seqs).filter((_, i) => !cats[i]);
     for (let from = 0; from < unknown.length; from += MAX_BATCH) {
-      for (const p of await read(unknown.slice(from, from + MAX_BATCH))) fromStore.set(p.seq, p.categories);
+      const fromStore = new Map((await read(unknown.slice(from, from + MAX_BATCH))).map((p) => [p.seq, p.categories]));
+      for (let i = 0; i < seqs.length; i++) cats[i] ??= fromStore.get(seqs[i]);
     }
-    adjusted = ranked
-      .map(({ seq, score }) => {
-        const cats = categoriesOf(seq) ?? fromStore.get(seq);
-        return { seq, score: cats && !sharesCategory(query, cats) ? score - penalty : score };
-      })
-      .sort((a, b) => b.score - a.score || a.seq - b.seq);
+    applyCategoryPrior(adjusted, query, cats, penalty);
   }
-  // Papers the store no longer has are left out, and the next ones read in their place.
   const top: { paper: P; score: number }[] = [];
-  for (let next = 0; top.length < k && next < adjusted.length; ) {
-    const slice = adjusted.slice(next, next + Math.min(k - top.length, MAX_BATCH));
+  let order = bestFirst(seqs, adjusted, k);
+  for (let next = 0; top.length < k && next < seqs.length; ) {
+    if (next + k - top.length > order.length) order = bestFirst(seqs, adjusted, seqs.length); // papers went missing
+    const slice = Array.from(order.subarray(next, next + Math.min(k - top.length, MAX_BATCH)), (i) => ({ seq: seqs[i], score: adjusted[i] }));
     next += slice.length;
     top.push(...(await withPapers(slice, read)));
   }
   return top;
+}
+
+/**
+ * The positions of the `n` best scores, best first (ties: lower seq). For a few out of many, one pass keeps them in
+ * a short sorted list (most entries lose to its last at once); otherwise a sort of all positions.
+ */
+function bestFirst(seqs: ArrayLike<number>, scores: Float64Array, n: number): Int32Array {
+  const better = (a: number, b: number) => scores[a] > scores[b] || (scores[a] === scores[b] && seqs[a] < seqs[b]);
+  n = Math.min(n, scores.length);
+  if (n * 8 > scores.length) return Int32Array.from(scores.keys()).sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0)).subarray(0, n);
+  const kept = new Int32Array(n);
+  let size = 0;
+  for (let i = 0; i < scores.length; i++) {
+    if (size === n && !better(i, kept[n - 1])) continue;
+    let at = size < n ? size++ : n - 1;
+    for (; at > 0 && better(i, kept[at - 1]); at--) kept[at] = kept[at - 1];
+    kept[at] = i;
+  }
+  return kept;
 }

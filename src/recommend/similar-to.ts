@@ -19,11 +19,9 @@ export async function similarToText(
   exclude: Set<number>,
 ): Promise<Scored[]> {
   const pool = nearestSeqs(c.index, query.vector, Math.max(RERANK_POOL, 2 * k), await c.papers.seqsInWindow(window), exclude);
-  const fused = fuseWithLexicon(c.lexicon, [query.terms], pool.map((h) => h.seq), pool.map((h) => h.score));
-  const ranked = pool
-    .map((h, i) => ({ seq: h.seq, score: fused[i] }))
-    .sort((a, b) => b.score - a.score || a.seq - b.seq);
-  return topWithCategoryPrior(ranked, k, query.categories ?? [], (seq) => c.lexicon.categoriesOf(seq), (seqs) => c.papers.bySeqs(seqs));
+  const seqs = pool.map((h) => h.seq);
+  const fused = fuseWithLexicon(c.lexicon, [query.terms], seqs, pool.map((h) => h.score));
+  return topWithCategoryPrior(seqs, fused, k, query.categories ?? [], (seq) => c.lexicon.categoriesOf(seq), (s) => c.papers.bySeqs(s));
 }
 
 /** Similar papers for a bare vector (no text to match words against): cosine similarity alone. */
