@@ -1,6 +1,7 @@
 import { countOf, TERM_ID_BITS, termIdOf } from '../text/terms.js';
 import { runAtOnce, type Steps } from '../util/steps.js';
 import { PaperCategories } from './paper-categories.js';
+import { TermArena } from './term-arena.js';
 
 /** Terms in fewer documents carry nothing that two papers could share (sklearn's min_df). */
 export const LEXICON_MIN_DF = 2;
@@ -11,8 +12,6 @@ export const LEXICON_MAX_DF = 0.1;
 const FILTER_WORDS = 1 << 11;
 /** Sublinear tf (1 + ln count) for every storable count. */
 const TF = Float64Array.from({ length: 256 }, (_, c) => (c === 0 ? 0 : 1 + Math.log(c)));
-/** Each arena chunk holds this many packed terms (16 MB); a paper's terms are a view into one chunk. */
-const CHUNK_TERMS = 4 << 20;
 
 /** The rows of a sparse matrix over local column ids (the per-user model trains on them: recommend/linear.ts). */
 export interface SparseRows {
@@ -71,9 +70,7 @@ export interface LexiconSnapshot {
 
 export class Lexicon {
   private readonly df = new Uint32Array(1 << TERM_ID_BITS);
-  private readonly docs = new Map<number, Uint32Array>();
-  private chunk = new Uint32Array(CHUNK_TERMS);
-  private used = 0;
+  private docs = new TermArena();
   /** Each paper's norm over its sublinear tf alone (see norm()), by seq. */
   private tfNorms = new Float32Array(1024);
   /** idf by df for df < 2^16, for the current paper count. */
@@ -93,41 +90,31 @@ export class Lexicon {
   /** Sets (or replaces) a paper's term vector, and its categories (without them, categoriesOf() does not know them). */
   set(seq: number, terms: Uint32Array, categories?: readonly string[]): void {
     this.delete(seq);
-    this.store(seq, terms);
-    if (categories) this.categories.set(seq, categories);
-    for (let i = 0; i < terms.length; i++) this.df[termIdOf(terms[i])]++;
-  }
-
-  /** A paper's term vector into the arena, with its tf norm (document frequencies are the caller's). */
-  private store(seq: number, terms: Uint32Array): void {
-    if (this.used + terms.length > this.chunk.length) {
-      this.chunk = new Uint32Array(Math.max(CHUNK_TERMS, terms.length));
-      this.used = 0;
-    }
-    const view = this.chunk.subarray(this.used, this.used + terms.length);
-    view.set(terms);
-    this.used += terms.length;
+    this.docs.add(seq, terms);
     if (seq >= this.tfNorms.length) {
       const grown = new Float32Array(Math.max(seq + 1, 2 * this.tfNorms.length));
       grown.set(this.tfNorms);
       this.tfNorms = grown;
     }
-    this.tfNorms[seq] = tfNorm(view);
-    this.docs.set(seq, view);
+    this.tfNorms[seq] = tfNorm(terms);
+    if (categories) this.categories.set(seq, categories);
+    for (let i = 0; i < terms.length; i++) this.df[termIdOf(terms[i])]++;
   }
 
   /** Forgets a paper (its arena slot is not reused: deletes are rare; a restart compacts). */
   delete(seq: number): void {
-    const old = this.docs.get(seq);
+    const old = this.docs.remove(seq);
     if (!old) return;
     this.categories.delete(seq);
     for (let i = 0; i < old.length; i++) this.df[termIdOf(old[i])]--;
-    this.docs.delete(seq);
   }
 
   /** Smooth idf, or 0 for a term too rare or too common to count. */
   idf(id: number): number {
-    const df = this.df[id];
+    return this.idfOfDf(this.df[id]);
+  }
+
+  private idfOfDf(df: number): number {
     const n = this.docs.size;
     if (df < LEXICON_MIN_DF || df > LEXICON_MAX_DF * n) return 0;
     if (df < this.idfByDf.length) {
@@ -178,12 +165,12 @@ export class Lexicon {
     const closest = new Int32Array(seqs.length).fill(-1);
     const acc = new Float64Array(liked.length);
     const touched = new Int32Array(liked.length);
-    const docs = this.touchAll(seqs);
+    const spans = this.docs.locate(seqs);
     for (let s = 0; s < seqs.length; s++) {
-      const terms = docs[s];
-      if (!terms) continue;
+      if (spans[3 * s] < 0) continue;
+      const terms = this.docs.chunk(spans[3 * s]);
       let nTouched = 0;
-      for (let i = 0; i < terms.length; i++) {
+      for (let i = spans[3 * s + 1], end = spans[3 * s + 2]; i < end; i++) {
         const id = termIdOf(terms[i]);
         if (!filter.mayHave(id)) continue;
         const tf = TF[countOf(terms[i])];
@@ -199,7 +186,7 @@ export class Lexicon {
         const li = touched[t];
         if (top < 0 || acc[li] > acc[top] || (acc[li] === acc[top] && li < top)) top = li;
       }
-      best[s] = acc[top] / this.norm(seqs[s]);
+      best[s] = acc[top] / this.tfNorms[seqs[s]];
       closest[s] = top;
       for (let t = 0; t < nTouched; t++) acc[touched[t]] = 0;
     }
@@ -225,19 +212,21 @@ export class Lexicon {
     const inverseNorm = norm > 0 ? 1 / norm : 0;
     const best = new Float32Array(seqs.length);
     const closest = new Int32Array(seqs.length).fill(-1);
-    const docs = this.touchAll(seqs);
+    const spans = this.docs.locate(seqs);
+    const words = filter.words;
     for (let s = 0; s < seqs.length; s++) {
-      const terms = docs[s];
-      if (!terms) continue;
+      if (spans[3 * s] < 0) continue;
+      const terms = this.docs.chunk(spans[3 * s]);
       let dot = 0;
-      for (let i = 0; i < terms.length; i++) {
-        const id = termIdOf(terms[i]);
-        if (!filter.mayHave(id)) continue;
+      for (let i = spans[3 * s + 1], end = spans[3 * s + 2]; i < end; i++) {
+        const term = terms[i];
+        const id = termIdOf(term);
+        if ((words[(id >>> 5) & (FILTER_WORDS - 1)] & (1 << (id & 31))) === 0) continue; // filter.mayHave(id), by hand
         const slot = slots.get(id);
-        if (slot !== TermTable.ABSENT) dot += weights[slot] * TF[countOf(terms[i])];
+        if (slot !== TermTable.ABSENT) dot += weights[slot] * TF[countOf(term)];
       }
       if (dot === 0) continue;
-      best[s] = (dot * inverseNorm) / this.norm(seqs[s]);
+      best[s] = (dot * inverseNorm) / this.tfNorms[seqs[s]];
       closest[s] = 0;
     }
     return { best, closest };
@@ -248,32 +237,20 @@ export class Lexicon {
    * tf gives w · w_paper); returns ‖w‖.
    */
   private weighQuery(terms: Uint32Array, each: (id: number, weight: number) => void): number {
+    // The document frequencies first, in a loop of independent loads: each is a cache miss in a 64 MB table, and
+    // issued together they overlap (~40% less time than missing term by term).
+    const dfs = new Uint32Array(terms.length);
+    for (let i = 0; i < terms.length; i++) dfs[i] = this.df[termIdOf(terms[i])];
     let sq = 0;
     for (let i = 0; i < terms.length; i++) {
       const id = termIdOf(terms[i]);
-      const idf = this.idf(id);
+      const idf = this.idfOfDf(dfs[i]);
       if (idf === 0) continue;
       const w = TF[countOf(terms[i])] * idf;
       sq += w * w;
       each(id, w * idf);
     }
     return Math.sqrt(sq);
-  }
-
-  /**
-   * The papers' term vectors, each read once at its start and middle first: candidates lie anywhere in the arena,
-   * and one loop issuing all these cache misses together, before the scan needs them, makes maxCosines ~30% faster
-   * than missing paper by paper (BENCHMARKS.md, index speed).
-   */
-  private touchAll(seqs: ArrayLike<number>): (Uint32Array | undefined)[] {
-    const docs = new Array<Uint32Array | undefined>(seqs.length);
-    let sink = 0;
-    for (let s = 0; s < seqs.length; s++) {
-      const terms = (docs[s] = this.docs.get(seqs[s]));
-      if (terms && terms.length) sink |= terms[0] | terms[terms.length >> 1];
-    }
-    touchSink = sink;
-    return docs;
   }
 
   /** fitSteps in one go. */
@@ -323,11 +300,11 @@ export class Lexicon {
   private *weighRows(seqs: ArrayLike<number>, idf: ArrayLike<number>, columnFor: (id: number, freq: number) => number): Steps<SparseRows> {
     const n = seqs.length;
     const rowPtr = new Int32Array(n + 1);
-    for (let s = 0; s < n; s++) rowPtr[s + 1] = rowPtr[s] + (this.docs.get(seqs[s])?.length ?? 0);
+    for (let s = 0; s < n; s++) rowPtr[s + 1] = rowPtr[s] + this.docs.length(seqs[s]);
     const nnz = rowPtr[n];
     const packed = new Uint32Array(nnz);
     for (let s = 0; s < n; s++) {
-      const terms = this.docs.get(seqs[s]);
+      const terms = this.docs.termsOf(seqs[s]);
       if (terms) packed.set(terms, rowPtr[s]);
     }
     yield;
@@ -362,11 +339,11 @@ export class Lexicon {
 
   /** Everything needed to rebuild this lexicon without the store (lexicon-file.ts writes it to disk). */
   snapshot(): LexiconSnapshot {
-    const seqs = Int32Array.from(this.docs.keys());
+    const seqs = this.docs.seqs();
     const offsets = new Int32Array(seqs.length + 1);
-    seqs.forEach((seq, i) => (offsets[i + 1] = offsets[i] + this.docs.get(seq)!.length));
+    seqs.forEach((seq, i) => (offsets[i + 1] = offsets[i] + this.docs.length(seq)));
     const terms = new Uint32Array(offsets[seqs.length]);
-    seqs.forEach((seq, i) => terms.set(this.docs.get(seq)!, offsets[i]));
+    seqs.forEach((seq, i) => terms.set(this.docs.termsOf(seq)!, offsets[i]));
     return { seqs, offsets, terms, df: this.df, categories: this.categories.snapshot(seqs) };
   }
 
@@ -378,17 +355,14 @@ export class Lexicon {
     lex.categories = categories;
     lex.df.set(snap.df);
     lex.tfNorms = new Float32Array(snap.seqs.reduce((m, seq) => Math.max(m, seq + 1), 1024));
-    snap.seqs.forEach((seq, i) => {
-      const view = snap.terms.subarray(snap.offsets[i], snap.offsets[i + 1]);
-      lex.tfNorms[seq] = tfNorm(view);
-      lex.docs.set(seq, view);
-    });
+    lex.docs = TermArena.over(snap.seqs, snap.offsets, snap.terms);
+    snap.seqs.forEach((seq, i) => (lex.tfNorms[seq] = tfNorm(snap.terms.subarray(snap.offsets[i], snap.offsets[i + 1]))));
     return lex;
   }
 
   /** A stored paper's term vector. */
   termsOf(seq: number): Uint32Array | undefined {
-    return this.docs.get(seq);
+    return this.docs.termsOf(seq);
   }
 
   /** A stored paper's arXiv categories, when they were set with its terms. */
@@ -398,9 +372,7 @@ export class Lexicon {
 
   /** Bytes held: document frequencies, the arena's term vectors and the norms. */
   bytes(): number {
-    let terms = 0;
-    for (const v of this.docs.values()) terms += v.byteLength;
-    return this.df.byteLength + terms + this.tfNorms.byteLength + this.categories.bytes();
+    return this.df.byteLength + this.docs.bytes() + this.tfNorms.byteLength + this.categories.bytes();
   }
 }
 
@@ -473,7 +445,7 @@ class TermTable {
  * no query, and one load rejects them.
  */
 class TermFilter {
-  private readonly words = new Int32Array(FILTER_WORDS);
+  readonly words = new Int32Array(FILTER_WORDS);
 
   add(id: number): void {
     this.words[(id >>> 5) & (FILTER_WORDS - 1)] |= 1 << (id & 31);
@@ -483,9 +455,6 @@ class TermFilter {
     return (this.words[(id >>> 5) & (FILTER_WORDS - 1)] & (1 << (id & 31))) !== 0;
   }
 }
-
-/** Where touchAll leaves what it read, so the reads are not optimised away. */
-let touchSink = 0;
 
 /** Term id → a linked list of (liked paper, weight): maxCosines' inverted table. */
 class Postings {
