@@ -2,7 +2,7 @@
 const CHUNK_TERMS = 4 << 20;
 
 /** Sink for reads done only to start cache misses early (a module variable, so the JIT cannot drop them). */
-export let touchSink = 0;
+let touchSink = 0;
 
 /**
  * The papers' term vectors in memory: arena chunks, and by seq a span (chunk, start, end) in a flat Int32Array. A
