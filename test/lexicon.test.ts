@@ -3,6 +3,7 @@ import { paperText } from '../src/embed/text.js';
 import { Lexicon, LEXICON_MAX_DF, LEXICON_MIN_DF } from '../src/index/lexicon.js';
 import { catchUpLexicon, loadLexicon } from '../src/index/lexicon-sync.js';
 import { loadLexiconFile, saveLexicon } from '../src/index/lexicon-file.js';
+import { TermArena } from '../src/index/term-arena.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SqliteEngine } from '../src/store/sqlite-engine.js';
@@ -170,6 +171,27 @@ describe('Lexicon', () => {
     const counts = [...v].map(countOf).sort();
     expect(counts).toEqual([1, 1, 1, 1, 2, 2, 3]); // alpha×3, beta×2, gamma; bigrams: “alpha beta”×2, three others once
     expect([...v].map(termIdOf)).toEqual([...v].map(termIdOf).sort((a, b) => a - b));
+  });
+});
+
+describe('term arena', () => {
+  it('finds each paper by its span, across chunks and a grown span table, and forgets removed ones', () => {
+    const arena = new TermArena();
+    const big = Uint32Array.from({ length: (4 << 20) + 1 }, (_, i) => (i << 8) | 1); // more than a chunk: one of its own
+    arena.add(7, Uint32Array.of(0x101, 0x201));
+    arena.add(100_000, big); // far past the span table's first size
+    arena.add(3, Uint32Array.of(0x301));
+    expect([arena.size, arena.has(7), arena.has(8), arena.length(100_000)]).toEqual([3, true, false, big.length]);
+    expect(Array.from(arena.termsOf(3)!)).toEqual([0x301]);
+    expect(arena.termsOf(100_000)!.at(-1)).toBe(big.at(-1));
+    expect(Array.from(arena.seqs())).toEqual([3, 7, 100_000]);
+    const spans = arena.locate([3, 99, 7]);
+    expect(spans[3]).toBe(-1); // seq 99: not held
+    expect(Array.from(arena.chunk(spans[6]).subarray(spans[7], spans[8]))).toEqual([0x101, 0x201]);
+    expect(Array.from(arena.remove(7)!)).toEqual([0x101, 0x201]);
+    expect([arena.size, arena.has(7), arena.remove(7)]).toEqual([2, false, undefined]);
+    const over = TermArena.over(Int32Array.of(5, 2), Int32Array.of(0, 2, 3), Uint32Array.of(1, 2, 3));
+    expect([Array.from(over.termsOf(5)!), Array.from(over.termsOf(2)!), over.size]).toEqual([[1, 2], [3], 2]);
   });
 });
 

@@ -48,16 +48,6 @@ function normalise(vals: Float32Array, from: number, to: number): void {
   for (let j = from; j < to; j++) vals[j] *= inv;
 }
 
-/**
- * Every stored paper's term vector (text/terms.ts) and the corpus's document frequencies, in memory: tf-idf
- * (sublinear tf, smooth idf, min_df 2, max_df 10%) weighed at query time, so idf is always current while
- * ingest only adds and removes counts. A derived cache like the HNSW index: IndexSync loads it from the store's
- * stored term vectors and replays the change log into it.
- *
- * Cosines cost only the shared terms: the query's weights go into a small inverted table and each paper's terms probe it.
- * A paper is normalised by its own tf (norm() says why), fixed at ingest, so every process holding the same papers
- * computes the same numbers.
- */
 /** A whole lexicon as arrays (lexicon-file.ts): papers, their term vectors by offset, document frequencies, categories. */
 export interface LexiconSnapshot {
   seqs: Int32Array;
@@ -68,6 +58,17 @@ export interface LexiconSnapshot {
   categories: { lists: (readonly string[])[]; listOf: Int32Array };
 }
 
+/**
+ * Every stored paper's term vector (text/terms.ts) and the corpus's document frequencies, in memory: tf-idf
+ * (sublinear tf, smooth idf, min_df 2, max_df 10%) weighed at query time, so idf is always current while
+ * ingest only adds and removes counts. A derived cache like the HNSW index: IndexSync loads it from the store's
+ * stored term vectors and replays the change log into it. It holds each paper's arXiv categories too (for the
+ * similar-papers category prior), which the same change log keeps current.
+ *
+ * Cosines cost only the shared terms: the query's weights go into a small inverted table and each paper's terms probe it.
+ * A paper is normalised by its own tf (norm() says why), fixed at ingest, so every process holding the same papers
+ * computes the same numbers.
+ */
 export class Lexicon {
   private readonly df = new Uint32Array(1 << TERM_ID_BITS);
   private docs = new TermArena();
@@ -213,17 +214,15 @@ export class Lexicon {
     const best = new Float32Array(seqs.length);
     const closest = new Int32Array(seqs.length).fill(-1);
     const spans = this.docs.locate(seqs);
-    const words = filter.words;
     for (let s = 0; s < seqs.length; s++) {
       if (spans[3 * s] < 0) continue;
       const terms = this.docs.chunk(spans[3 * s]);
       let dot = 0;
       for (let i = spans[3 * s + 1], end = spans[3 * s + 2]; i < end; i++) {
-        const term = terms[i];
-        const id = termIdOf(term);
-        if ((words[(id >>> 5) & (FILTER_WORDS - 1)] & (1 << (id & 31))) === 0) continue; // filter.mayHave(id), by hand
+        const id = termIdOf(terms[i]);
+        if (!filter.mayHave(id)) continue;
         const slot = slots.get(id);
-        if (slot !== TermTable.ABSENT) dot += weights[slot] * TF[countOf(term)];
+        if (slot !== TermTable.ABSENT) dot += weights[slot] * TF[countOf(terms[i])];
       }
       if (dot === 0) continue;
       best[s] = (dot * inverseNorm) / this.tfNorms[seqs[s]];
@@ -445,7 +444,7 @@ class TermTable {
  * no query, and one load rejects them.
  */
 class TermFilter {
-  readonly words = new Int32Array(FILTER_WORDS);
+  private readonly words = new Int32Array(FILTER_WORDS);
 
   add(id: number): void {
     this.words[(id >>> 5) & (FILTER_WORDS - 1)] |= 1 << (id & 31);

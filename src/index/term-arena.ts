@@ -11,7 +11,7 @@ let touchSink = 0;
  * re-rank was a third slower; BENCHMARKS.md, index speed).
  */
 export class TermArena {
-  private chunks: Uint32Array[] = [new Uint32Array(CHUNK_TERMS)];
+  private chunks: Uint32Array[] = [];
   private used = 0;
   /** 3 × seq: chunk (-1: no paper), start, end. */
   private spans = new Int32Array(3 * 1024).fill(-1);
@@ -27,8 +27,8 @@ export class TermArena {
 
   /** Stores a paper's terms (a copy; the paper must not be held already) and returns the stored view. */
   add(seq: number, terms: Uint32Array): Uint32Array {
-    let chunk = this.chunks[this.chunks.length - 1];
-    if (this.used + terms.length > chunk.length) {
+    let chunk = this.chunks.at(-1);
+    if (!chunk || this.used + terms.length > chunk.length) {
       chunk = new Uint32Array(Math.max(CHUNK_TERMS, terms.length));
       this.chunks.push(chunk);
       this.used = 0;
