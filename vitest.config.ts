@@ -15,6 +15,7 @@ const BOTH_ENGINES = [
   'test/api-ops.test.ts',
   'test/fuzz.test.ts',
   'test/api-widget.test.ts',
+  'test/api-similar-categories.test.ts',
   'test/api-collections.test.ts',
   'test/api-import.test.ts',
   'test/sources-arxiv.test.ts',
