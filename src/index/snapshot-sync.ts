@@ -84,7 +84,7 @@ export async function restoreSnapshot(snapshots: IndexSnapshots, dir: string, mo
   let lexiconWritten: Promise<void> | undefined;
   if (lexicon) {
     const local = savedLexiconVersion(dir);
-    if (lexiconBytesVersion(lexiconBytes) !== lexicon.version) lexiconNote = ', its lexicon damaged (rebuilt from the database)';
+    if (lexiconBytesVersion(lexiconBytes) !== lexicon.version) lexiconNote = ', its lexicon damaged or of an older format (rebuilt from the database)';
     else if (local !== null && local >= lexicon.version) lexiconNote = ', our own lexicon kept (as new)';
     else {
       lexiconWritten = writeAtomically(path.join(dir, LEXICON_FILE), lexiconBytes);
