@@ -82,7 +82,10 @@ function percentile(sorted: number[], p: number): number {
 }
 
 describe('nested-JSON attack (finding 1)', () => {
-  it('keeps /healthz p99 ≤ 100 ms (over its p99 without the attack) while three clients post 10 MB of nested arrays', async () => {
+  // Retried up to twice: on a shared 2-core machine running the rest of the suite, the scheduler alone can hold a few
+  // probes for 200–300 ms (seen once in four full runs). The fault this guards against froze every probe for seconds
+  // (3.8 s per body), which no retry passes.
+  it('keeps /healthz p99 ≤ 100 ms (over its p99 without the attack) while three clients post 10 MB of nested arrays', { retry: 2, timeout: 60_000 }, async () => {
     // The same probing without the attack first: on a loaded machine (2 shared cores) /healthz is slow without any
     // attack too, and that is not what this test is about. On an idle machine the baseline is ~2 ms.
     const baseline = await probeHealthz(Date.now() + 3_000);
@@ -98,7 +101,7 @@ describe('nested-JSON attack (finding 1)', () => {
     expect(p99 - base99).toBeLessThanOrEqual(100);
     // Every answer is a refusal: unknown route, body too large for the route, or too deeply nested.
     for (const s of statuses) expect([0, 400, 404, 413]).toContain(s);
-  }, 60_000);
+  });
 });
 
 function count(xs: number[]): Record<number, number> {
