@@ -1,5 +1,6 @@
 import { countOf, TERM_ID_BITS, termIdOf } from '../text/terms.js';
 import { runAtOnce, type Steps } from '../util/steps.js';
+import { withRoomFor } from '../util/typed-arrays.js';
 import { PaperCategories } from './paper-categories.js';
 import { TermArena } from './term-arena.js';
 
@@ -92,11 +93,7 @@ export class Lexicon {
   set(seq: number, terms: Uint32Array, categories?: readonly string[]): void {
     this.delete(seq);
     this.docs.add(seq, terms);
-    if (seq >= this.tfNorms.length) {
-      const grown = new Float32Array(Math.max(seq + 1, 2 * this.tfNorms.length));
-      grown.set(this.tfNorms);
-      this.tfNorms = grown;
-    }
+    this.tfNorms = withRoomFor(this.tfNorms, seq);
     this.tfNorms[seq] = tfNorm(terms);
     if (categories) this.categories.set(seq, categories);
     for (let i = 0; i < terms.length; i++) this.df[termIdOf(terms[i])]++;
@@ -353,9 +350,11 @@ export class Lexicon {
     if (!categories) return null;
     lex.categories = categories;
     lex.df.set(snap.df);
-    lex.tfNorms = new Float32Array(snap.seqs.reduce((m, seq) => Math.max(m, seq + 1), 1024));
     lex.docs = TermArena.over(snap.seqs, snap.offsets, snap.terms);
-    snap.seqs.forEach((seq, i) => (lex.tfNorms[seq] = tfNorm(snap.terms.subarray(snap.offsets[i], snap.offsets[i + 1]))));
+    snap.seqs.forEach((seq, i) => {
+      lex.tfNorms = withRoomFor(lex.tfNorms, seq);
+      lex.tfNorms[seq] = tfNorm(snap.terms.subarray(snap.offsets[i], snap.offsets[i + 1]));
+    });
     return lex;
   }
 

@@ -1,3 +1,5 @@
+import { withRoomFor } from '../util/typed-arrays.js';
+
 /**
  * Each paper's arXiv categories, in memory beside its term vector (the Lexicon owns one and keeps it in step), so the
  * similar-papers category prior weighs a whole candidate pool without reading a row. Every distinct list is held
@@ -11,11 +13,7 @@ export class PaperCategories {
 
   /** Sets (or replaces) a paper's categories. */
   set(seq: number, categories: readonly string[]): void {
-    if (seq >= this.listOf.length) {
-      const grown = new Int32Array(Math.max(seq + 1, 2 * this.listOf.length)).fill(-1);
-      grown.set(this.listOf);
-      this.listOf = grown;
-    }
+    this.listOf = withRoomFor(this.listOf, seq, -1);
     this.listOf[seq] = this.listId(categories);
   }
 
@@ -25,7 +23,7 @@ export class PaperCategories {
 
   /** A paper's categories (a shared, frozen list), or undefined when the paper is not held. */
   of(seq: number): readonly string[] | undefined {
-    const id = seq < this.listOf.length ? this.listOf[seq] : -1;
+    const id = this.listOf[seq] ?? -1;
     return id < 0 ? undefined : this.lists[id];
   }
 
@@ -42,7 +40,7 @@ export class PaperCategories {
 
   /** The distinct lists, and each of `seqs`' list number (-1 when not held), for a lexicon file. */
   snapshot(seqs: Int32Array): { lists: (readonly string[])[]; listOf: Int32Array } {
-    return { lists: this.lists, listOf: seqs.map((seq) => (seq < this.listOf.length ? this.listOf[seq] : -1)) };
+    return { lists: this.lists, listOf: seqs.map((seq) => this.listOf[seq] ?? -1) };
   }
 
   /** The categories a snapshot describes, or null when a list number points at no list (a damaged file). */
@@ -50,9 +48,9 @@ export class PaperCategories {
     const held = new PaperCategories();
     for (const list of lists) held.listId(list);
     if (held.lists.length !== lists.length) return null; // a list twice: not a file we wrote
-    held.listOf = new Int32Array(seqs.reduce((m, seq) => Math.max(m, seq + 1), 1024)).fill(-1);
     for (let i = 0; i < seqs.length; i++) {
       if (listOf[i] < -1 || listOf[i] >= lists.length) return null;
+      held.listOf = withRoomFor(held.listOf, seqs[i], -1);
       held.listOf[seqs[i]] = listOf[i];
     }
     return held;

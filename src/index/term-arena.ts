@@ -1,3 +1,5 @@
+import { withRoomFor } from '../util/typed-arrays.js';
+
 /** New arena chunks hold this many terms (16 MB); a lexicon read from its file is one chunk of its own size. */
 const CHUNK_TERMS = 4 << 20;
 
@@ -25,8 +27,8 @@ export class TermArena {
     return 3 * seq < this.spans.length && this.spans[3 * seq] >= 0;
   }
 
-  /** Stores a paper's terms (a copy; the paper must not be held already) and returns the stored view. */
-  add(seq: number, terms: Uint32Array): Uint32Array {
+  /** Stores a copy of a paper's terms (the paper must not be held already). */
+  add(seq: number, terms: Uint32Array): void {
     let chunk = this.chunks.at(-1);
     if (!chunk || this.used + terms.length > chunk.length) {
       chunk = new Uint32Array(Math.max(CHUNK_TERMS, terms.length));
@@ -36,7 +38,6 @@ export class TermArena {
     chunk.set(terms, this.used);
     this.place(seq, this.chunks.length - 1, this.used, this.used + terms.length);
     this.used += terms.length;
-    return chunk.subarray(this.used - terms.length, this.used);
   }
 
   /** Forgets a paper and returns its terms (its arena slot is not reused: deletes are rare; a restart compacts). */
@@ -112,11 +113,7 @@ export class TermArena {
   }
 
   private place(seq: number, chunk: number, start: number, end: number): void {
-    if (3 * seq >= this.spans.length) {
-      const grown = new Int32Array(3 * Math.max(seq + 1, (2 * this.spans.length) / 3)).fill(-1);
-      grown.set(this.spans);
-      this.spans = grown;
-    }
+    this.spans = withRoomFor(this.spans, 3 * seq + 2, -1);
     if (this.spans[3 * seq] < 0) this.count++;
     this.spans[3 * seq] = chunk;
     this.spans[3 * seq + 1] = start;
