@@ -113,7 +113,7 @@ export function lexiconFromBytes(bytes: Buffer): { lexicon: Lexicon; version: nu
   }
   const terms = take(Uint32Array, total).slice();
   if (offsets[papers] !== total) return null;
-  const listOf = take(Int32Array, papers).slice();
+  const listOf = take(Int32Array, papers); // read into the lexicon's own table, not kept
   let lists: (readonly string[])[];
   try {
     lists = JSON.parse(bytes.toString('utf8', at - bytes.byteOffset, at - bytes.byteOffset + listBytes));

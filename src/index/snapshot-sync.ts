@@ -71,8 +71,10 @@ export async function restoreSnapshot(snapshots: IndexSnapshots, dir: string, mo
   if (!latest || (local && local.version >= latest.version)) return null;
   const started = Date.now();
   // The index's bytes, then the lexicon's (when the snapshot has one): a buffer each.
-  const lexiconOf = (m: string) => (JSON.parse(m) as SnapshotManifest).lexicon;
-  const snap = await snapshots.read(latest.id, (m, bytes) => (lexiconOf(m) ? [bytes - lexiconOf(m)!.bytes] : []));
+  const snap = await snapshots.read(latest.id, (m, bytes) => {
+    const { lexicon } = JSON.parse(m) as SnapshotManifest;
+    return lexicon ? [bytes - lexicon.bytes] : [];
+  });
   if (!snap) return null;
   const read = Date.now();
   const { lexicon, ...manifest } = JSON.parse(snap.manifest) as SnapshotManifest;

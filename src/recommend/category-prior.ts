@@ -50,8 +50,9 @@ export async function topWithCategoryPrior<P extends { seq: number; categories: 
 ): Promise<{ paper: P; score: number }[]> {
   const adjusted = Float64Array.from(scores);
   if (query.length > 0 && penalty !== 0) {
-    const cats = Array.from(seqs, (seq) => categoriesOf(seq));
-    const unknown = Array.from(seqs).filter((_, i) => !cats[i]);
+    const cats: (readonly string[] | undefined)[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < seqs.length; i++) if (!(cats[i] = categoriesOf(seqs[i]))) unknown.push(seqs[i]);
     for (let from = 0; from < unknown.length; from += MAX_BATCH) {
       const fromStore = new Map((await read(unknown.slice(from, from + MAX_BATCH))).map((p) => [p.seq, p.categories]));
       for (let i = 0; i < seqs.length; i++) cats[i] ??= fromStore.get(seqs[i]);
