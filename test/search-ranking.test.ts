@@ -188,7 +188,7 @@ describe('category prior, categories from memory', () => {
     for (let trial = 0; trial < 50; trial++) {
       const pool = makePool(r, 200);
       const query = [cats[trial % 4]];
-      const k = 1 + trial; // both ways of choosing: a short sorted list (k ≤ 25), a sort
+      const k = 1 + trial; // 1 to 50 of 200
       const reads: number[][] = [];
       const got = await top(pool, k, query, () => true, (seqs) => (reads.push(seqs), seqs));
       const expected = expectedTop(pool, query, k);

@@ -1,3 +1,4 @@
+import { topK } from '../util/top-k.js';
 import { withPapers } from './catalog.js';
 
 /**
@@ -60,31 +61,12 @@ export async function topWithCategoryPrior<P extends { seq: number; categories: 
     applyCategoryPrior(adjusted, query, cats, penalty);
   }
   const top: { paper: P; score: number }[] = [];
-  let order = bestFirst(seqs, adjusted, k);
+  let order = topK(seqs.length, k, adjusted, seqs);
   for (let next = 0; top.length < k && next < seqs.length; ) {
-    if (next + k - top.length > order.length) order = bestFirst(seqs, adjusted, seqs.length); // papers went missing
-    const slice = Array.from(order.subarray(next, next + Math.min(k - top.length, MAX_BATCH)), (i) => ({ seq: seqs[i], score: adjusted[i] }));
+    if (next + k - top.length > order.length) order = topK(seqs.length, seqs.length, adjusted, seqs); // papers went missing
+    const slice = order.slice(next, next + Math.min(k - top.length, MAX_BATCH)).map((i) => ({ seq: seqs[i], score: adjusted[i] }));
     next += slice.length;
     top.push(...(await withPapers(slice, read)));
   }
   return top;
-}
-
-/**
- * The positions of the `n` best scores, best first (ties: lower seq). For a few out of many, one pass keeps them in
- * a short sorted list (most entries lose to its last at once); otherwise a sort of all positions.
- */
-function bestFirst(seqs: ArrayLike<number>, scores: Float64Array, n: number): Int32Array {
-  const better = (a: number, b: number) => scores[a] > scores[b] || (scores[a] === scores[b] && seqs[a] < seqs[b]);
-  n = Math.min(n, scores.length);
-  if (n * 8 > scores.length) return Int32Array.from(scores.keys()).sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0)).subarray(0, n);
-  const kept = new Int32Array(n);
-  let size = 0;
-  for (let i = 0; i < scores.length; i++) {
-    if (size === n && !better(i, kept[n - 1])) continue;
-    let at = size < n ? size++ : n - 1;
-    for (; at > 0 && better(i, kept[at - 1]); at--) kept[at] = kept[at - 1];
-    kept[at] = i;
-  }
-  return kept;
 }
